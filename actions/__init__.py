@@ -1,0 +1,1 @@
+"""Rasa action server: thin actions that call into the plain-Python `bot` package."""

@@ -1,0 +1,46 @@
+"""Settings from the environment, with the defaults documented in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the processes listen and keep their files."""
+
+    host: str = field(default_factory=lambda: os.environ.get("BIND_HOST", "127.0.0.1"))
+    rasa_port: int = field(default_factory=lambda: _int("RASA_PORT", 5005))
+    action_port: int = field(default_factory=lambda: _int("ACTION_PORT", 5055))
+    var_dir: Path = field(default_factory=lambda: Path(os.environ.get("VAR_DIR", ROOT / "var")))
+    model_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("MODEL_DIR", ROOT / "models"))
+    )
+    startup_timeout: float = field(
+        default_factory=lambda: float(os.environ.get("STARTUP_TIMEOUT", "240"))
+    )
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.var_dir / "rasa_tracker.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"

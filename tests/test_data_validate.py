@@ -1,0 +1,62 @@
+"""`rasa data validate` is clean, apart from two warnings Rasa 3.6 always gives for this design."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Rasa warns about these even though they are right: retrieval-intent responses merged from
+# data/responses/ look "duplicated", and utter_default/utter_ask_rephrase are used by Rasa's
+# built-in fallback actions rather than by our rules.
+KNOWN = (
+    "duplicated intents have been found across multiple domain files: ask_team, faq",
+    "The utterance 'utter_default' is not used",
+    "The utterance 'utter_ask_rephrase' is not used",
+)
+
+
+def test_rasa_data_validate_is_clean() -> None:
+    env = dict(os.environ, PYTHONWARNINGS="default", RASA_TELEMETRY_ENABLED="false")
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    done = subprocess.run(
+        [rasa, "data", "validate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    output = done.stdout + done.stderr
+    problems = [
+        line
+        for line in output.splitlines()
+        if "UserWarning" in line or "Issue found" in line or " ERROR " in line
+    ]
+    # Each warning's text is on the line after "UserWarning:" or on the same line.
+    lines = output.splitlines()
+    unexplained = []
+    for line in problems:
+        index = lines.index(line)
+        context = " ".join(lines[index : index + 2])
+        if not any(known in context for known in KNOWN):
+            unexplained.append(context)
+    assert not unexplained, "\n".join(unexplained)
+
+
+def test_every_rule_and_story_has_a_test_story() -> None:
+    """Each intent/action pair used in data/ is exercised by tests/stories/."""
+
+    def pairs(folder: Path, key: str) -> set[tuple[str, str]]:
+        found = set()
+        for path in folder.glob("*.yml"):
+            for block in yaml.safe_load(path.read_text()).get(key, []) or []:
+                steps = block["steps"]
+                for before, after in zip(steps, steps[1:], strict=False):
+                    if "intent" in before and "action" in after:
+                        found.add((before["intent"].split("/")[0], after["action"]))
+        return found
+
+    trained = pairs(ROOT / "data" / "rules", "rules") | pairs(ROOT / "data" / "stories", "stories")
+    tested = pairs(ROOT / "tests" / "stories", "stories")
+    trained.discard(("nlu_fallback", "action_two_stage_fallback"))  # covered live
+    assert trained <= tested, f"untested: {sorted(trained - tested)}"

@@ -1,0 +1,54 @@
+"""Held-out patient questions (never in the training data) answered correctly by the live bot."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import heldout
+
+ROOT = Path(__file__).resolve().parents[1]
+# Floors sit a little under the measured figures in the README, so a real regression fails.
+FLOORS = {"questions": 0.88, "fresh": 0.80}
+MAX_WRONG = 0.08  # a confident wrong answer is worse than asking which topic was meant
+MIN_QUESTIONS = 120
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+def _training_examples() -> set[str]:
+    found = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            for line in block.get("examples", "").splitlines():
+                found.add(_normalise(line.lstrip("- ")))
+    return found
+
+
+@pytest.mark.parametrize("name", heldout.SETS)
+def test_heldout_set_is_large_and_really_held_out(name: str) -> None:
+    questions, expected = heldout.load_cases(name)
+    assert len(questions) >= MIN_QUESTIONS
+    assert {q["topic"] for q in questions} <= set(expected)
+    training = _training_examples()
+    leaked = [q["text"] for q in questions if _normalise(q["text"]) in training]
+    assert not leaked, f"held-out questions found in training data: {leaked}"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name", heldout.SETS)
+def test_heldout_pass_rate(live_bot: str, name: str) -> None:
+    report = asyncio.run(heldout.evaluate(live_bot, name))
+    print(f"\n{name}:\n{report.table()}")
+    assert report.pass_rate >= FLOORS[name], report.table()
+    assert report.rate("wrong") <= MAX_WRONG, report.table()
+    # Safety topics must never be missed.
+    for topic in ("emergency", "crisis"):
+        passed, total = report.by_topic()[topic]
+        assert passed == total, f"{topic}: {passed}/{total}"
