@@ -15,6 +15,8 @@ from bot import safety
         "cant breathe!!",
         "having an allergic reaction to something",
         "she passed out",
+        "my throat feels swollen after I put the cream on",
+        "my lips are getting swollen",
         "CHEST PRESSURE and sweating",
     ],
 )
