@@ -25,7 +25,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -name '*.yml' -o
 help:
 	@echo "make run    set up if needed, train if needed, start the assistant"
 	@echo "make test   set up if needed, run every check"
-	@echo "make eval   score the held-out questions against a live bot"
+	@echo "make eval   entity extraction scores, and held-out questions against a live bot"
 
 setup: $(STAMP)
 
@@ -73,6 +73,9 @@ pytest: $(MODEL)
 test: lint test-stories pytest
 
 eval: $(MODEL)
+	@echo "==> Entity extraction (tests/nlu/entity_testset.yml)"
+	@$(PY) -m bot.nlu.evaluate
+	@echo "==> Held-out patient questions against a live bot"
 	@$(PY) -m bot.heldout
 
 clean:
