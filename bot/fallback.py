@@ -11,11 +11,15 @@ from bot import content
 _NOT_OFFERED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "greet", "goodbye", "thanks"}
 
 
+# A guess less likely than this is noise (e.g. for a string of random letters): not offered.
+MIN_SCORE = 0.1
+
+
 def candidate_topics(parse_data: Mapping[str, Any], limit: int = 3) -> list[str]:
     """Most likely topic keys for an unclear message, best first.
 
     Keys are intents ("talk_to_person") or retrieval intents ("faq/placebo"); only keys that
-    have a plain label in bot/content/topics.yml are returned.
+    have a plain label in bot/content/topics.yml and a score of at least MIN_SCORE are returned.
     """
     labels = content.topic_labels()
     scored: dict[str, float] = {}
@@ -34,7 +38,9 @@ def candidate_topics(parse_data: Mapping[str, Any], limit: int = 3) -> list[str]
                     scored[key] = max(scored.get(key, 0.0), score)
         elif name in labels:
             scored[name] = max(scored.get(name, 0.0), confidence)
-    best = sorted(scored.items(), key=lambda kv: kv[1], reverse=True)
+    best = sorted(
+        ((k, v) for k, v in scored.items() if v >= MIN_SCORE), key=lambda kv: kv[1], reverse=True
+    )
     return [key for key, _ in best[:limit]]
 
 

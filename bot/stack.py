@@ -90,6 +90,7 @@ class Stack:
         env.update(
             ACTION_ENDPOINT_URL=f"{self.settings.action_url}/webhook",
             TRACKER_DB=str(self.settings.tracker_db),
+            VAR_DIR=str(self.settings.var_dir),
             RASA_TELEMETRY_ENABLED="false",
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )

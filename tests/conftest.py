@@ -51,15 +51,23 @@ def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:
     return reply
 
 
+class Conversation:
+    """One new patient talking to the live bot; calling it sends a message."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.turns = 0
+
+    def __call__(self, text: str) -> list[dict[str, Any]]:
+        self.turns += 1
+        return post_message(self.base_url, self.sender, text)
+
+
 @pytest.fixture
-def chat(live_bot: str) -> Chat:
+def chat(live_bot: str) -> Conversation:
     """Send messages as one new patient; returns the bot's messages for each call."""
-    sender = f"test-{uuid.uuid4().hex[:12]}"
-
-    def send(text: str) -> list[dict[str, Any]]:
-        return post_message(live_bot, sender, text)
-
-    return send
+    return Conversation(live_bot)
 
 
 def texts(reply: list[dict[str, Any]]) -> str:

@@ -16,7 +16,7 @@ def _parse(intents: list[tuple[str, float]], faq: list[tuple[str, float]]) -> di
 def test_offers_best_faq_topics_and_intents_in_order() -> None:
     parse = _parse(
         [("nlu_fallback", 0.5), ("faq", 0.45), ("talk_to_person", 0.3), ("greet", 0.2)],
-        [("faq/placebo", 0.8), ("faq/safety", 0.15), ("faq/biopsy", 0.05)],
+        [("faq/placebo", 0.8), ("faq/safety", 0.3), ("faq/biopsy", 0.1)],
     )
     assert fallback.candidate_topics(parse) == ["faq/placebo", "talk_to_person", "faq/safety"]
 
@@ -35,3 +35,8 @@ def test_limit_and_labels() -> None:
 
 def test_empty_parse_data() -> None:
     assert fallback.candidate_topics({}) == []
+
+
+def test_unlikely_guesses_are_not_offered() -> None:
+    parse = _parse([("faq", 0.3), ("talk_to_person", 0.05)], [("faq/placebo", 0.2)])
+    assert fallback.candidate_topics(parse) == []

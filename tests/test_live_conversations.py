@@ -83,7 +83,10 @@ def test_unclear_then_pick_a_topic(chat: Chat) -> None:
 
 
 def test_off_topic(chat: Chat) -> None:
-    assert "can only help" in texts(chat("tell me a joke about cats"))
+    assert "can only help" in texts(chat("tell me a joke"))
+    # A less clear one may get a clarifying question instead, but never an FAQ answer.
+    reply = texts(chat("tell me a joke about cats"))
+    assert "can only help" in reply or "not sure what you mean" in reply, reply
 
 
 def test_conversation_keeps_going(chat: Chat) -> None:

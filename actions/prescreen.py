@@ -1,0 +1,110 @@
+"""The prescreen form's actions: thin glue between Rasa and bot.prescreen (the conversation)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import handoff, prescreen
+
+STATE_SLOT = "prescreen"
+TURN_SLOT = "prescreen_turn"
+RETRIEVAL_INTENTS = ("faq", "ask_team")
+
+
+def turn_from(tracker: Tracker) -> prescreen.Turn:
+    """The latest message as the prescreen sees it."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    key = None
+    if intent in RETRIEVAL_INTENTS:
+        selected = (message.get("response_selector") or {}).get(intent) or {}
+        key = (selected.get("response") or {}).get("intent_response_key")
+    return prescreen.Turn(
+        text=message.get("text") or "",
+        intent=intent,
+        entities=message.get("entities") or [],
+        retrieval_key=key,
+    )
+
+
+def send(dispatcher: CollectingDispatcher, messages: list[prescreen.Message]) -> None:
+    for message in messages:
+        if "response" in message:
+            dispatcher.utter_message(response=message["response"])
+        else:
+            dispatcher.utter_message(text=message["text"], buttons=message.get("buttons", []))
+
+
+class ActionPrescreenStart(Action):
+    """Begin (or begin again) with an empty prescreen, at the consent question."""
+
+    def name(self) -> str:
+        return "action_prescreen_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return [SlotSet(STATE_SLOT, prescreen.new_state()), SlotSet(TURN_SLOT, None)]
+
+
+class ActionAskPrescreenTurn(Action):
+    """Ask whatever the prescreen needs next (consent, a question, contact details)."""
+
+    def name(self) -> str:
+        return "action_ask_prescreen_turn"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = tracker.get_slot(STATE_SLOT) or prescreen.new_state()
+        send(dispatcher, prescreen.prompt(state))
+        return []
+
+
+class ValidatePrescreenForm(FormValidationAction):
+    """Each message during the prescreen goes through bot.prescreen.step."""
+
+    def name(self) -> str:
+        return "validate_prescreen_form"
+
+    async def validate_prescreen_turn(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = prescreen.step(tracker.get_slot(STATE_SLOT), turn_from(tracker))
+        send(dispatcher, result.messages)
+        # The form ends when this slot is filled; otherwise it asks again (the next question).
+        return {STATE_SLOT: result.state, TURN_SLOT: "done" if result.finished else None}
+
+
+@cache
+def store() -> handoff.HandoffStore:
+    return handoff.HandoffStore()
+
+
+class ActionPrescreenDone(Action):
+    """After the form: hand over what the patient agreed to share, then forget the answers."""
+
+    def name(self) -> str:
+        return "action_prescreen_done"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = tracker.get_slot(STATE_SLOT) or {}
+        if state.get("phase") == "submit":
+            record = prescreen.handoff_record(state, tracker.sender_id)
+            # The store is blocking (SQLAlchemy); keep the action server's event loop free.
+            reference, _ = await asyncio.to_thread(store().submit, record)
+            send(dispatcher, prescreen.submitted_messages(state, reference))
+        return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]

@@ -1,0 +1,390 @@
+"""The non-binding prescreen: criteria from bot/content/criteria.yml, answers in, outcome out.
+
+Answers are keyed by criterion id: "yes" / "no" / "unsure" / "not_applicable", or an int for
+the age question; a missing key or None means not answered yet. The rules that turn answers
+into a result are documented at the top of criteria.yml. Nothing here logs or stores answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+from bot import content
+from bot.answers import REPLIES, Reply, entity_age
+
+Answer = Reply | int
+Answers = Mapping[str, Answer | None]
+Kind = Literal["yes_no", "age"]
+Verdict = Literal["pass", "fail", "review"]
+OnFail = Literal["end", "review"]
+Status = Literal["pass", "fail", "review", "unanswered", "skipped"]
+Result = Literal["likely_eligible", "needs_review", "not_eligible", "incomplete"]
+
+KINDS: tuple[Kind, ...] = get_args(Kind)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+ON_FAIL: tuple[OnFail, ...] = get_args(OnFail)
+RESULTS: tuple[Result, ...] = get_args(Result)
+AGE_KEYS = ("in_range", "out_of_range", "unsure")
+TEXT_KEYS = ("intro", "consent", "examples_intro", "summary_intro")
+REASON_KEYS = ("pass", "review", "unanswered", "skipped")
+
+# A mention of a medicine taken now or in the past answers the criterion about that kind of
+# medicine with "yes". Cream mentions answer nothing: using a cream does not say it failed.
+MENTION_ANSWERS: Mapping[str, str] = {
+    "systemic_corticosteroid": "systemic_steroids",
+    "steroid_sparing": "steroid_sparing",
+}
+# With include_negatives, "never took X" answers these with "no".
+NEGATION_ANSWERS: Mapping[str, str] = {
+    **MENTION_ANSWERS,
+    "topical_corticosteroid": "topical",
+    "topical_calcineurin_inhibitor": "topical",
+}
+# The extractor gives 0.7 or less when it guessed the route ("steroids" could be pills or a
+# cream) or read a badly misspelt name. Such mentions leave the question to be asked.
+MIN_CONFIDENCE = 0.75
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One prescreen question and how its answers are scored."""
+
+    id: str
+    kind: Kind
+    label: str
+    question: str
+    why: str
+    verdicts: Mapping[str, Verdict] = field(hash=False)
+    on_fail: OnFail
+    fail_reason: str
+    examples: tuple[str, ...] = ()
+    age_range: tuple[int, int] | None = None
+    ask_if: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict, hash=False)
+
+    @property
+    def replies(self) -> tuple[Reply, ...]:
+        """The yes/no-style replies this question accepts (an age question also takes ints)."""
+        return tuple(r for r in REPLIES if r in self.verdicts)
+
+    @property
+    def allows_not_applicable(self) -> bool:
+        return "not_applicable" in self.verdicts
+
+    def accepts(self, answer: object) -> bool:
+        if self.kind == "age" and _is_int(answer):
+            return True
+        return isinstance(answer, str) and answer in self.replies
+
+    def verdict(self, answer: Answer) -> Verdict:
+        """pass / fail / review for one answer; ValueError if the question does not take it."""
+        if not self.accepts(answer):
+            raise ValueError(f"{self.id}: {answer!r} is not an answer to this question")
+        if self.kind == "age" and isinstance(answer, int):
+            low, high = self.age_range or (0, 0)
+            return self.verdicts["in_range" if low <= answer <= high else "out_of_range"]
+        return self.verdicts[str(answer)]
+
+
+@dataclass(frozen=True)
+class Reason:
+    status: Status
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The prescreen result. ``reason`` is the fail_reason of the answer that ended it."""
+
+    result: Result
+    reasons: Mapping[str, Reason]
+    message: str
+    ended_by: str | None = None
+    reason: str | None = None
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(item: Mapping[str, Any], key: str, where: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where}: '{key}' must be non-empty text")
+    return value.strip()
+
+
+def _choice(value: object, allowed: Sequence[str], where: str) -> Any:
+    if value not in allowed:
+        raise ValueError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _verdicts(item: Mapping[str, Any], kind: Kind, where: str) -> dict[str, Verdict]:
+    raw = item.get("answers")
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: 'answers' must map each reply to a verdict")
+    keys: Sequence[str] = AGE_KEYS if kind == "age" else REPLIES
+    required = AGE_KEYS if kind == "age" else ("yes", "no", "unsure")
+    verdicts = {str(k): _choice(v, VERDICTS, f"{where}.answers.{k}") for k, v in raw.items()}
+    for key in verdicts:
+        _choice(key, keys, f"{where}.answers")
+    missing = [k for k in required if k not in verdicts]
+    if missing:
+        raise ValueError(f"{where}: 'answers' lacks {', '.join(missing)}")
+    if verdicts["unsure"] != "review":
+        raise ValueError(f"{where}: 'unsure' must map to review (the study team checks it)")
+    return verdicts
+
+
+def _age_range(item: Mapping[str, Any], where: str) -> tuple[int, int]:
+    raw = item.get("range")
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or not all(_is_int(v) for v in raw)
+        or raw[0] > raw[1]
+    ):
+        raise ValueError(f"{where}: 'range' must be [lowest, highest] whole years")
+    return raw[0], raw[1]
+
+
+def _ask_if(
+    item: Mapping[str, Any], earlier: Mapping[str, Criterion], where: str
+) -> dict[str, tuple[Reply, ...]]:
+    raw = item.get("ask_if") or {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: 'ask_if' must map an earlier question to replies")
+    out: dict[str, tuple[Reply, ...]] = {}
+    for other, replies in raw.items():
+        if other not in earlier:
+            raise ValueError(f"{where}: 'ask_if' names {other!r}, which is not asked before it")
+        if not isinstance(replies, list) or not replies:
+            raise ValueError(f"{where}: 'ask_if.{other}' must list replies")
+        for reply in replies:
+            _choice(reply, earlier[other].replies, f"{where}.ask_if.{other}")
+        out[str(other)] = tuple(replies)
+    return out
+
+
+def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
+    """Criteria from the parsed criteria.yml; ValueError names the first problem found."""
+    items = data.get("criteria")
+    if not isinstance(items, list) or not items:
+        raise ValueError("criteria.yml: 'criteria' must be a non-empty list")
+    found: dict[str, Criterion] = {}
+    for index, item in enumerate(items):
+        where = f"criteria[{index}]"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where}: must be a mapping")
+        cid = _text(item, "id", where)
+        where = f"criteria.{cid}"
+        if cid in found:
+            raise ValueError(f"{where}: id is used twice")
+        kind: Kind = _choice(item.get("kind"), KINDS, f"{where}.kind")
+        examples = item.get("examples") or []
+        if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
+            raise ValueError(f"{where}: 'examples' must be a list of names")
+        found[cid] = Criterion(
+            id=cid,
+            kind=kind,
+            label=_text(item, "label", where),
+            question=_text(item, "question", where),
+            why=_text(item, "why", where),
+            verdicts=MappingProxyType(_verdicts(item, kind, where)),
+            on_fail=_choice(item.get("on_fail"), ON_FAIL, f"{where}.on_fail"),
+            fail_reason=_text(item, "fail_reason", where),
+            examples=tuple(examples),
+            age_range=_age_range(item, where) if kind == "age" else None,
+            ask_if=MappingProxyType(_ask_if(item, found, where)),
+        )
+    return list(found.values())
+
+
+def check_texts(data: Mapping[str, Any]) -> None:
+    """ValueError unless criteria.yml has a version and every text the prescreen shows."""
+    if not isinstance(data.get("version"), str) or not data["version"].strip():
+        raise ValueError("criteria.yml: 'version' must be text")
+    found = data.get("texts")
+    if not isinstance(found, Mapping):
+        raise ValueError("criteria.yml: 'texts' must be a mapping")
+    groups: dict[str, Sequence[str]] = {
+        "texts": TEXT_KEYS,
+        "texts.results": RESULTS,
+        "texts.reasons": REASON_KEYS,
+        "texts.answer_words": REPLIES,
+    }
+    for where, keys in groups.items():
+        group = found if where == "texts" else found.get(where.split(".")[1])
+        if not isinstance(group, Mapping):
+            raise ValueError(f"criteria.yml: '{where}' must be a mapping")
+        for key in keys:
+            _text(group, key, where)
+
+
+@cache
+def _criteria() -> tuple[Criterion, ...]:
+    data = content.load("criteria")
+    check_texts(data)
+    return tuple(parse_criteria(data))
+
+
+def load_criteria() -> list[Criterion]:
+    """The prescreen questions, in the order they are asked."""
+    return list(_criteria())
+
+
+def version() -> str:
+    """The criteria version, to store next to a result."""
+    return str(content.load("criteria")["version"])
+
+
+def texts() -> Mapping[str, Any]:
+    """The prescreen's other patient-facing texts (intro, consent, results, ...)."""
+    data: Mapping[str, Any] = content.load("criteria")["texts"]
+    return data
+
+
+def prompt(criterion: Criterion) -> str:
+    """The question as shown to the patient, with its example medicines if it has any."""
+    if not criterion.examples:
+        return criterion.question
+    return f"{criterion.question}\n{texts()['examples_intro']} {', '.join(criterion.examples)}."
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def _waiting_on(criterion: Criterion, answers: Answers) -> bool | None:
+    """None if the question applies; True if an earlier answer it depends on is missing;
+    False if an earlier answer means it does not apply."""
+    for other, replies in criterion.ask_if.items():
+        given = answers.get(other)
+        if given is None:
+            return True
+        if given not in replies:
+            return False
+    return None
+
+
+def evaluate(answers: Answers, *, criteria: Sequence[Criterion] | None = None) -> Outcome:
+    """Score the answers so far. Keys that are not criterion ids are ignored.
+
+    Order of rules: a fail on an ``on_fail: end`` question -> not_eligible (the first one is
+    reported); otherwise a question still to ask -> incomplete; otherwise any review (an
+    "unsure", or a fail on an ``on_fail: review`` question) -> needs_review; otherwise
+    likely_eligible.
+    """
+    words = texts()["reasons"]
+    reasons: dict[str, Reason] = {}
+    ended_by: Criterion | None = None
+    to_ask = review = False
+    for criterion in criteria if criteria is not None else _criteria():
+        waiting = _waiting_on(criterion, answers)
+        answer = answers.get(criterion.id)
+        if waiting is False:
+            reasons[criterion.id] = Reason("skipped", words["skipped"])
+            continue
+        if waiting or answer is None:
+            reasons[criterion.id] = Reason("unanswered", words["unanswered"])
+            to_ask = True
+            continue
+        verdict = criterion.verdict(answer)
+        if verdict == "pass":
+            reasons[criterion.id] = Reason("pass", words["pass"])
+        elif verdict == "review":
+            reasons[criterion.id] = Reason("review", words["review"])
+            review = True
+        elif criterion.on_fail == "end":
+            reasons[criterion.id] = Reason("fail", criterion.fail_reason)
+            ended_by = ended_by or criterion
+        else:
+            reasons[criterion.id] = Reason("review", criterion.fail_reason)
+            review = True
+    result: Result
+    if ended_by is not None:
+        result = "not_eligible"
+    elif to_ask:
+        result = "incomplete"
+    else:
+        result = "needs_review" if review else "likely_eligible"
+    return Outcome(
+        result=result,
+        reasons=reasons,
+        message=texts()["results"][result],
+        ended_by=ended_by.id if ended_by else None,
+        reason=ended_by.fail_reason if ended_by else None,
+    )
+
+
+def next_question(
+    answers: Answers, *, criteria: Sequence[Criterion] | None = None
+) -> Criterion | None:
+    """The first question still to ask, or None when done or an answer already ended it."""
+    chosen = list(criteria) if criteria is not None else list(_criteria())
+    outcome = evaluate(answers, criteria=chosen)
+    if outcome.result == "not_eligible":
+        return None
+    for criterion in chosen:
+        if outcome.reasons[criterion.id].status == "unanswered":
+            return criterion
+    return None
+
+
+def answers_from_entities(
+    entities: Iterable[Mapping[str, Any]], *, include_negatives: bool = False
+) -> dict[str, Answer]:
+    """Answers that extracted entities already give, so those questions can be skipped.
+
+    "prednisone then methotrexate" answers systemic_steroids and steroid_sparing with "yes";
+    "I'm 52" answers age. Mentions with a guessed route or low confidence are left out, and so
+    are bare numbers (the extractor's 0.6 "age") unless the age question is being asked
+    (use answers.parse_age there).
+
+    Negated mentions ("never took methotrexate") give "no" only with ``include_negatives``.
+    It is off by default: one negated medicine does not rule out the others a question asks
+    about, the extractor also marks "not on X" (maybe past) as never, and a "no" here would
+    end the prescreen without the patient seeing the question. A "yes" from any mention
+    wins over a negated one.
+    """
+    yes: dict[str, Answer] = {}
+    no: dict[str, Answer] = {}
+    for entity in entities:
+        confidence = entity.get("confidence", 1.0)
+        if not isinstance(confidence, int | float) or confidence < MIN_CONFIDENCE:
+            continue
+        if entity.get("entity") == "age":
+            age = entity_age(entity)
+            if age is not None and "age" not in yes:
+                yes["age"] = age
+            continue
+        if entity.get("entity") != "medication":
+            continue
+        role = str(entity.get("role"))
+        if entity.get("status") == "never":
+            if include_negatives and role in NEGATION_ANSWERS:
+                no[NEGATION_ANSWERS[role]] = "no"
+        elif role in MENTION_ANSWERS:
+            yes[MENTION_ANSWERS[role]] = "yes"
+    return {**no, **yes}
+
+
+def summary_lines(answers: Answers, *, criteria: Sequence[Criterion] | None = None) -> list[str]:
+    """One plain line per answered question, in order: "Age: 52", "...: Yes"."""
+    words = texts()["answer_words"]
+    chosen = list(criteria) if criteria is not None else list(_criteria())
+    outcome = evaluate(answers, criteria=chosen)
+    lines: list[str] = []
+    for criterion in chosen:
+        answer = answers.get(criterion.id)
+        if answer is None or outcome.reasons[criterion.id].status in ("skipped", "unanswered"):
+            continue
+        shown = str(answer) if _is_int(answer) else words[str(answer)]
+        lines.append(f"{criterion.label}: {shown}")
+    return lines

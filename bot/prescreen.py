@@ -1,0 +1,344 @@
+"""The prescreen conversation: one patient turn in, the next state and messages out.
+
+Plain Python over bot.eligibility (scoring) and bot.answers (reading replies), so every path is
+unit-tested without Rasa. The Rasa form (actions/prescreen.py) keeps the state in one slot and
+calls `step` for each message, then `prompt` to ask what comes next.
+
+Phases: consent -> questions -> share -> name -> contact -> best_time -> submit.
+A turn can also pause for "do you want to stop?" (confirm_stop) or "which answer?" (pick).
+Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
+Only `submit` keeps anything; every other ending tells the person nothing was kept.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from bot import answers, contact, content, eligibility
+from bot.handoff import Handoff
+
+State = dict[str, Any]
+Message = dict[str, Any]
+
+ENDINGS = ("submit", "ended", "stopped", "declined")
+# Intents that are questions to answer mid-way, never answers to the current question.
+_STEERING = {"stop_prescreen", "restart_prescreen", "why_ask", "change_answer"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the patient sent, as NLU read it."""
+
+    text: str
+    intent: str | None = None
+    entities: Sequence[Mapping[str, Any]] = ()
+    # "faq/placebo" or "ask_team/cost" when the message is an FAQ question.
+    retrieval_key: str | None = None
+
+
+@dataclass
+class Result:
+    state: State
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.state["phase"] in ENDINGS
+
+
+def texts() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = content.load("prescreen")
+    return data
+
+
+def new_state(now: datetime | None = None) -> State:
+    return {
+        "phase": "consent",
+        "answers": {},
+        "last": None,
+        "version": eligibility.version(),
+        "consent_at": None,
+        "share_consent_at": None,
+        "contact": {},
+        "started_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+    }
+
+
+def _buttons(titles: Sequence[str]) -> list[dict[str, str]]:
+    return [{"title": t, "payload": t} for t in titles]
+
+
+def _say(text: str, buttons: Sequence[str] = ()) -> Message:
+    message: Message = {"text": " ".join(text.split())}
+    if buttons:
+        message["buttons"] = _buttons(buttons)
+    return message
+
+
+def current_question(state: State) -> eligibility.Criterion | None:
+    return eligibility.next_question(state["answers"])
+
+
+def prompt(state: State) -> list[Message]:
+    """What to ask next, given the state (used by the form's ask action)."""
+    t = texts()
+    phase = state["phase"]
+    if phase == "consent":
+        intro = eligibility.texts()
+        return [_say(f"{intro['intro']} {intro['consent']}", t["buttons"]["consent"])]
+    if phase == "questions":
+        criterion = current_question(state)
+        if criterion is None:  # pragma: no cover - step() moves on before asking
+            return []
+        total = len(eligibility.load_criteria())
+        number = len(state["answers"]) + 1
+        header = t["progress"].format(number=min(number, total), total=total)
+        buttons = (
+            ()
+            if criterion.kind == "age"
+            else t["buttons"][
+                "answer_not_applicable" if criterion.allows_not_applicable else "answer"
+            ]
+        )
+        return [_say(f"{header} {eligibility.prompt(criterion)}", buttons)]
+    if phase == "share":
+        return [_say(t["share_ask"], t["buttons"]["share"])]
+    if phase == "confirm_stop":
+        return [_say(t["confirm_stop"], t["buttons"]["stop"])]
+    if phase == "pick":
+        labels = [c.label for c in _answered(state)]
+        return [_say(t["pick_change"], labels)]
+    if phase == "name":
+        return [_say(t["ask_name"])]
+    if phase == "contact":
+        return [_say(t["ask_contact"])]
+    if phase == "best_time":
+        return [_say(t["ask_best_time"])]
+    return []
+
+
+def _answered(state: State) -> list[eligibility.Criterion]:
+    return [c for c in eligibility.load_criteria() if c.id in state["answers"]]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _interruption(turn: Turn) -> Message | None:
+    """An answer to a question asked mid-way (FAQ, medical advice, a person)."""
+    if turn.retrieval_key:
+        return {"response": f"utter_{turn.retrieval_key}"}
+    if turn.intent == "medical_advice":
+        return {"response": "utter_medical_advice"}
+    if turn.intent == "talk_to_person":
+        return {"response": "utter_contact_team"}
+    if turn.intent == "bot_challenge":
+        return {"response": "utter_iamabot"}
+    return None
+
+
+def _read_answer(criterion: eligibility.Criterion, turn: Turn) -> eligibility.Answer | None:
+    if criterion.kind == "age":
+        age = answers.parse_age(turn.text, turn.entities)
+        if age is not None:
+            return age
+    reply = answers.interpret(turn.text, allow_not_applicable=criterion.allows_not_applicable)
+    if reply is not None and criterion.accepts(reply):
+        return reply
+    return None
+
+
+def _finish_questions(state: State, messages: list[Message]) -> None:
+    """After an answer: end kindly on a hard fail, show the summary when done."""
+    outcome = eligibility.evaluate(state["answers"])
+    t = texts()
+    if outcome.result == "not_eligible":
+        messages.append(_say(f"{outcome.reason} {outcome.message}"))
+        messages.append(_say(t["not_eligible_next"]))
+        state.update(phase="ended", answers={}, last=None)
+        return
+    if current_question(state) is None:
+        lines = "\n".join(f"- {line}" for line in eligibility.summary_lines(state["answers"]))
+        intro = eligibility.texts()["summary_intro"]
+        messages.append({"text": f"{intro}\n{lines}"})
+        messages.append(_say(outcome.message))
+        state["phase"] = "share"
+        state["result"] = outcome.result
+
+
+def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    criterion = current_question(state)
+    if turn.intent == "why_ask" and criterion is not None:
+        messages.append(_say(criterion.why))
+        return
+    if turn.intent == "restart_prescreen":
+        state.update(answers={}, last=None)
+        messages.append(_say(t["restarted"]))
+        return
+    changed = False
+    fixed = answers.correction(turn.text, allow_not_applicable=True)
+    last = state.get("last")
+    if fixed is not None and last:
+        target = next(c for c in eligibility.load_criteria() if c.id == last)
+        if target.accepts(fixed):
+            state["answers"][last] = fixed
+            messages.append(_say(t["changed"]))
+            changed = True
+    if not changed and criterion is not None:
+        value = _read_answer(criterion, turn)
+        if value is not None:
+            state["answers"][criterion.id] = value
+            state["last"] = criterion.id
+            changed = True
+    # Free text can answer other questions too ("prednisone then methotrexate"), or correct
+    # an earlier answer ("actually I'm 52").
+    for key, value in eligibility.answers_from_entities(turn.entities).items():
+        if state["answers"].get(key) != value:
+            corrected = key in state["answers"]
+            state["answers"][key] = value
+            if corrected and not changed:
+                messages.append(_say(t["changed"]))
+            changed = True
+    if changed:
+        _finish_questions(state, messages)
+        return
+    interruption = _interruption(turn)
+    if interruption is not None:
+        messages.append(interruption)
+    elif criterion is not None:
+        key = "not_understood_age" if criterion.kind == "age" else "not_understood"
+        messages.append(_say(t[key]))
+
+
+def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    if turn.intent == "change_answer" or "change" in turn.text.lower():
+        state["phase"] = "pick"
+        return
+    reply = answers.interpret(turn.text)
+    if reply == "yes":
+        state.update(phase="name", share_consent_at=_now())
+    elif reply == "no":
+        messages.append(_say(t["declined_share"]))
+        state.update(phase="declined", answers={}, contact={})
+    else:
+        messages.append(_interruption(turn) or _say(t["not_understood"]))
+
+
+def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    wanted = " ".join(turn.text.lower().split())
+    for criterion in _answered(state):
+        if criterion.label.lower() == wanted:
+            # Forget this answer and any follow-up that depended on it, then ask again.
+            state["answers"].pop(criterion.id)
+            for other in eligibility.load_criteria():
+                if criterion.id in other.ask_if:
+                    state["answers"].pop(other.id, None)
+            state.update(phase="questions", last=None)
+            return
+    messages.append(_say(texts()["not_understood"]))
+
+
+def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    phase = state["phase"]
+    interruption = _interruption(turn) if turn.intent not in (None, "affirm", "deny") else None
+    if interruption is not None and "?" in turn.text:
+        messages.append(interruption)
+        return
+    if phase == "name":
+        name = contact.clean_name(turn.text)
+        if name is None:
+            messages.append(_say(t["bad_name"]))
+            return
+        state["contact"]["name"] = name
+        state["phase"] = "contact"
+    elif phase == "contact":
+        found = contact.parse_contact(turn.text)
+        if not found.found:
+            messages.append(_say(t["bad_contact"]))
+            return
+        state["contact"].update(email=found.email, phone=found.phone)
+        state["phase"] = "best_time"
+    elif phase == "best_time":
+        state["contact"]["best_time"] = " ".join(turn.text.split())[:200]
+        state["phase"] = "submit"
+
+
+def step(state: State | None, turn: Turn) -> Result:
+    """Apply one patient message to the prescreen and say what to tell them."""
+    state = copy.deepcopy(state) if state else new_state()
+    messages: list[Message] = []
+    t = texts()
+    phase = state["phase"]
+
+    if phase == "confirm_stop":
+        reply = answers.interpret(turn.text)
+        if reply == "yes" or turn.intent == "stop_prescreen":
+            messages.append(_say(t["stopped"]))
+            state.update(phase="stopped", answers={}, contact={})
+        else:
+            messages.append(_say(t["keep_going"]))
+            state["phase"] = state.pop("resume", "questions")
+        return Result(state, messages)
+    if turn.intent == "stop_prescreen" and phase != "consent":
+        state.update(resume=phase, phase="confirm_stop")
+        return Result(state, messages)
+    if turn.intent == "restart_prescreen" and phase != "consent":
+        state.update(phase="questions", answers={}, last=None, contact={})
+        messages.append(_say(t["restarted"]))
+        return Result(state, messages)
+
+    if phase == "consent":
+        reply = answers.interpret(turn.text)
+        if reply == "yes":
+            state.update(phase="questions", consent_at=_now())
+            # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
+            for key, value in eligibility.answers_from_entities(turn.entities).items():
+                state["answers"][key] = value
+            _finish_questions(state, messages)
+        elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
+            messages.append(_say(t["declined_start"]))
+            state.update(phase="declined", answers={})
+        else:
+            messages.append(_interruption(turn) or _say(t["not_understood"]))
+    elif phase == "questions":
+        _questions_turn(state, turn, messages)
+    elif phase == "share":
+        _share_turn(state, turn, messages)
+    elif phase == "pick":
+        _pick_turn(state, turn, messages)
+    elif phase in ("name", "contact", "best_time"):
+        _contact_turn(state, turn, messages)
+    return Result(state, messages)
+
+
+def is_steering(intent: str | None) -> bool:
+    return intent in _STEERING
+
+
+def handoff_record(state: State, conversation_id: str) -> Handoff:
+    """What staff receive: outcome, answers with per-question reasons, contact, consent."""
+    outcome = eligibility.evaluate(state["answers"])
+    reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
+    return Handoff(
+        conversation_id=conversation_id,
+        outcome=outcome.result,
+        answers={"answers": state["answers"], "reasons": reasons},
+        contact=dict(state.get("contact", {})),
+        consent_version=str(state.get("version")),
+        consent_at=state.get("consent_at"),
+        share_consent_at=state.get("share_consent_at"),
+    )
+
+
+def submitted_messages(state: State, reference: str) -> list[Message]:
+    """What the patient reads once their answers are passed on."""
+    name = state.get("contact", {}).get("name", "")
+    return [_say(texts()["submitted"].format(name=name, reference=reference))]

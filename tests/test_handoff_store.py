@@ -1,0 +1,66 @@
+"""bot.handoff against a real SQLite file and the real PostgreSQL server on this machine."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.handoff import Handoff, HandoffStore
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HandoffStore]:
+    url = f"sqlite:///{tmp_path / 'handoffs.db'}" if request.param == "sqlite" else POSTGRES_URL
+    made = HandoffStore(url)
+    yield made
+    made.engine.dispose()
+
+
+def _handoff(conversation_id: str) -> Handoff:
+    return Handoff(
+        conversation_id=conversation_id,
+        outcome="likely_eligible",
+        answers={"answers": {"age": 52}, "reasons": {"age": {"status": "pass", "text": "ok"}}},
+        contact={"name": "Test Person", "email": "t@example.com", "phone": None},
+        consent_version="1.0",
+        consent_at="2026-11-25T04:00:00+00:00",
+        share_consent_at="2026-11-25T04:02:00+00:00",
+    )
+
+
+def test_submit_once_and_read_back(store: HandoffStore) -> None:
+    conversation = f"test-{uuid.uuid4().hex}"
+    reference, created = store.submit(_handoff(conversation))
+    assert created and len(reference) == 4
+    again, created_again = store.submit(_handoff(conversation))
+    assert (again, created_again) == (reference, False)
+    assert store.count(conversation) == 1
+    record = store.get(conversation)
+    assert record is not None
+    assert record["answers"]["answers"] == {"age": 52}
+    assert record["contact"]["email"] == "t@example.com"
+    assert record["status"] == "new" and record["outcome"] == "likely_eligible"
+
+
+def test_concurrent_retries_make_one_record(store: HandoffStore) -> None:
+    conversation = f"test-{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: store.submit(_handoff(conversation)), range(16)))
+    assert len({reference for reference, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert store.count(conversation) == 1
+
+
+def test_postgres_really_is_postgres() -> None:
+    engine = sa.create_engine(POSTGRES_URL, future=True)
+    with engine.connect() as connection:
+        assert "PostgreSQL" in connection.execute(sa.text("select version()")).scalar_one()
+    engine.dispose()

@@ -1,0 +1,198 @@
+"""End-to-end prescreens over the live REST webhook, checked against the real handoff store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.handoff import HandoffStore
+from bot.settings import Settings
+from tests.conftest import Conversation, button_titles, texts
+
+pytestmark = pytest.mark.live
+
+ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
+
+
+@pytest.fixture
+def store(live_bot: str, live_settings: Settings) -> Iterator[HandoffStore]:
+    made = HandoffStore(f"sqlite:///{live_settings.var_dir / 'handoffs.db'}")
+    yield made
+    made.engine.dispose()
+
+
+def start(chat: Conversation, opener: str = "can I join the study?") -> str:
+    reply = texts(chat(opener))
+    assert "2 minutes" in reply, reply
+    return texts(chat("Yes, let's start"))
+
+
+def finish_contact(chat: Conversation) -> str:
+    assert "contact you" in texts(chat("Yes, share my answers"))
+    chat("Jane Test")
+    chat("jane@example.com")
+    return texts(chat("weekday mornings"))
+
+
+def test_buttons_only_likely_eligible_is_handed_over_once(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    assert "How old are you?" in start(chat)
+    for answer in ELIGIBLE_BUTTONS[:-1]:
+        chat(answer)
+    summary = texts(chat(ELIGIBLE_BUTTONS[-1]))
+    assert "Here is what you told me" in summary and "may be a good fit" in summary
+    assert "you are eligible" not in summary.lower()
+    done = finish_contact(chat)
+    record = store.get(chat.sender)
+    assert record is not None and record["reference"] in done
+    assert record["outcome"] == "likely_eligible"
+    assert record["contact"]["email"] == "jane@example.com"
+    assert store.count(chat.sender) == 1
+
+
+def test_free_text_only_reaches_the_result_within_12_bot_turns(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    start(chat, "do I qualify")
+    for answer in [
+        "I'm 52",
+        "yes, since 2019",
+        "yeah I had one",
+        "yes my rash is bad right now",
+        "prednisone then methotrexate",
+        "yep, clobetasol did nothing",
+        "yes i stopped it a month ago",
+        "yes they have not changed",
+    ]:
+        chat(answer)
+    summary = texts(chat("no, I'm a man"))
+    assert "may be a good fit" in summary, summary
+    assert chat.turns <= 12, f"{chat.turns} turns to the result"
+
+
+def test_mixed_buttons_and_text_with_not_sure_needs_review(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    start(chat)
+    for answer in ["I am 67", "Yes", "not sure", "yes", "Yes", "i think so", "Yes", "Yes", "Yes"]:
+        chat(answer)
+    summary = texts(chat("Does not apply"))
+    assert "closer look" in summary, summary
+    finish_contact(chat)
+    record = store.get(chat.sender)
+    assert record is not None and record["outcome"] == "needs_review"
+
+
+def test_hard_fail_ends_kindly_and_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    reply = texts(chat("I'm 16"))
+    assert "18 to 89" in reply and "clinicaltrials.gov" in reply
+    assert "name" not in reply.lower() and "email" not in reply.lower()
+    assert store.count(chat.sender) == 0
+    # The conversation goes on normally afterwards.
+    assert "no placebo" in texts(chat("is there a placebo?")).lower()
+
+
+def test_no_diagnosis_is_not_eligible(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    chat("45")
+    assert "may not be a fit" in texts(chat("No"))
+    assert store.count(chat.sender) == 0
+
+
+def test_faq_interruption_is_answered_then_the_same_question_again(chat: Conversation) -> None:
+    start(chat)
+    chat("52")
+    reply = chat("is there a placebo?")
+    assert "no placebo" in texts(reply).lower()
+    assert "dermatomyositis?" in reply[-1]["text"] and "doctor told you" in reply[-1]["text"]
+
+
+def test_why_do_you_ask(chat: Conversation) -> None:
+    start(chat)
+    reply = texts(chat("why do you need to know that"))
+    assert "18 to 89" in reply and "How old are you?" in reply
+
+
+def test_correction_rechecks(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    chat("52")
+    chat("Yes")
+    assert "changed that answer" in texts(chat("sorry I meant no")) or store.count(chat.sender) == 0
+    assert store.count(chat.sender) == 0
+
+
+def test_age_correction_mid_way(chat: Conversation) -> None:
+    start(chat)
+    chat("40")
+    reply = texts(chat("actually I'm 52"))
+    assert "changed that answer" in reply
+
+
+def test_stop_asks_to_confirm_and_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    chat("52")
+    assert "will not keep" in texts(chat("stop"))
+    assert "keep going" in texts(chat("No, keep going")).lower()
+    chat("cancel")
+    assert "did not keep your answers" in texts(chat("Yes, stop"))
+    assert store.count(chat.sender) == 0
+
+
+def test_start_over(chat: Conversation) -> None:
+    start(chat)
+    chat("52")
+    chat("Yes")
+    reply = texts(chat("start over"))
+    assert "start over" in reply.lower() and "How old are you?" in reply
+
+
+def test_invalid_then_valid_email(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    for answer in ELIGIBLE_BUTTONS:
+        chat(answer)
+    chat("Yes, share my answers")
+    chat("Jane Test")
+    assert "name@example.com" in texts(chat("jane@@example"))
+    assert store.count(chat.sender) == 0
+    chat("jane@example.com")
+    chat("evenings")
+    assert store.count(chat.sender) == 1
+
+
+def test_declining_to_start_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
+    assert "2 minutes" in texts(chat("sign me up"))
+    assert "did not keep anything" in texts(chat("No, thanks"))
+    assert store.count(chat.sender) == 0
+
+
+def test_declining_to_share_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    for answer in ELIGIBLE_BUTTONS:
+        chat(answer)
+    assert "did not share or keep" in texts(chat("No, thanks"))
+    assert store.count(chat.sender) == 0
+
+
+def test_declining_mid_contact_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
+    start(chat)
+    for answer in ELIGIBLE_BUTTONS:
+        chat(answer)
+    chat("Yes, share my answers")
+    chat("Jane Test")
+    chat("stop")
+    assert "did not keep" in texts(chat("yes"))
+    assert store.count(chat.sender) == 0
+
+
+def test_emergency_during_prescreen_comes_first(chat: Conversation) -> None:
+    start(chat)
+    reply = chat("I can't breathe")
+    assert "call 911" in reply[0]["text"]
+
+
+def test_menu_button_starts_prescreen(chat: Conversation) -> None:
+    assert "Check if I might qualify" in button_titles(chat("hello"))
+    assert "2 minutes" in texts(chat("/prescreen_start"))

@@ -1,0 +1,239 @@
+"""bot.prescreen: the prescreen conversation, turn by turn, without Rasa."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import textstat
+
+from bot import prescreen
+from bot.prescreen import Turn
+
+MED = "medication"
+
+
+def med(value: str, role: str, status: str | None = None) -> dict[str, Any]:
+    return {"entity": MED, "value": value, "role": role, "status": status, "confidence": 1.0}
+
+
+class Patient:
+    """Drives bot.prescreen like the Rasa form does: step, then prompt if not finished."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] | None = None
+        self.finished = False
+        self.asked: list[str] = []
+
+    def say(self, text: str, intent: str | None = None, entities=(), key=None) -> list[str]:
+        result = prescreen.step(self.state, Turn(text, intent, tuple(entities), key))
+        self.state, self.finished = result.state, result.finished
+        out = [m.get("text") or m["response"] for m in result.messages]
+        if not self.finished:
+            asked = [m["text"] for m in prescreen.prompt(self.state)]
+            self.asked += asked
+            out += asked
+        return out
+
+    @property
+    def phase(self) -> str:
+        assert self.state is not None
+        return str(self.state["phase"])
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        assert self.state is not None
+        return dict(self.state["answers"])
+
+
+def started() -> Patient:
+    p = Patient()
+    p.say("yes")
+    return p
+
+
+ELIGIBLE = ["52", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "does not apply"]
+
+
+def test_consent_comes_first_and_no_keeps_nothing() -> None:
+    p = Patient()
+    first = prescreen.prompt(prescreen.new_state())[0]
+    assert "2 minutes" in first["text"] and [b["title"] for b in first["buttons"]][0].startswith(
+        "Yes"
+    )
+    reply = p.say("no thanks", intent="deny")
+    assert p.finished and p.phase == "declined" and p.answers == {}
+    assert "did not keep" in " ".join(reply)
+
+
+def test_full_likely_eligible_run_with_buttons() -> None:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    assert p.state and p.state["result"] == "likely_eligible"
+    p.say("Yes, share my answers")
+    p.say("Jane Doe")
+    p.say("jane@example.com")
+    p.say("weekday mornings")
+    assert p.finished and p.phase == "submit"
+    assert p.state["contact"] == {
+        "name": "Jane Doe",
+        "email": "jane@example.com",
+        "phone": None,
+        "best_time": "weekday mornings",
+    }
+    record = prescreen.handoff_record(p.state, "conv-1")
+    assert record.outcome == "likely_eligible" and record.consent_at and record.share_consent_at
+
+
+def test_result_never_says_you_are_eligible() -> None:
+    p = started()
+    out: list[str] = []
+    for answer in ELIGIBLE:
+        out += p.say(answer)
+    text = " ".join(out).lower()
+    assert "you are eligible" not in text and "may be a good fit" in text
+
+
+def test_hard_fail_ends_early_and_kindly() -> None:
+    p = started()
+    reply = " ".join(p.say("I'm 16", entities=[{"entity": "age", "value": 16, "confidence": 1}]))
+    assert p.finished and p.phase == "ended" and p.answers == {}
+    assert "18 to 89" in reply and "clinicaltrials.gov" in reply
+    assert "not a medical decision" in reply
+
+
+def test_unsure_goes_to_review() -> None:
+    p = started()
+    for answer in ["52", "yes", "not sure", *ELIGIBLE[3:]]:
+        p.say(answer)
+    assert p.state and p.state["result"] == "needs_review"
+
+
+def test_free_text_answers_two_medicine_questions_at_once() -> None:
+    p = started()
+    for answer in ["52", "yep", "i think so", "yeah"]:
+        p.say(answer)
+    p.say(
+        "prednisone then methotrexate",
+        entities=[
+            med("prednisone", "systemic_corticosteroid"),
+            med("methotrexate", "steroid_sparing"),
+        ],
+    )
+    assert p.answers["systemic_steroids"] == "yes" and p.answers["steroid_sparing"] == "yes"
+    assert "steroid cream" in p.asked[-1]
+
+
+def test_faq_mid_way_is_answered_and_the_question_asked_again() -> None:
+    p = started()
+    p.say("52")
+    before = p.asked[-1]
+    reply = p.say("is there a placebo?", intent="faq", key="faq/placebo")
+    assert reply[0] == "utter_faq/placebo"
+    assert p.asked[-1] == before and p.phase == "questions"
+
+
+def test_why_do_you_ask() -> None:
+    p = started()
+    reply = p.say("why do you ask?", intent="why_ask")
+    assert "18 to 89" in reply[0]
+    assert "How old are you?" in reply[-1]
+
+
+def test_stop_needs_confirmation_then_keeps_nothing() -> None:
+    p = started()
+    p.say("52")
+    reply = p.say("stop", intent="stop_prescreen")
+    assert p.phase == "confirm_stop" and "will not keep" in reply[-1]
+    p.say("no", intent="deny")
+    assert p.phase == "questions" and p.answers == {"age": 52}
+    p.say("cancel", intent="stop_prescreen")
+    p.say("yes")
+    assert p.finished and p.phase == "stopped" and p.answers == {}
+
+
+def test_start_over() -> None:
+    p = started()
+    p.say("52")
+    p.say("yes")
+    reply = p.say("start over", intent="restart_prescreen")
+    assert p.answers == {} and "How old are you?" in reply[-1]
+
+
+def test_corrections() -> None:
+    p = started()
+    p.say("52")
+    p.say("yes")  # diagnosis
+    p.say("I meant no")
+    assert p.finished and p.phase == "ended"  # no diagnosis ends it, kindly
+    q = started()
+    q.say("40")
+    q.say("yes")
+    q.say("actually I'm 52", entities=[{"entity": "age", "value": 52, "confidence": 1.0}])
+    assert q.answers["age"] == 52 and q.phase == "questions"
+
+
+def test_not_understood_asks_again_with_help() -> None:
+    p = started()
+    reply = p.say("purple monkey")
+    assert "number" in reply[0] and "How old are you?" in reply[-1]
+    p.say("52")
+    reply = p.say("banana")
+    assert "yes, no or not sure" in reply[0]
+
+
+def test_share_declined_keeps_nothing() -> None:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    reply = p.say("No, thanks")
+    assert p.finished and p.phase == "declined" and p.answers == {} and p.state["contact"] == {}
+    assert "did not share or keep" in reply[0]
+
+
+def test_change_an_answer_from_the_summary() -> None:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    reply = p.say("Change an answer")
+    assert p.phase == "pick" and "Age" in reply[-1] or p.state["phase"] == "pick"
+    p.say("Age")
+    assert "age" not in p.answers and "How old are you?" in p.asked[-1]
+    p.say("60")
+    assert p.phase == "share" and p.answers["age"] == 60
+
+
+def test_invalid_email_is_asked_again_with_an_example() -> None:
+    p = started()
+    for answer in [*ELIGIBLE, "yes", "Jane"]:
+        p.say(answer)
+    reply = p.say("jane@")
+    assert p.phase == "contact" and "name@example.com" in reply[0]
+    p.say("216-555-0123")
+    assert p.phase == "best_time" and p.state["contact"]["phone"] == "+12165550123"
+
+
+def _all_texts() -> list[str]:
+    def walk(node: Any) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, dict):
+            return [t for v in node.values() for t in walk(v)]
+        if isinstance(node, list):
+            return [t for v in node for t in walk(v)]
+        return []
+
+    return walk(dict(prescreen.texts()))
+
+
+@pytest.mark.parametrize("text", _all_texts())
+def test_prescreen_texts_are_plain(text: str) -> None:
+    cleaned = re.sub(
+        r"https?://\S+", "link", text.format(name="Jane", reference="K7Q2", number=3, total=10)
+    )
+    if len(cleaned.split()) < 4:
+        return  # button titles
+    assert textstat.flesch_kincaid_grade(cleaned) <= 8
