@@ -12,14 +12,31 @@ import pytest
 import sqlalchemy as sa
 
 from bot.handoff import Handoff, HandoffStore
+from bot.schema import handoffs, outbox
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"create schema {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"drop schema {schema} cascade"))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HandoffStore]:
-    url = f"sqlite:///{tmp_path / 'handoffs.db'}" if request.param == "sqlite" else POSTGRES_URL
-    made = HandoffStore(url)
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'handoffs.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    made = HandoffStore(url, channels=["email", "webhook"])
     yield made
     made.engine.dispose()
 
@@ -57,6 +74,29 @@ def test_concurrent_retries_make_one_record(store: HandoffStore) -> None:
     assert len({reference for reference, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert store.count(conversation) == 1
+
+
+def test_outbox_rows_written_with_the_handoff(store: HandoffStore) -> None:
+    conversation = f"test-{uuid.uuid4().hex}"
+    store.submit(_handoff(conversation))
+    store.submit(_handoff(conversation))
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(outbox.c.channel, outbox.c.status)
+            .join(handoffs, handoffs.c.id == outbox.c.handoff_id)
+            .where(handoffs.c.conversation_id == conversation)
+        ).all()
+    assert sorted(rows) == [("email", "pending"), ("webhook", "pending")]
+
+
+def test_contact_details_are_encrypted_at_rest(store: HandoffStore) -> None:
+    conversation = f"test-{uuid.uuid4().hex}"
+    store.submit(_handoff(conversation))
+    with store.engine.connect() as connection:
+        raw = connection.execute(
+            sa.select(handoffs.c.contact).where(handoffs.c.conversation_id == conversation)
+        ).scalar_one()
+    assert "t@example.com" not in raw and "Test Person" not in raw
 
 
 def test_postgres_really_is_postgres() -> None:

@@ -1,0 +1,70 @@
+"""Tables of the handoff database (handoffs, outbox, staff users, audit trail).
+
+Changed only through Alembic migrations in bot/migrations/versions/.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(12), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, unique=True),
+    # prescreen (from the prescreen) or question (someone asked to reach the team)
+    sa.Column("kind", sa.String(16), nullable=False, server_default="prescreen"),
+    # likely_eligible | needs_review | question
+    sa.Column("outcome", sa.String(32), nullable=False),
+    # new -> contacted -> scheduled -> not_a_fit | enrolled
+    sa.Column("status", sa.String(32), nullable=False, server_default="new"),
+    sa.Column("answers", sa.Text, nullable=False),  # JSON: answers and per-question reasons
+    sa.Column("questions", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("contact", sa.Text, nullable=False),  # encrypted JSON (bot.crypto)
+    sa.Column("consent_version", sa.String(32), nullable=False),
+    sa.Column("consent_at", sa.String(40), nullable=True),
+    sa.Column("share_consent_at", sa.String(40), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per handoff and channel, written in the same transaction as the handoff, so a
+# notification is never lost; the worker marks it sent exactly once.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("handoff_id", sa.Integer, sa.ForeignKey("handoffs.id"), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # email | webhook
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("handoff_id", "channel", name="uq_outbox_handoff_channel"),
+)
+
+staff_users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("handoff_id", sa.Integer, sa.ForeignKey("handoffs.id"), nullable=False),
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("old_status", sa.String(32), nullable=True),
+    sa.Column("new_status", sa.String(32), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
