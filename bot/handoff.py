@@ -142,9 +142,7 @@ class HandoffStore:
     def reference_for(self, conversation_id: str) -> str | None:
         with self.engine.connect() as connection:
             found = connection.execute(
-                sa.select(handoffs.c.reference).where(
-                    handoffs.c.conversation_id == conversation_id
-                )
+                sa.select(handoffs.c.reference).where(handoffs.c.conversation_id == conversation_id)
             ).scalar_one_or_none()
         return str(found) if found else None
 
