@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from functools import cache
 from typing import Any
 
@@ -12,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import handoff, prescreen
+
+logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
@@ -51,7 +54,33 @@ class ActionPrescreenStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [SlotSet(STATE_SLOT, prescreen.new_state()), SlotSet(TURN_SLOT, None)]
+        return [SlotSet(STATE_SLOT, prescreen.new_state())]
+
+
+def last_team_question(tracker: Tracker) -> str:
+    """The patient's most recent question that only the study team can answer, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent == "ask_team":
+            return str(event.get("text") or "")
+        if intent not in ("affirm", "talk_to_person"):
+            break
+    return ""
+
+
+class ActionQuestionStart(Action):
+    """ "Talk to a person": collect the question and contact details for the study team."""
+
+    def name(self) -> str:
+        return "action_question_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = prescreen.new_state(question=last_team_question(tracker))
+        return [SlotSet(STATE_SLOT, state)]
 
 
 class ActionAskPrescreenTurn(Action):
@@ -81,6 +110,10 @@ class ValidatePrescreenForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        if slot_value is None:
+            # The form validates on activation too; the message that started it
+            # ("can I join?") is not an answer to anything yet.
+            return {}
         result = prescreen.step(tracker.get_slot(STATE_SLOT), turn_from(tracker))
         send(dispatcher, result.messages)
         # The form ends when this slot is filled; otherwise it asks again (the next question).
@@ -105,6 +138,11 @@ class ActionPrescreenDone(Action):
         if state.get("phase") == "submit":
             record = prescreen.handoff_record(state, tracker.sender_id)
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
-            reference, _ = await asyncio.to_thread(store().submit, record)
+            try:
+                reference, _ = await asyncio.to_thread(store().submit, record)
+            except Exception as error:  # noqa: BLE001 - the patient must never get silence
+                logger.error("handoff not stored: %s", type(error).__name__)
+                send(dispatcher, prescreen.not_submitted_messages())
+                return []  # keep the answers: "try again" resubmits
             send(dispatcher, prescreen.submitted_messages(state, reference))
         return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]

@@ -16,17 +16,24 @@ def _key_file() -> Path:
 
 
 @cache
-def fernet() -> Fernet:
-    key = os.environ.get("HANDOFF_KEY", "").strip()
-    if not key:
-        # Development default: a key made once and kept beside the data, readable by us only.
-        path = _key_file()
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(Fernet.generate_key())
-            path.chmod(0o600)
-        key = path.read_text().strip()
+def _file_key(path: Path) -> str:
+    # Development default: a key made once and kept beside the data, readable by us only.
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@cache
+def _fernet(key: str) -> Fernet:
     return Fernet(key.encode())
+
+
+def fernet() -> Fernet:
+    """The cipher for the key in force now: HANDOFF_KEY, else var/handoff.key."""
+    key = os.environ.get("HANDOFF_KEY", "").strip() or _file_key(_key_file())
+    return _fernet(key)
 
 
 def encrypt(text: str) -> str:

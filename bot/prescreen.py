@@ -5,6 +5,8 @@ unit-tested without Rasa. The Rasa form (actions/prescreen.py) keeps the state i
 calls `step` for each message, then `prompt` to ask what comes next.
 
 Phases: consent -> questions -> share -> name -> contact -> best_time -> submit.
+"Talk to a person" uses the same machinery without health questions:
+question -> share_question -> name -> contact -> best_time -> submit (outcome "question").
 A turn can also pause for "do you want to stop?" (confirm_stop) or "which answer?" (pick).
 Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
 Only `submit` keeps anything; every other ending tells the person nothing was kept.
@@ -13,6 +15,7 @@ Only `submit` keeps anything; every other ending tells the person nothing was ke
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,9 +58,15 @@ def texts() -> Mapping[str, Any]:
     return data
 
 
-def new_state(now: datetime | None = None) -> State:
+def new_state(now: datetime | None = None, question: str | None = None) -> State:
+    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it)."""
+    phase = "consent"
+    if question is not None:
+        phase = "share_question" if question.strip() else "question"
     return {
-        "phase": "consent",
+        "mode": "prescreen" if question is None else "question",
+        "questions": [question.strip()] if question and question.strip() else [],
+        "phase": phase,
         "answers": {},
         "last": None,
         "version": eligibility.version(),
@@ -107,11 +116,18 @@ def prompt(state: State) -> list[Message]:
         return [_say(f"{header} {eligibility.prompt(criterion)}", buttons)]
     if phase == "share":
         return [_say(t["share_ask"], t["buttons"]["share"])]
+    if phase == "question":
+        return [_say(t["ask_question"])]
+    if phase == "share_question":
+        asked = state["questions"][-1] if state["questions"] else ""
+        return [
+            _say(t["share_question"].format(question=_quote(asked)), t["buttons"]["share_question"])
+        ]
     if phase == "confirm_stop":
         return [_say(t["confirm_stop"], t["buttons"]["stop"])]
     if phase == "pick":
         labels = [c.label for c in _answered(state)]
-        return [_say(t["pick_change"], labels)]
+        return [_say(t["pick_change"], [*labels, t["buttons"]["pick_cancel"]])]
     if phase == "name":
         return [_say(t["ask_name"])]
     if phase == "contact":
@@ -119,6 +135,11 @@ def prompt(state: State) -> list[Message]:
     if phase == "best_time":
         return [_say(t["ask_best_time"])]
     return []
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    short = " ".join(text.split())
+    return short if len(short) <= limit else short[: limit - 1] + "\u2026"
 
 
 def _answered(state: State) -> list[eligibility.Criterion]:
@@ -129,8 +150,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _interruption(turn: Turn) -> Message | None:
-    """An answer to a question asked mid-way (FAQ, medical advice, a person)."""
+def _interruption(turn: Turn, state: State | None = None) -> Message | None:
+    """An answer to a question asked mid-way (FAQ, medical advice, a person).
+
+    A question only the study team can answer is also kept, to pass on with the handoff.
+    """
+    if turn.retrieval_key and turn.retrieval_key.startswith("ask_team/") and state is not None:
+        state.setdefault("questions", []).append(_quote(turn.text, 500))
     if turn.retrieval_key:
         return {"response": f"utter_{turn.retrieval_key}"}
     if turn.intent == "medical_advice":
@@ -142,7 +168,35 @@ def _interruption(turn: Turn) -> Message | None:
     return None
 
 
+def _duration_answer(criterion: eligibility.Criterion, turn: Turn) -> answers.Reply | None:
+    """'stopped it 3 weeks ago', 'the same since last year': a duration answers some questions.
+
+    criteria.yml says which, per question: `duration: {role: ago|for, min_days: N}`.
+    """
+    rule = _criterion_data(criterion.id).get("duration")
+    if not rule:
+        return None
+    for entity in turn.entities:
+        if entity.get("entity") == "duration" and entity.get("role") == rule["role"]:
+            days = entity.get("value")
+            if isinstance(days, int | float):
+                return "yes" if days >= int(rule["min_days"]) else "no"
+    return None
+
+
+def _criterion_data(criterion_id: str) -> Mapping[str, Any]:
+    for item in content.load("criteria")["criteria"]:
+        if item["id"] == criterion_id:
+            found: Mapping[str, Any] = item
+            return found
+    return {}
+
+
 def _read_answer(criterion: eligibility.Criterion, turn: Turn) -> eligibility.Answer | None:
+    if criterion.kind == "yes_no":
+        from_duration = _duration_answer(criterion, turn)
+        if from_duration is not None and criterion.accepts(from_duration):
+            return from_duration
     if criterion.kind == "age":
         age = answers.parse_age(turn.text, turn.entities)
         if age is not None:
@@ -208,7 +262,7 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if changed:
         _finish_questions(state, messages)
         return
-    interruption = _interruption(turn)
+    interruption = _interruption(turn, state)
     if interruption is not None:
         messages.append(interruption)
     elif criterion is not None:
@@ -228,13 +282,32 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(_say(t["declined_share"]))
         state.update(phase="declined", answers={}, contact={})
     else:
-        messages.append(_interruption(turn) or _say(t["not_understood"]))
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
 
 
 def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
     wanted = " ".join(turn.text.lower().split())
-    for criterion in _answered(state):
-        if criterion.label.lower() == wanted:
+    if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
+        state["phase"] = "share"
+        return
+    answered = _answered(state)
+    exact = [c for c in answered if c.label.lower() == wanted]
+    # "the biopsy one", "age": pick the one answer whose label shares the most words.
+    overlap = sorted(
+        ((len(_words(turn.text) & (_words(c.label) | {c.id})), c) for c in answered),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    if not exact and overlap and overlap[0][0] > 0:
+        if len(overlap) == 1 or overlap[0][0] > overlap[1][0]:
+            exact = [overlap[0][1]]
+    for criterion in exact:
+        if criterion:
             # Forget this answer and any follow-up that depended on it, then ask again.
             state["answers"].pop(criterion.id)
             for other in eligibility.load_criteria():
@@ -242,7 +315,27 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
                     state["answers"].pop(other.id, None)
             state.update(phase="questions", last=None)
             return
-    messages.append(_say(texts()["not_understood"]))
+    messages.append(_say(t["pick_again"]))
+
+
+def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    if state["phase"] == "question":
+        text = " ".join(turn.text.split())
+        if not text or text.startswith("/"):
+            messages.append(_say(t["ask_question"]))
+            return
+        state["questions"].append(text[:1000])
+        state["phase"] = "share_question"
+        return
+    reply = answers.interpret(turn.text)
+    if reply == "yes":
+        state.update(phase="name", share_consent_at=_now(), consent_at=_now())
+    elif reply == "no" or turn.intent == "deny":
+        messages.append(_say(t["declined_share"]))
+        state.update(phase="declined", questions=[], contact={})
+    else:
+        messages.append(_say(t["not_understood"]))
 
 
 def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
@@ -280,9 +373,13 @@ def step(state: State | None, turn: Turn) -> Result:
 
     if phase == "confirm_stop":
         reply = answers.interpret(turn.text)
-        if reply == "yes" or turn.intent == "stop_prescreen":
+        if turn.intent == "restart_prescreen" and state["mode"] == "prescreen":
+            state.pop("resume", None)
+            state.update(phase="questions", answers={}, last=None, contact={})
+            messages.append(_say(t["restarted"]))
+        elif reply == "yes" or turn.intent == "stop_prescreen":
             messages.append(_say(t["stopped"]))
-            state.update(phase="stopped", answers={}, contact={})
+            state.update(phase="stopped", answers={}, contact={}, questions=[])
         else:
             messages.append(_say(t["keep_going"]))
             state["phase"] = state.pop("resume", "questions")
@@ -290,7 +387,7 @@ def step(state: State | None, turn: Turn) -> Result:
     if turn.intent == "stop_prescreen" and phase != "consent":
         state.update(resume=phase, phase="confirm_stop")
         return Result(state, messages)
-    if turn.intent == "restart_prescreen" and phase != "consent":
+    if turn.intent == "restart_prescreen" and phase != "consent" and state["mode"] == "prescreen":
         state.update(phase="questions", answers={}, last=None, contact={})
         messages.append(_say(t["restarted"]))
         return Result(state, messages)
@@ -307,13 +404,15 @@ def step(state: State | None, turn: Turn) -> Result:
             messages.append(_say(t["declined_start"]))
             state.update(phase="declined", answers={})
         else:
-            messages.append(_interruption(turn) or _say(t["not_understood"]))
+            messages.append(_interruption(turn, state) or _say(t["not_understood"]))
     elif phase == "questions":
         _questions_turn(state, turn, messages)
     elif phase == "share":
         _share_turn(state, turn, messages)
     elif phase == "pick":
         _pick_turn(state, turn, messages)
+    elif phase in ("question", "share_question"):
+        _question_turn(state, turn, messages)
     elif phase in ("name", "contact", "best_time"):
         _contact_turn(state, turn, messages)
     return Result(state, messages)
@@ -325,6 +424,18 @@ def is_steering(intent: str | None) -> bool:
 
 def handoff_record(state: State, conversation_id: str) -> Handoff:
     """What staff receive: outcome, answers with per-question reasons, contact, consent."""
+    if state.get("mode") == "question":
+        return Handoff(
+            conversation_id=conversation_id,
+            outcome="question",
+            kind="question",
+            answers={},
+            questions=list(state.get("questions", [])),
+            contact=dict(state.get("contact", {})),
+            consent_version=str(state.get("version")),
+            consent_at=state.get("consent_at"),
+            share_consent_at=state.get("share_consent_at"),
+        )
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
     return Handoff(
@@ -335,10 +446,17 @@ def handoff_record(state: State, conversation_id: str) -> Handoff:
         consent_version=str(state.get("version")),
         consent_at=state.get("consent_at"),
         share_consent_at=state.get("share_consent_at"),
+        questions=list(state.get("questions", [])),
     )
 
 
 def submitted_messages(state: State, reference: str) -> list[Message]:
     """What the patient reads once their answers are passed on."""
     name = state.get("contact", {}).get("name", "")
-    return [_say(texts()["submitted"].format(name=name, reference=reference))]
+    key = "submitted_question" if state.get("mode") == "question" else "submitted"
+    return [_say(texts()[key].format(name=name, reference=reference))]
+
+
+def not_submitted_messages() -> list[Message]:
+    """Said when the handoff could not be stored: never silence."""
+    return [_say(texts()["not_submitted"])]

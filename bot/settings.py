@@ -21,6 +21,7 @@ class Settings:
     host: str = field(default_factory=lambda: os.environ.get("BIND_HOST", "127.0.0.1"))
     rasa_port: int = field(default_factory=lambda: _int("RASA_PORT", 5005))
     action_port: int = field(default_factory=lambda: _int("ACTION_PORT", 5055))
+    web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8080))
     var_dir: Path = field(default_factory=lambda: Path(os.environ.get("VAR_DIR", ROOT / "var")))
     model_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("MODEL_DIR", ROOT / "models"))
@@ -40,6 +41,10 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
 
     @property
     def action_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Start, watch and stop the assistant's processes (Rasa server and action server)."""
+"""Start, watch and stop the assistant's processes (Rasa server, action server, web app)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class Service:
 
 @dataclass
 class Stack:
-    """The Rasa server and the action server, started together and stopped together."""
+    """The Rasa server, the action server and the web app, started and stopped together."""
 
     settings: Settings = field(default_factory=Settings)
     services: list[Service] = field(default_factory=list)
@@ -68,6 +68,12 @@ class Stack:
         s = self.settings
         model = latest_model(s.model_dir)
         return [
+            Service(
+                "web app",
+                [sys.executable, "-m", "bot.webserver"],
+                f"{s.web_url}/healthz",
+                s.log_dir / "web.log",
+            ),
             Service(
                 "action server",
                 [self._rasa_bin(), "run", "actions", "--actions", "actions",
@@ -91,14 +97,22 @@ class Stack:
             ACTION_ENDPOINT_URL=f"{self.settings.action_url}/webhook",
             TRACKER_DB=str(self.settings.tracker_db),
             VAR_DIR=str(self.settings.var_dir),
+            BIND_HOST=self.settings.host,
+            WEB_PORT=str(self.settings.web_port),
             RASA_TELEMETRY_ENABLED="false",
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )
+        env.setdefault("INBOX_URL", self.settings.web_url)
         return env
 
     def start(self) -> None:
         s = self.settings
-        for port, what in ((s.rasa_port, "RASA_PORT"), (s.action_port, "ACTION_PORT")):
+        ports = (
+            (s.rasa_port, "RASA_PORT"),
+            (s.action_port, "ACTION_PORT"),
+            (s.web_port, "WEB_PORT"),
+        )
+        for port, what in ports:
             if not port_free(s.host, port):
                 raise StartupError(
                     f"Port {port} on {s.host} is already in use: stop what uses it, "

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 
 from bot.settings import Settings
 from bot.stack import Stack
@@ -17,18 +20,60 @@ from bot.stack import Stack
 Chat = Callable[..., list[dict[str, Any]]]
 
 
+API_TOKEN = "test-" + uuid.uuid4().hex
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on a free local port that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(envelope.content.decode("utf8", errors="replace"))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
+
+
 @pytest.fixture(scope="session")
 def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         rasa_port=int(os.environ.get("TEST_RASA_PORT", "25005")),
         action_port=int(os.environ.get("TEST_ACTION_PORT", "25055")),
+        web_port=int(os.environ.get("TEST_WEB_PORT", "25080")),
         var_dir=tmp_path_factory.mktemp("var"),
     )
 
 
 @pytest.fixture(scope="session")
-def live_bot(live_settings: Settings) -> Iterator[str]:
-    """Base URL of a running Rasa server, with its action server, for the whole session."""
+def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
+    """Base URL of a running Rasa server, with its action server and web app, for the session.
+
+    Handoffs go to a SQLite file in a temporary folder; notifications to the test mailbox.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STAFF_API_TOKEN", API_TOKEN)
+    patch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
+    patch.setenv("STAFF_INSECURE_COOKIES", "1")
+    patch.setenv("NOTIFY_EMAIL_TO", "coordinator@example.org")
+    patch.setenv("SMTP_HOST", "127.0.0.1")
+    patch.setenv("SMTP_PORT", str(mailbox.controller.port))
+    patch.setenv("OUTBOX_INTERVAL", "0.5")
+    patch.delenv("DATABASE_URL", raising=False)
     stack = Stack(live_settings)
     stack.start()
     try:
@@ -36,6 +81,7 @@ def live_bot(live_settings: Settings) -> Iterator[str]:
         yield live_settings.rasa_url
     finally:
         stack.stop()
+        patch.undo()
 
 
 def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:

@@ -52,7 +52,9 @@ def test_question_the_sources_do_not_answer_is_passed_on(chat: Chat) -> None:
     reply = chat("how much will this cost me")
     assert "study team can answer that" in texts(reply)
     assert "Yes, reach the study team" in button_titles(reply)
-    assert "clinicaltrials.gov/study/NCT06857240" in texts(chat("yes"))
+    # Yes: the question itself is offered to be passed on, with consent.
+    offer = texts(chat("yes"))
+    assert "how much will this cost me" in offer and "May I share it" in offer
 
 
 def test_decline_offer(chat: Chat) -> None:

@@ -196,3 +196,18 @@ def test_emergency_during_prescreen_comes_first(chat: Conversation) -> None:
 def test_menu_button_starts_prescreen(chat: Conversation) -> None:
     assert "Check if I might qualify" in button_titles(chat("hello"))
     assert "2 minutes" in texts(chat("/prescreen_start"))
+
+
+def test_talk_to_a_person_is_a_handoff_with_the_question(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    assert "ask the study team" in texts(chat("I want to talk to a real person"))
+    assert "May I share" in texts(chat("Can I bring my husband to the visits?"))
+    chat("Yes, pass it on")
+    chat("Jane Test")
+    chat("jane@example.com")
+    done = texts(chat("anytime"))
+    record = store.get(chat.sender)
+    assert record is not None and record["reference"] in done
+    assert record["outcome"] == "question" and record["kind"] == "question"
+    assert record["questions"] == ["Can I bring my husband to the visits?"]

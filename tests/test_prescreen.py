@@ -232,8 +232,89 @@ def _all_texts() -> list[str]:
 @pytest.mark.parametrize("text", _all_texts())
 def test_prescreen_texts_are_plain(text: str) -> None:
     cleaned = re.sub(
-        r"https?://\S+", "link", text.format(name="Jane", reference="K7Q2", number=3, total=10)
+        r"https?://\S+",
+        "link",
+        text.format(
+            name="Jane", reference="K7Q2", number=3, total=10, question="how much does it cost"
+        ),
     )
     if len(cleaned.split()) < 4:
         return  # button titles
     assert textstat.flesch_kincaid_grade(cleaned) <= 8
+
+
+def test_talk_to_a_person_collects_question_and_contact() -> None:
+    p = Patient()
+    p.state = prescreen.new_state(question="")
+    assert "ask the study team" in prescreen.prompt(p.state)[0]["text"]
+    reply = p.say("Is parking free at the clinic?")
+    assert "Is parking free at the clinic?" in reply[-1] and "May I share" in reply[-1]
+    p.say("Yes, pass it on")
+    p.say("Jane Doe")
+    p.say("216-555-0123")
+    p.say("after 5pm")
+    assert p.finished and p.phase == "submit"
+    record = prescreen.handoff_record(p.state, "conv-q")
+    assert record.outcome == "question" and record.kind == "question"
+    assert record.questions == ["Is parking free at the clinic?"]
+    assert record.contact["phone"] == "+12165550123"
+
+
+def test_question_offer_declined_keeps_nothing() -> None:
+    p = Patient()
+    p.state = prescreen.new_state(question="how much does it cost")
+    reply = p.say("no thanks", intent="deny")
+    assert p.finished and p.phase == "declined" and p.state["questions"] == []
+    assert "did not share or keep" in reply[0]
+
+
+def test_team_only_questions_asked_mid_prescreen_travel_with_the_handoff() -> None:
+    p = started()
+    p.say("52")
+    p.say("do I get paid?", intent="ask_team", key="ask_team/pay")
+    for answer in ELIGIBLE[1:]:
+        p.say(answer)
+    assert p.state and p.state["questions"] == ["do I get paid?"]
+    assert prescreen.handoff_record(p.state, "c").questions == ["do I get paid?"]
+
+
+def _to_washout(p: Patient) -> None:
+    for answer in ELIGIBLE[:7]:
+        p.say(answer)
+    assert "2 weeks" in p.asked[-1]
+
+
+def test_durations_answer_time_questions() -> None:
+    p = started()
+    _to_washout(p)
+    p.say(
+        "i stopped using it about 3 weeks ago",
+        entities=[{"entity": "duration", "value": 21, "role": "ago", "confidence": 1.0}],
+    )
+    assert p.answers["topical_washout"] == "yes"
+    p.say(
+        "they have been the same since last year",
+        entities=[{"entity": "duration", "value": 365, "role": "for", "confidence": 1.0}],
+    )
+    assert p.answers["stable_meds"] == "yes"
+
+
+def test_pick_by_words_and_never_mind() -> None:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    p.say("Change an answer")
+    p.say("the biopsy one")
+    assert "biopsy" not in p.answers and p.phase == "questions"
+    p.say("yes")
+    p.say("Change an answer")
+    p.say("Never mind")
+    assert p.phase == "share"
+
+
+def test_start_over_at_the_stop_question_restarts() -> None:
+    p = started()
+    p.say("52")
+    p.say("stop", intent="stop_prescreen")
+    reply = p.say("start over", intent="restart_prescreen")
+    assert p.phase == "questions" and p.answers == {} and "How old are you?" in reply[-1]

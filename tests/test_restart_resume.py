@@ -14,7 +14,7 @@ pytestmark = pytest.mark.live
 
 
 def test_prescreen_resumes_after_restart(tmp_path: Path) -> None:
-    settings = Settings(rasa_port=25105, action_port=25155, var_dir=tmp_path)
+    settings = Settings(rasa_port=25105, action_port=25155, web_port=25180, var_dir=tmp_path)
     sender = "restart-test"
     stack = Stack(settings)
     stack.start()

@@ -24,7 +24,14 @@ def test_port_taken(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = _run({"RASA_PORT": str(port), "ACTION_PORT": "25999", "VAR_DIR": str(tmp_path)})
+        done = _run(
+            {
+                "RASA_PORT": str(port),
+                "ACTION_PORT": "25999",
+                "WEB_PORT": "25998",
+                "VAR_DIR": str(tmp_path),
+            }
+        )
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert lines == [lines[0]] and f"Port {port}" in lines[0] and "RASA_PORT" in lines[0]
@@ -32,7 +39,15 @@ def test_port_taken(tmp_path: Path) -> None:
 
 
 def test_missing_model(tmp_path: Path) -> None:
-    done = _run({"MODEL_DIR": str(tmp_path / "none"), "VAR_DIR": str(tmp_path)})
+    done = _run(
+        {
+            "MODEL_DIR": str(tmp_path / "none"),
+            "VAR_DIR": str(tmp_path),
+            "RASA_PORT": "25997",
+            "ACTION_PORT": "25996",
+            "WEB_PORT": "25995",
+        }
+    )
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: No trained model")
     assert len(done.stderr.strip().splitlines()) == 1

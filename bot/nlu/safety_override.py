@@ -16,7 +16,19 @@ from bot import safety
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyOverride(GraphComponent):
-    """Runs last in the NLU pipeline, so no classifier or fallback can hide an emergency."""
+    """Runs last in the NLU pipeline, so no classifier or fallback can hide an emergency.
+
+    The reviewed patterns always win. The classifier alone may also say "emergency", but only
+    above `min_classifier_emergency`: a rash described as "red and itchy" is not one. (A
+    classifier-only "crisis" is always kept: a needless 988 line costs little.)
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_classifier_emergency": 0.7}
+
+    def __init__(self, min_classifier_emergency: float) -> None:
+        self.min_classifier_emergency = min_classifier_emergency
 
     @classmethod
     def create(
@@ -26,7 +38,17 @@ class SafetyOverride(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SafetyOverride:
-        return cls()
+        return cls(float(config["min_classifier_emergency"]))
+
+    def _demote_weak_emergency(self, message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != "emergency":
+            return
+        if float(intent.get("confidence") or 0.0) >= self.min_classifier_emergency:
+            return
+        # Unsure: let the two-stage fallback ask (or, in the prescreen, read it as an answer).
+        fallback = {"name": "nlu_fallback", "confidence": float(intent.get("confidence") or 0.0)}
+        message.set(INTENT, fallback, add_to_output=True)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -35,6 +57,7 @@ class SafetyOverride(GraphComponent):
                 continue  # a button payload, not free text
             kind = safety.classify(text)
             if kind is None:
+                self._demote_weak_emergency(message)
                 continue
             intent = {"name": kind, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != kind]

@@ -1,0 +1,1 @@
+"""Staff web app (inbox of handoffs) and JSON API; see bot.web.app.create_app."""

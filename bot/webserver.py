@@ -1,0 +1,38 @@
+"""The web process: staff inbox and API (bot.web) plus the notification outbox worker."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from aiohttp import web
+
+from bot.handoff import HandoffStore
+from bot.outbox import OutboxWorker, worker_context
+from bot.settings import Settings
+from bot.web.app import create_app
+
+
+def build_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings()
+    store = HandoffStore()  # creates or upgrades the schema before anything serves
+    raw_key = os.environ.get("STAFF_SESSION_KEY", "").strip()
+    app = create_app(
+        store.url,
+        api_token=os.environ.get("STAFF_API_TOKEN") or None,
+        session_key=base64.urlsafe_b64decode(raw_key) if raw_key else None,
+        # Browsers send Secure cookies to http://localhost too; a real site runs behind TLS.
+        secure_cookies=os.environ.get("STAFF_INSECURE_COOKIES", "") != "1",
+    )
+    interval = float(os.environ.get("OUTBOX_INTERVAL", "5"))
+    app.cleanup_ctx.append(worker_context(OutboxWorker(store.engine), interval=interval))
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    web.run_app(build_app(settings), host=settings.host, port=settings.web_port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""JSON API: bearer token, list/detail shape and order, PATCH validation and audit, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
+
+from bot.schema import audit
+from bot.web.security import SECURITY_HEADERS
+from tests.web.conftest import API_TOKEN, XSS, ClientFactory, seed
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+async def test_unauthorised_without_or_with_wrong_token(
+    client: TestClient, make_client: ClientFactory
+) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": API_TOKEN},
+        {"Authorization": f"Basic {API_TOKEN}"},
+    ):
+        response = await client.get("/api/handoffs", headers=headers)
+        assert response.status == 401, headers
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+        assert await response.json() == {"error": "unauthorized"}
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+    assert (await client.patch("/api/handoffs/1", json={"status": "contacted"})).status == 401
+    unconfigured = await make_client(api_token=None)
+    response = await unconfigured.get("/api/handoffs", headers={"Authorization": "Bearer "})
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_list_shape_and_order(
+    backend: str, request: pytest.FixtureRequest, make_client: ClientFactory
+) -> None:
+    url = request.getfixturevalue(f"{backend}_url")
+    ids = seed(url)
+    client = await make_client(url)
+    response = await client.get("/api/handoffs", headers=AUTH)
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    items = (await response.json())["items"]
+    assert [i["id"] for i in items] == [ids[c] for c in ("c-question", "c-review", "c-eligible")]
+    created = [datetime.fromisoformat(i["created_at"]) for i in items]
+    assert created == sorted(created, reverse=True) and all(c.tzinfo for c in created)
+    eligible = items[2]
+    assert eligible["reference"] and eligible["outcome"] == "likely_eligible"
+    assert eligible["status"] == "new" and eligible["kind"] == "prescreen"
+    assert eligible["contact"] == {
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "phone": "020 7946 0000",
+        "best_time": "mornings",
+    }
+    assert eligible["answers"]["reasons"]["age"] == {"status": "pass", "text": "Aged 18 or over"}
+    assert items[0]["questions"] == [f"Is there a placebo? {XSS}", "@SUM(1+1)"]
+    assert items[1]["contact"]["name"].startswith(XSS)  # JSON is data: verbatim
+    filtered = await client.get("/api/handoffs?outcome=needs_review&status=new", headers=AUTH)
+    assert [i["id"] for i in (await filtered.json())["items"]] == [ids["c-review"]]
+    limited = await client.get("/api/handoffs?limit=1", headers=AUTH)
+    assert [i["id"] for i in (await limited.json())["items"]] == [ids["c-question"]]
+    for bad in ("outcome=maybe", "status=gone", "limit=-1", "limit=abc"):
+        response = await client.get(f"/api/handoffs?{bad}", headers=AUTH)
+        assert response.status == 400, bad
+        assert "error" in await response.json()
+
+
+async def test_get_one(client: TestClient, seeded: dict[str, int]) -> None:
+    response = await client.get(f"/api/handoffs/{seeded['c-review']}", headers=AUTH)
+    body = await response.json()
+    assert response.status == 200 and body["outcome"] == "needs_review"
+    assert body["contact"]["email"] == "x@example.com"
+    missing = await client.get("/api/handoffs/999999", headers=AUTH)
+    assert missing.status == 404 and await missing.json() == {"error": "not found"}
+
+
+async def test_patch_validates_and_audits(
+    client: TestClient, seeded: dict[str, int], sqlite_url: str
+) -> None:
+    path = f"/api/handoffs/{seeded['c-eligible']}"
+    bad_bodies: list[tuple[object, int]] = [
+        (b"not json", 400),
+        (b"[1]", 400),
+        (json.dumps({"status": "deleted"}).encode(), 400),
+        (json.dumps({"status": 3}).encode(), 400),
+        (json.dumps({"note": ["x"]}).encode(), 400),
+        (json.dumps({"owner": "me"}).encode(), 400),
+        (json.dumps({}).encode(), 400),
+        (json.dumps({"note": "x" * 2001}).encode(), 400),
+        (json.dumps({"status": "enrolled"}).encode(), 409),  # new -> enrolled skips steps
+    ]
+    for body, expected in bad_bodies:
+        response = await client.patch(
+            path, data=body, headers={**AUTH, "Content-Type": "application/json"}
+        )
+        assert response.status == expected, body
+        assert "error" in await response.json()
+    ok = await client.patch(path, json={"status": "contacted", "note": "Called"}, headers=AUTH)
+    assert ok.status == 200
+    changed = await ok.json()
+    assert changed["status"] == "contacted" and changed["updated_at"] > changed["created_at"]
+    note = await client.patch(path, json={"note": "Will call back"}, headers=AUTH)
+    assert note.status == 200 and (await note.json())["status"] == "contacted"
+    missing = await client.patch("/api/handoffs/999999", json={"note": "x"}, headers=AUTH)
+    assert missing.status == 404
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(audit).order_by(audit.c.id)).mappings().all()
+    engine.dispose()
+    assert [
+        (r["actor"], r["action"], r["old_status"], r["new_status"], r["note"]) for r in rows
+    ] == [
+        ("api", "status", "new", "contacted", "Called"),
+        ("api", "note", "contacted", "contacted", "Will call back"),
+    ]
+
+
+async def test_openapi_document(client: TestClient) -> None:
+    response = await client.get("/api/openapi.json")
+    assert response.status == 200 and response.content_type == "application/json"
+    document = json.loads(await response.text())
+    assert document["openapi"].startswith("3.0")
+    assert set(document["paths"]) >= {"/api/handoffs", "/api/handoffs/{id}", "/api/openapi.json"}
+    assert {"get", "patch"} <= set(document["paths"]["/api/handoffs/{id}"])
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
