@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 
@@ -21,6 +22,20 @@ Chat = Callable[..., list[dict[str, Any]]]
 
 
 API_TOKEN = "test-" + uuid.uuid4().hex
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the real PostgreSQL server for one test, dropped afterwards."""
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"create schema {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"drop schema {schema} cascade"))
+    admin.dispose()
 
 
 class Mailbox:

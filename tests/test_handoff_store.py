@@ -17,19 +17,6 @@ from bot.schema import handoffs, outbox
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HandoffStore]:
     if request.param == "sqlite":

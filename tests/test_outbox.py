@@ -159,19 +159,6 @@ def notify_settings(smtp_port: int, webhook_url: str) -> NotifySettings:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
-
-
-@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'handoffs.db'}"
 

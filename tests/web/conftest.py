@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -35,19 +34,6 @@ def handoff_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'handoffs.db'}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
 
 
 def handoff(conversation_id: str, **overrides: object) -> Handoff:
