@@ -125,6 +125,23 @@ def store() -> handoff.HandoffStore:
     return handoff.HandoffStore()
 
 
+START_ACTIONS = ("action_prescreen_start", "action_question_start")
+
+
+def transcript(tracker: Tracker, limit: int = 200) -> list[dict[str, str]]:
+    """What was said since this prescreen (or question) began, for the study team."""
+    lines: list[dict[str, str]] = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "action" and event.get("name") in START_ACTIONS:
+            lines = [lines[-1]] if lines and lines[-1]["who"] == "patient" else []
+        elif kind == "user" and event.get("text"):
+            lines.append({"who": "patient", "text": str(event["text"])[:2000]})
+        elif kind == "bot" and event.get("text"):
+            lines.append({"who": "assistant", "text": str(event["text"])[:2000]})
+    return lines[-limit:]
+
+
 class ActionPrescreenDone(Action):
     """After the form: hand over what the patient agreed to share, then forget the answers."""
 
@@ -136,7 +153,7 @@ class ActionPrescreenDone(Action):
     ) -> list[dict[str, Any]]:
         state = tracker.get_slot(STATE_SLOT) or {}
         if state.get("phase") == "submit":
-            record = prescreen.handoff_record(state, tracker.sender_id)
+            record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
             try:
                 reference, _ = await asyncio.to_thread(store().submit, record)

@@ -83,6 +83,8 @@ class Handoff:
     share_consent_at: str | None = None
     kind: str = "prescreen"
     questions: list[str] = field(default_factory=list)
+    # [{"who": "patient" | "assistant", "text": ...}] from the start of the prescreen
+    transcript: list[dict[str, str]] = field(default_factory=list)
 
 
 class HandoffStore:
@@ -111,6 +113,7 @@ class HandoffStore:
                 "answers": json.dumps(handoff.answers),
                 "questions": json.dumps(handoff.questions),
                 "contact": crypto.encrypt(json.dumps(handoff.contact)),
+                "transcript": crypto.encrypt(json.dumps(handoff.transcript)),
                 "consent_version": handoff.consent_version,
                 "consent_at": handoff.consent_at,
                 "share_consent_at": handoff.share_consent_at,
@@ -170,4 +173,6 @@ def decode(record: dict[str, Any]) -> dict[str, Any]:
     record["answers"] = json.loads(record["answers"])
     record["questions"] = json.loads(record["questions"])
     record["contact"] = json.loads(crypto.decrypt(record["contact"]))
+    transcript = record.get("transcript")
+    record["transcript"] = json.loads(crypto.decrypt(transcript)) if transcript else []
     return record

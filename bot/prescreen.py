@@ -422,10 +422,13 @@ def is_steering(intent: str | None) -> bool:
     return intent in _STEERING
 
 
-def handoff_record(state: State, conversation_id: str) -> Handoff:
+def handoff_record(
+    state: State, conversation_id: str, transcript: list[dict[str, str]] | None = None
+) -> Handoff:
     """What staff receive: outcome, answers with per-question reasons, contact, consent."""
     if state.get("mode") == "question":
         return Handoff(
+            transcript=list(transcript or []),
             conversation_id=conversation_id,
             outcome="question",
             kind="question",
@@ -439,6 +442,7 @@ def handoff_record(state: State, conversation_id: str) -> Handoff:
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
     return Handoff(
+        transcript=list(transcript or []),
         conversation_id=conversation_id,
         outcome=outcome.result,
         answers={"answers": state["answers"], "reasons": reasons},

@@ -24,6 +24,7 @@ handoffs = sa.Table(
     sa.Column("answers", sa.Text, nullable=False),  # JSON: answers and per-question reasons
     sa.Column("questions", sa.Text, nullable=False, server_default="[]"),  # JSON list
     sa.Column("contact", sa.Text, nullable=False),  # encrypted JSON (bot.crypto)
+    sa.Column("transcript", sa.Text, nullable=True),  # encrypted JSON [{who, text}]
     sa.Column("consent_version", sa.String(32), nullable=False),
     sa.Column("consent_at", sa.String(40), nullable=True),
     sa.Column("share_consent_at", sa.String(40), nullable=True),

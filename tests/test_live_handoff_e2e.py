@@ -105,6 +105,11 @@ def test_prescreen_to_inbox(chat: Conversation, live_settings: Settings, mailbox
     detail = opener.open(f"{live_settings.web_url}/staff/handoffs/{item['id']}", timeout=10)
     detail_page = detail.read().decode()
     assert "Zelda Quux" in detail_page and EMAIL in detail_page
+    # The transcript travels with the handoff, escaped; delivery is shown as sent.
+    assert "Yes, share my answers" in detail_page and "How old are you?" in detail_page
+    assert "<script>alert(1)</script>" not in detail_page
+    assert "&lt;script&gt;" in detail_page
+    assert re.search(r'data-label="Status">sent<', detail_page)
 
 
 def test_logs_hold_no_names_emails_phones_or_answers(

@@ -69,6 +69,7 @@ def _record(row: Any) -> dict[str, Any]:
         raw["answers"] = raw["answers"] if isinstance(raw["answers"], dict) else {}
         raw["questions"] = raw["questions"] if isinstance(raw["questions"], list) else []
         raw["contact"] = dict(EMPTY_CONTACT)
+        raw["transcript"] = []
         raw["undecodable"] = True
         record = raw
     contact = record["contact"] if isinstance(record["contact"], dict) else {}

@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from bot import staff
+from bot.outbox import delivery_status
 from bot.web import queries
 from bot.web.security import CSRF_FIELD, SESSION_USER, csrf_token
 from bot.web.state import ENGINE, LIMITER
@@ -216,6 +217,7 @@ async def _detail(request: web.Request, error: str | None = None) -> web.Respons
     except queries.NotFound:
         raise web.HTTPNotFound() from None
     trail = await asyncio.to_thread(queries.audit_trail, engine, handoff_id)
+    deliveries = await asyncio.to_thread(delivery_status, engine, handoff_id)
     now = datetime.now(timezone.utc)
     record["age"] = age(record["created_at"], now)
     for entry in trail:
@@ -229,6 +231,9 @@ async def _detail(request: web.Request, error: str | None = None) -> web.Respons
             "updated_iso": iso(record["updated_at"]),
             "criteria": _criteria(record["answers"]),
             "trail": trail,
+            "deliveries": [
+                {**d, "sent_iso": iso(d["sent_at"]) if d["sent_at"] else ""} for d in deliveries
+            ],
             "next_statuses": queries.TRANSITIONS.get(record["status"], ()),
             "error": error,
             "max_note": queries.MAX_NOTE_LENGTH,
