@@ -9,7 +9,7 @@ from datetime import date
 from bot.nlu.dates import MONTH_RE, MONTHS, YEAR_RE
 from bot.nlu.numbers import WORD_NUMBER, parse_number
 from bot.nlu.text import normalise_quotes
-from bot.nlu.types import Extracted
+from bot.nlu.types import Extracted, non_overlapping
 
 _MAX_AGE = 120
 _NUM = rf"(?P<num>\d{{1,3}}|{WORD_NUMBER})"
@@ -92,7 +92,7 @@ def find_ages(original: str, today: date) -> list[Extracted]:
     bare = None if found else _BARE.match(text)
     if bare is not None:
         _add_number(found, text, bare, 0, _BARE, confidence=0.6)
-    return [_with_original_text(e, original) for e in _non_overlapping(found)]
+    return [_with_original_text(e, original) for e in non_overlapping(found)]
 
 
 def _with_original_text(item: Extracted, original: str) -> Extracted:
@@ -130,14 +130,6 @@ def _add(found: list[Extracted], text: str, start: int, end: int, age: int, conf
                 entity="age", start=start, end=end, text=text[start:end], value=age, confidence=conf
             )
         )
-
-
-def _non_overlapping(found: list[Extracted]) -> list[Extracted]:
-    kept: list[Extracted] = []
-    for item in sorted(found, key=lambda e: (-(e.end - e.start), e.start)):
-        if all(item.end <= k.start or item.start >= k.end for k in kept):
-            kept.append(item)
-    return sorted(kept, key=lambda e: e.start)
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from bot.nlu.dates import MONTH_RE, MONTHS, YEAR_RE
 from bot.nlu.numbers import NUMBER, QUANTITY, parse_number, round_half_up
 from bot.nlu.text import normalise_quotes
-from bot.nlu.types import Direction, Extracted
+from bot.nlu.types import Direction, Extracted, non_overlapping
 
 UNIT_DAYS: dict[str, int] = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 UNIT_DAYS["decade"] = 10 * UNIT_DAYS["year"]
@@ -109,7 +109,7 @@ def find_durations(original: str, today: date) -> list[Extracted]:
         item = _holiday(text, m, today)
         if item is not None:
             found.append(item)
-    return [replace(e, text=original[e.start : e.end]) for e in _non_overlapping(found)]
+    return [replace(e, text=original[e.start : e.end]) for e in non_overlapping(found)]
 
 
 def _quantified(text: str, m: re.Match[str]) -> Extracted | None:
@@ -294,11 +294,3 @@ def _make(text: str, start: int, end: int, days: int, direction: Direction) -> E
     return Extracted(
         entity="duration", start=start, end=end, text=text[start:end], value=days, role=direction
     )
-
-
-def _non_overlapping(found: list[Extracted]) -> list[Extracted]:
-    kept: list[Extracted] = []
-    for item in sorted(found, key=lambda e: (-(e.end - e.start), e.start)):
-        if all(item.end <= k.start or item.start >= k.end for k in kept):
-            kept.append(item)
-    return sorted(kept, key=lambda e: e.start)

@@ -48,3 +48,12 @@ class Extracted:
     status: Status | None = None
     form: Form | None = None
     fuzzy: bool = False
+
+
+def non_overlapping(found: list[Extracted]) -> list[Extracted]:
+    """Keep the longest of overlapping mentions (earliest on ties), in text order."""
+    kept: list[Extracted] = []
+    for item in sorted(found, key=lambda e: (-(e.end - e.start), e.start)):
+        if all(item.end <= k.start or item.start >= k.end for k in kept):
+            kept.append(item)
+    return sorted(kept, key=lambda e: e.start)
