@@ -28,8 +28,6 @@ State = dict[str, Any]
 Message = dict[str, Any]
 
 ENDINGS = ("submit", "ended", "stopped", "declined")
-# Intents that are questions to answer mid-way, never answers to the current question.
-_STEERING = {"stop_prescreen", "restart_prescreen", "why_ask", "change_answer"}
 
 
 @dataclass(frozen=True)
@@ -296,25 +294,24 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["phase"] = "share"
         return
     answered = _answered(state)
-    exact = [c for c in answered if c.label.lower() == wanted]
-    # "the biopsy one", "age": pick the one answer whose label shares the most words.
-    overlap = sorted(
-        ((len(_words(turn.text) & (_words(c.label) | {c.id})), c) for c in answered),
-        key=lambda pair: pair[0],
-        reverse=True,
-    )
-    if not exact and overlap and overlap[0][0] > 0:
-        if len(overlap) == 1 or overlap[0][0] > overlap[1][0]:
-            exact = [overlap[0][1]]
-    for criterion in exact:
-        if criterion:
-            # Forget this answer and any follow-up that depended on it, then ask again.
-            state["answers"].pop(criterion.id)
-            for other in eligibility.load_criteria():
-                if criterion.id in other.ask_if:
-                    state["answers"].pop(other.id, None)
-            state.update(phase="questions", last=None)
-            return
+    chosen = next((c for c in answered if c.label.lower() == wanted), None)
+    if chosen is None:
+        # "the biopsy one", "age": the one answer whose label shares the most words.
+        overlap = sorted(
+            ((len(_words(turn.text) & (_words(c.label) | {c.id})), c) for c in answered),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        if overlap and overlap[0][0] > 0 and (len(overlap) == 1 or overlap[0][0] > overlap[1][0]):
+            chosen = overlap[0][1]
+    if chosen is not None:
+        # Forget this answer and any follow-up that depended on it, then ask again.
+        state["answers"].pop(chosen.id)
+        for other in eligibility.load_criteria():
+            if chosen.id in other.ask_if:
+                state["answers"].pop(other.id, None)
+        state.update(phase="questions", last=None)
+        return
     messages.append(_say(t["pick_again"]))
 
 
@@ -416,10 +413,6 @@ def step(state: State | None, turn: Turn) -> Result:
     elif phase in ("name", "contact", "best_time"):
         _contact_turn(state, turn, messages)
     return Result(state, messages)
-
-
-def is_steering(intent: str | None) -> bool:
-    return intent in _STEERING
 
 
 def handoff_record(

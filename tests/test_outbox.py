@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import logging
-import os
 import socket
 import threading
 import time
@@ -29,8 +28,6 @@ from bot.handoff import Handoff, HandoffStore
 from bot.notify import Notice, NotifySettings
 from bot.outbox import OutboxWorker, delivery_status, worker_context
 from bot.schema import handoffs, outbox
-
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 # Personal details that must never leave the database in a notification or a log line.
 NAME = "Zebedee Quixote"

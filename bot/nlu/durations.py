@@ -9,6 +9,7 @@ Conventions (also in tests/nlu/entity_testset.yml): week 7, month 30, year 365 d
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -83,32 +84,20 @@ def find_durations(original: str, today: date) -> list[Extracted]:
     """Return duration mentions in ``original``; value in days, role = direction."""
     text = normalise_quotes(original)
     found: list[Extracted] = []
-    for m in _QUANTIFIED.finditer(text):
-        item = _quantified(text, m)
-        if item is not None:
-            found.append(item)
-    for m in _LAST_UNIT.finditer(text):
-        found.append(_last_unit(text, m))
-    for m in _MONTH.finditer(text):
-        item = _month(text, m, today)
-        if item is not None:
-            found.append(item)
-    for m in _MONTH_YEAR.finditer(text):
-        item = _month(text, m, today)
-        if item is not None:
-            found.append(item)
-    for m in _YEAR.finditer(text):
-        item = _year(text, m, today)
-        if item is not None:
-            found.append(item)
-    for m in _SEASON.finditer(text):
-        item = _season(text, m, today)
-        if item is not None:
-            found.append(item)
-    for m in _HOLIDAY.finditer(text):
-        item = _holiday(text, m, today)
-        if item is not None:
-            found.append(item)
+    parsers: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Extracted | None]], ...] = (
+        (_QUANTIFIED, lambda m: _quantified(text, m)),
+        (_LAST_UNIT, lambda m: _last_unit(text, m)),
+        (_MONTH, lambda m: _month(text, m, today)),
+        (_MONTH_YEAR, lambda m: _month(text, m, today)),
+        (_YEAR, lambda m: _year(text, m, today)),
+        (_SEASON, lambda m: _season(text, m, today)),
+        (_HOLIDAY, lambda m: _holiday(text, m, today)),
+    )
+    for pattern, parse in parsers:
+        for m in pattern.finditer(text):
+            item = parse(m)
+            if item is not None:
+                found.append(item)
     return [replace(e, text=original[e.start : e.end]) for e in non_overlapping(found)]
 
 

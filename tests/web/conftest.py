@@ -16,7 +16,6 @@ from bot import staff
 from bot.handoff import Handoff, HandoffStore
 from bot.web.app import create_app
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 API_TOKEN = "test-token-0123456789abcdef"
 USER, PASSWORD = "alice", "correct horse battery staple"
 XSS = "<script>alert(1)</script>"
