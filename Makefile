@@ -20,14 +20,18 @@ export PYTHONWARNINGS := ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data bot/nlu -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help setup train run test lint validate test-stories pytest eval clean
+.PHONY: help setup system train run test lint validate test-stories pytest eval clean
 
 help:
 	@echo "make run    set up if needed, train if needed, start the assistant"
 	@echo "make test   set up if needed, run every check"
 	@echo "make eval   entity extraction scores, and held-out questions against a live bot"
 
-setup: $(STAMP)
+setup: system $(STAMP)
+
+# Debian packages (chromium for browser tests, nginx for the production profile), as root.
+system:
+	@scripts/install-system-packages
 
 $(STAMP): pyproject.toml scripts/find-python310
 	@echo "==> Setting up Python 3.10 virtual environment in $(VENV) (first time: about 3 minutes)"
@@ -45,7 +49,7 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	@$(RASA) train --fixed-model-name current
 	@touch $@
 
-run: $(STAMP) $(MODEL)
+run: system $(STAMP) $(MODEL)
 	@$(PY) -m bot run
 
 lint: $(STAMP)
@@ -70,7 +74,7 @@ pytest: $(MODEL)
 	@echo "==> pytest (unit, live bot over HTTP, held-out questions)"
 	@$(PY) -m pytest
 
-test: lint test-stories pytest
+test: system lint test-stories pytest
 
 eval: $(MODEL)
 	@echo "==> Entity extraction (tests/nlu/entity_testset.yml)"
