@@ -338,11 +338,40 @@ def parse_age(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> int | No
         age = entity_age(entity)
         if age is not None:
             return age
-    numbers = list(re.finditer(r"(?<![\d.,/])\d+(?![\d.,/]\d)", text))
+    number = _one_number(text)
+    if number is None or len(number.lstrip("-")) > 3:
+        return None
+    value = int(number)
+    return value if MIN_AGE <= value <= MAX_AGE else None
+
+
+# A whole number, with its minus sign: "-3" is not 3, and "52.5" or "1,000" is not 52 or 1.
+_NUMBER = re.compile(r"(?<![\d.,/])-?\d+(?!\d|[.,/]\d)")
+
+
+def _one_number(text: str) -> str | None:
+    """The one whole number in a reply, unless a unit follows it ("3 months")."""
+    numbers = list(_NUMBER.finditer(text))
     if len(numbers) != 1:
         return None
     number = numbers[0]
-    if _UNIT_AFTER.match(text[number.end() :].lower()) or len(number.group(0)) > 3:
+    if _UNIT_AFTER.match(text[number.end() :].lower()):
         return None
-    value = int(number.group(0))
-    return value if MIN_AGE <= value <= MAX_AGE else None
+    return number.group(0)
+
+
+def implausible_age(text: str) -> bool:
+    """True for a reply to "How old are you?" that is one number but no one's age: 0, 250, -3.
+
+    A year ("1972") is not counted here: it may be a year of birth. Questions ("is 17 too
+    young?") are not replies.
+    """
+    if any(_is_question(segment) for segment in _segments(text)):
+        return False
+    number = _one_number(text)
+    if number is None:
+        return False
+    value = int(number)
+    if len(number) == 4 and 1900 <= value <= 2100:
+        return False
+    return not MIN_AGE <= value <= MAX_AGE

@@ -39,6 +39,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.input_check import MAX_CHARS
 from bot.nlu.extract import FORMAT_VERSION, MedicalExtractor
 from bot.nlu.lexicon import DEFAULT_LEXICON_PATH
 from bot.nlu.types import Extracted
@@ -149,6 +150,10 @@ class MedicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip() or text.startswith(_INTENT_PREFIX):
                 continue  # "/intent{...}" button payloads are parsed by RegexMessageHandler
+            if len(text) > MAX_CHARS:
+                # The patient is asked to say it in a few words (bot.nlu.input_guard); and
+                # spaCy's tokenizer takes seconds on one very long "word" (10,000 emoji).
+                continue
             found = [e for e in self._extractor.extract(text, today) if e.entity in self._wanted]
             if not found:
                 continue
