@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import handoff, prescreen
+from bot import handoff, prescreen, spool
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,12 @@ def store() -> handoff.HandoffStore:
     return handoff.HandoffStore()
 
 
+@cache
+def spooled() -> spool.Spool:
+    """Where handoffs wait while the store is unavailable (VAR_DIR/spool)."""
+    return spool.Spool()
+
+
 START_ACTIONS = ("action_prescreen_start", "action_question_start")
 
 
@@ -158,8 +164,16 @@ class ActionPrescreenDone(Action):
             try:
                 reference, _ = await asyncio.to_thread(store().submit, record)
             except Exception as error:  # noqa: BLE001 - the patient must never get silence
-                logger.error("handoff not stored: %s", type(error).__name__)
-                send(dispatcher, prescreen.not_submitted_messages())
-                return []  # keep the answers: "try again" resubmits
+                logger.error("handoff not stored: %s; spooling it", type(error).__name__)
+                try:
+                    await asyncio.to_thread(spooled().put, record)
+                except Exception as spool_error:  # noqa: BLE001 - not even the disk: try again
+                    logger.error("handoff not spooled: %s", type(spool_error).__name__)
+                    send(dispatcher, prescreen.not_submitted_messages())
+                    return []  # keep the answers: "try again" resubmits
+                spool.ensure_drainer(spooled(), store)
+                send(dispatcher, prescreen.saved_for_later_messages(state))
+                return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+            spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
             send(dispatcher, prescreen.submitted_messages(state, reference))
         return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]

@@ -118,9 +118,8 @@ def prompt(state: State) -> list[Message]:
         return [_say(t["ask_question"])]
     if phase == "share_question":
         asked = state["questions"][-1] if state["questions"] else ""
-        return [
-            _say(t["share_question"].format(question=_quote(asked)), t["buttons"]["share_question"])
-        ]
+        shown = _quote(_TAG.sub(" ", asked))
+        return [_say(t["share_question"].format(question=shown), t["buttons"]["share_question"])]
     if phase == "confirm_stop":
         return [_say(t["confirm_stop"], t["buttons"]["stop"])]
     if phase == "pick":
@@ -133,6 +132,10 @@ def prompt(state: State) -> list[Message]:
     if phase == "best_time":
         return [_say(t["ask_best_time"])]
     return []
+
+
+# HTML tags are not echoed back to the patient (the staff see the question as typed, escaped).
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -260,6 +263,9 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if changed:
         _finish_questions(state, messages)
         return
+    if criterion is not None and criterion.kind == "age" and answers.implausible_age(turn.text):
+        messages.append(_say(t["check_age"]))
+        return
     interruption = _interruption(turn, state)
     if interruption is not None:
         messages.append(interruption)
@@ -361,12 +367,42 @@ def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["phase"] = "submit"
 
 
+# Phases that read a yes/no, an age or a choice. The others take free text as it is (a name,
+# a time to call, a question for the team), in any language.
+_READS_ANSWERS = ("consent", "questions", "share", "pick", "share_question", "confirm_stop")
+
+
+def _unreadable(state: State, turn: Turn) -> list[Message] | None:
+    """What to say to an empty, far too long or non-English message; None to read it.
+
+    bot.nlu.input_guard sets these intents. Nothing changes in the state, and the form then
+    asks its question again.
+    """
+    t = texts()
+    reads_answers = state["phase"] in _READS_ANSWERS
+    if turn.intent == "too_long":
+        return [_say(t["too_long"])]
+    if turn.intent == "non_english" and reads_answers:
+        return [_say(t["english_only"])]
+    if turn.intent == "empty_message" or not turn.text.strip():
+        if not reads_answers:
+            return []
+        criterion = current_question(state) if state["phase"] == "questions" else None
+        age = criterion is not None and criterion.kind == "age"
+        return [_say(t["not_understood_age" if age else "not_understood"])]
+    return None
+
+
 def step(state: State | None, turn: Turn) -> Result:
     """Apply one patient message to the prescreen and say what to tell them."""
     state = copy.deepcopy(state) if state else new_state()
     messages: list[Message] = []
     t = texts()
     phase = state["phase"]
+
+    unreadable = _unreadable(state, turn)
+    if unreadable is not None:
+        return Result(state, unreadable)
 
     if phase == "confirm_stop":
         reply = answers.interpret(turn.text)
@@ -452,6 +488,12 @@ def submitted_messages(state: State, reference: str) -> list[Message]:
     name = state.get("contact", {}).get("name", "")
     key = "submitted_question" if state.get("mode") == "question" else "submitted"
     return [_say(texts()[key].format(name=name, reference=reference))]
+
+
+def saved_for_later_messages(state: State) -> list[Message]:
+    """Said when the store was down and the handoff waits in the local spool."""
+    name = state.get("contact", {}).get("name", "")
+    return [_say(texts()["saved_for_later"].format(name=name))]
 
 
 def not_submitted_messages() -> list[Message]:

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.handoff import HandoffStore
 from bot.outbox import OutboxWorker, worker_context
 from bot.settings import Settings
+from bot.spool import Spool, drain_context
 from bot.web.app import create_app
 
 
@@ -23,9 +24,12 @@ def build_app(settings: Settings | None = None) -> web.Application:
         session_key=base64.urlsafe_b64decode(raw_key) if raw_key else None,
         # Browsers send Secure cookies to http://localhost too; a real site runs behind TLS.
         secure_cookies=os.environ.get("STAFF_INSECURE_COOKIES", "") != "1",
+        chat_server_url=settings.chat_server_url,
     )
     interval = float(os.environ.get("OUTBOX_INTERVAL", "5"))
     app.cleanup_ctx.append(worker_context(OutboxWorker(store.engine), interval=interval))
+    # Handoffs the action server spooled while the store was down (shared VAR_DIR).
+    app.cleanup_ctx.append(drain_context(Spool(settings.var_dir / "spool"), store))
     return app
 
 

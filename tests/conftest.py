@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -22,6 +23,9 @@ Chat = Callable[..., list[dict[str, Any]]]
 
 
 API_TOKEN = "test-" + uuid.uuid4().hex
+# The live bot runs with Rasa's HTTP API enabled behind this token, as `make run` does when
+# RASA_API_TOKEN is set (tests/security/test_rasa_api.py proves it refuses everyone else).
+RASA_API_TOKEN = "rasa-" + uuid.uuid4().hex
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -56,6 +60,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_reserved_ports = itertools.count(int(os.environ.get("TEST_PORT_BASE", "0") or 0))
+
+
+def spare_port() -> int:
+    """A port for a server a test starts itself: the next one from TEST_PORT_BASE when that is
+    set (a block of ports reserved for this run), else any free one."""
+    if not os.environ.get("TEST_PORT_BASE"):
+        return free_port()
+    while True:  # skip a port that something (e.g. an outgoing connection) holds right now
+        port = next(_reserved_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()
@@ -82,6 +104,7 @@ def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
     """
     patch = pytest.MonkeyPatch()
     patch.setenv("STAFF_API_TOKEN", API_TOKEN)
+    patch.setenv("RASA_API_TOKEN", RASA_API_TOKEN)
     patch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
     patch.setenv("STAFF_INSECURE_COOKIES", "1")
     patch.setenv("NOTIFY_EMAIL_TO", "coordinator@example.org")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import spare_port
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,8 +29,8 @@ def test_port_taken(tmp_path: Path) -> None:
         done = _run(
             {
                 "RASA_PORT": str(port),
-                "ACTION_PORT": "25999",
-                "WEB_PORT": "25998",
+                "ACTION_PORT": str(spare_port()),
+                "WEB_PORT": str(spare_port()),
                 "VAR_DIR": str(tmp_path),
             }
         )
@@ -43,9 +45,9 @@ def test_missing_model(tmp_path: Path) -> None:
         {
             "MODEL_DIR": str(tmp_path / "none"),
             "VAR_DIR": str(tmp_path),
-            "RASA_PORT": "25997",
-            "ACTION_PORT": "25996",
-            "WEB_PORT": "25995",
+            "RASA_PORT": str(spare_port()),
+            "ACTION_PORT": str(spare_port()),
+            "WEB_PORT": str(spare_port()),
         }
     )
     assert done.returncode == 1

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
 from bot.handoff import decode
-from bot.schema import audit, handoffs
+from bot.schema import audit, handoffs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,19 @@ def list_handoffs(
         query = query.offset(offset)
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [_record(row) for row in rows]
+        ids = [row["id"] for row in rows]
+        # Handoffs whose notice could not be delivered (a channel gave up): flagged in the list.
+        undelivered = set(
+            connection.execute(
+                sa.select(outbox.c.handoff_id)
+                .where(outbox.c.status == "failed", outbox.c.handoff_id.in_(ids))
+                .distinct()
+            ).scalars()
+        )
+    records = [_record(row) for row in rows]
+    for record in records:
+        record["undelivered"] = record["id"] in undelivered
+    return records
 
 
 def get_handoff(engine: sa.engine.Engine, handoff_id: int) -> dict[str, Any]:
