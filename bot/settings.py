@@ -47,5 +47,11 @@ class Settings:
         return f"http://{self.host}:{self.web_port}"
 
     @property
+    def chat_server_url(self) -> str:
+        """Where the public page's chat widget connects (socket.io): CHAT_SERVER_URL, or the
+        Rasa server; "/" means the page's own origin (a proxy forwarding /socket.io/)."""
+        return os.environ.get("CHAT_SERVER_URL", "").strip() or self.rasa_url
+
+    @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"

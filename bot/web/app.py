@@ -17,7 +17,8 @@ from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.handoff import default_url, migrate
-from bot.web import api, views
+from bot.settings import Settings
+from bot.web import api, public, views
 from bot.web.security import HSTS_KEY, LoginLimiter, add_security_headers, staff_guard
 from bot.web.state import API_TOKEN, ENGINE, LIMITER
 
@@ -36,14 +37,16 @@ def create_app(
     api_token: str | None,
     session_key: bytes | None,
     secure_cookies: bool = True,
+    chat_server_url: str | None = None,
 ) -> web.Application:
-    """The staff inbox (/staff/), JSON API (/api/) and /healthz.
+    """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz.
 
     engine_url: SQLAlchemy URL (default: bot.handoff.default_url(), i.e. DATABASE_URL or
     var/handoffs.db); the schema is migrated on startup. api_token: bearer token for /api/
     (None disables the API: every call gets 401). session_key: 32 bytes encrypting the session
     cookie (None: a random key, so sessions end when the process restarts). secure_cookies:
-    False only for plain-http local use and tests.
+    False only for plain-http local use and tests. chat_server_url: where the public page's
+    chat widget connects (default: Settings().chat_server_url, i.e. CHAT_SERVER_URL or Rasa).
     """
     if session_key is None:
         session_key = secrets.token_bytes(32)
@@ -82,6 +85,7 @@ def create_app(
     app.router.add_routes(views.routes)
     app.router.add_routes(api.routes)
     app.router.add_static("/staff/static/", HERE / "static", show_index=False)
+    public.setup(app, Settings().chat_server_url if chat_server_url is None else chat_server_url)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
