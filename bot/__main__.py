@@ -1,61 +1,46 @@
-"""Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`."""
+"""Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`;
+`python -m bot purge --older-than 90d` applies the retention limit."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import time
-from types import FrameType
 
 from bot import envfile
-from bot.stack import Stack, StartupError
+from bot.stack import Stack, serve
 
 
 def run() -> int:
+    from bot import production
+
+    if production.is_production():  # ASSISTANT_PROFILE=production (`make run-prod`)
+        return production.run()
     created = envfile.ensure()
     stack = Stack()
-    stopping = False
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
     s = stack.settings
     token_note = "token in .env"
     if "STAFF_API_TOKEN" in created:
         token_note = f"new token, kept in .env: {os.environ['STAFF_API_TOKEN']}"
-    try:
-        print("Starting the action server and the Rasa server (about a minute)...", flush=True)
-        stack.start()
-        stack.wait_ready()
-        print(
-            "\nThe assistant is ready.\n"
-            f"  Chat (REST):  curl -s -XPOST {s.rasa_url}/webhooks/rest/webhook "
-            '-d \'{"sender":"me","message":"is there a placebo?"}\'\n'
-            f"  Socket.io:    {s.rasa_url}/socket.io/\n"
-            f"  Actions:      {s.action_url}/health\n"
-            f"  Staff inbox:  {s.web_url}/staff/  (add a user: python -m bot staff add-user NAME)\n"
-            f"  Staff API:    {s.web_url}/api/handoffs  (Authorization: Bearer $STAFF_API_TOKEN, "
-            f"{token_note})\n"
-            f"  Logs:         {s.log_dir}/\n"
-            "Press Ctrl-C to stop.",
-            flush=True,
-        )
-        while not stopping:
-            stack.check_alive()
-            time.sleep(0.5)
-    except StartupError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        stack.stop()
-        return 1
-    print("\nStopping...", flush=True)
-    stack.stop()
-    print("Stopped.", flush=True)
-    return 0
+    rasa_api = "off (set RASA_API_TOKEN to serve it behind that token)"
+    if stack.rasa_api_args():
+        rasa_api = f"{s.rasa_url}/conversations/ID/tracker?token=$RASA_API_TOKEN (token only)"
+    banner = (
+        "\nThe assistant is ready.\n"
+        f"  Public page:  {s.web_url}/  (the trial's page with the chat widget)\n"
+        f"  Chat (REST):  curl -s -XPOST {s.rasa_url}/webhooks/rest/webhook "
+        '-d \'{"sender":"me","message":"is there a placebo?"}\'\n'
+        f"  Socket.io:    {s.rasa_url}/socket.io/\n"
+        f"  Actions:      {s.action_url}/health\n"
+        f"  Staff inbox:  {s.web_url}/staff/  (add a user: python -m bot staff add-user NAME)\n"
+        f"  Staff API:    {s.web_url}/api/handoffs  (Authorization: Bearer $STAFF_API_TOKEN, "
+        f"{token_note})\n"
+        f"  Rasa API:     {rasa_api}\n"
+        f"  Logs:         {s.log_dir}/\n"
+        "Press Ctrl-C to stop."
+    )
+    starting = "Starting the web app, the action server and the Rasa server (about a minute)..."
+    return serve(stack, starting, lambda: banner, stack.check_alive)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     add_user = staff_commands.add_parser("add-user", help="create a user (asks for a password)")
     add_user.add_argument("name")
+    purge = commands.add_parser(
+        "purge",
+        help="delete handoffs and conversations older than a limit (see docs/operations.md)",
+    )
+    purge.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d or 12h")
     args = parser.parse_args(argv)
+    if args.command == "purge":
+        envfile.ensure()
+        from bot import retention
+
+        try:
+            retention.parse_age(args.older_than)
+        except ValueError as error:
+            parser.error(str(error))
+        return retention.main(args.older_than)
     if args.command == "run":
         return run()
     if args.command == "staff":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,8 +11,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from bot.settings import ROOT, Settings
 
@@ -54,12 +57,99 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
+class ServiceGroup:
+    """Processes started together, each in its own process group, watched and stopped together.
+
+    Subclasses fill `services` (in start order) and start them with `_spawn`.
+    """
+
+    services: list[Service]
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def wait_ready(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> ServiceGroup:
+        """`with Stack(...) as stack:` starts everything, waits until ready, stops at the end."""
+        self.start()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _spawn(self, service: Service, env: dict[str, str]) -> None:
+        with service.log_path.open("ab") as log:
+            service.process = subprocess.Popen(
+                service.command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def _check_alive(self, service: Service) -> None:
+        if service.process is not None and service.process.poll() is not None:
+            raise StartupError(
+                f"The {service.name} stopped (exit code {service.process.returncode}); "
+                f"see {service.log_path}"
+            )
+
+    def check_alive(self) -> None:
+        for service in self.services:
+            self._check_alive(service)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service's whole process group at once, as a crash would."""
+        process = self.service(name).process
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM every group (last started first), wait, then SIGKILL what is left."""
+        for service in reversed(self.services):
+            if service.process is not None and service.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for service in self.services:
+            if service.process is None:
+                continue
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+            # Children left in the group (e.g. nginx workers) go too.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(service.process.pid, signal.SIGKILL)
+
+
 @dataclass
-class Stack:
+class Stack(ServiceGroup):
     """The Rasa server, the action server and the web app, started and stopped together."""
 
     settings: Settings = field(default_factory=Settings)
     services: list[Service] = field(default_factory=list)
+    # Added to the environment of every service (tests use it for DATABASE_URL and such).
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def rasa_api_args(self) -> list[str]:
+        """Rasa's HTTP API (trackers, models): only with RASA_API_TOKEN, else not at all."""
+        token = self.environment().get("RASA_API_TOKEN", "").strip()
+        return ["--enable-api", "--auth-token", token] if token else []
 
     def _rasa_bin(self) -> str:
         return str(Path(sys.executable).with_name("rasa"))
@@ -85,7 +175,7 @@ class Stack:
                 "Rasa server",
                 [self._rasa_bin(), "run", "--model", str(model), "--interface", s.host,
                  "--port", str(s.rasa_port), "--credentials", "credentials.yml",
-                 "--endpoints", "endpoints.yml", "--cors", "*"],
+                 "--endpoints", "endpoints.yml", "--cors", "*", *self.rasa_api_args()],
                 f"{s.rasa_url}/",
                 s.log_dir / "rasa.log",
             ),
@@ -98,11 +188,17 @@ class Stack:
             TRACKER_DB=str(self.settings.tracker_db),
             VAR_DIR=str(self.settings.var_dir),
             BIND_HOST=self.settings.host,
+            # The action server (rasa_sdk) listens on SANIC_HOST, 0.0.0.0 unless set: without
+            # this, anyone on the network could call actions (and write handoffs) directly.
+            SANIC_HOST=self.settings.host,
             WEB_PORT=str(self.settings.web_port),
             RASA_TELEMETRY_ENABLED="false",
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )
         env.setdefault("INBOX_URL", self.settings.web_url)
+        # The public page's chat widget connects to this stack's Rasa server.
+        env["CHAT_SERVER_URL"] = self.settings.chat_server_url
+        env.update(self.extra_env)
         return env
 
     def start(self) -> None:
@@ -122,16 +218,18 @@ class Stack:
         self.services = self.plan()
         env = self.environment()
         for service in self.services:
-            log = service.log_path.open("ab")
-            service.process = subprocess.Popen(
-                service.command,
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            log.close()
+            self._spawn(service, env)
+
+    def restart(self, name: str) -> None:
+        """Start one service again (after kill) and wait until it answers its health check."""
+        service = self.service(name)
+        self._spawn(service, self.environment())
+        deadline = time.monotonic() + self.settings.startup_timeout
+        while not http_ok(service.health_url):
+            self._check_alive(service)
+            if time.monotonic() > deadline:
+                raise StartupError(f"{name} not ready after restart; see {service.log_path}")
+            time.sleep(0.3)
 
     def wait_ready(self, on_wait: object = None) -> None:
         deadline = time.monotonic() + self.settings.startup_timeout
@@ -151,27 +249,36 @@ class Stack:
                 )
             time.sleep(0.5)
 
-    def _check_alive(self, service: Service) -> None:
-        if service.process is not None and service.process.poll() is not None:
-            raise StartupError(
-                f"The {service.name} stopped (exit code {service.process.returncode}); "
-                f"see {service.log_path}"
-            )
 
-    def check_alive(self) -> None:
-        for service in self.services:
-            self._check_alive(service)
+def serve(
+    stack: ServiceGroup,
+    starting: str,
+    banner: Callable[[], str],
+    tick: Callable[[], None],
+) -> int:
+    """Start `stack`, print `banner()` when ready, call `tick()` twice a second until Ctrl-C or
+    SIGTERM, then stop everything. A startup problem is printed as one line (exit code 1)."""
+    stopping = False
 
-    def stop(self, timeout: float = 20.0) -> None:
-        for service in self.services:
-            if service.process is not None and service.process.poll() is None:
-                os.killpg(service.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for service in self.services:
-            if service.process is None:
-                continue
-            try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(service.process.pid, signal.SIGKILL)
-                service.process.wait()
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print(starting, flush=True)
+        stack.start()
+        stack.wait_ready()
+        print(banner(), flush=True)
+        while not stopping:
+            tick()
+            time.sleep(0.5)
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        stack.stop()
+        return 1
+    print("\nStopping...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+    return 0
