@@ -42,15 +42,32 @@ $(STAMP): pyproject.toml scripts/find-python310
 	@$(PY) -m pip check
 	@touch $@
 
+# The public page's chat widget: socket.io-client (served) and axe-core (browser tests) from
+# npm, pinned by web/widget/package-lock.json; nothing is fetched at run time (docs/widget.md).
+WIDGET_ASSETS := bot/web/public/vendor/socket.io.min.js
+.PHONY: widget
+widget: $(WIDGET_ASSETS)
+
+$(WIDGET_ASSETS): web/widget/package.json web/widget/package-lock.json scripts/install-widget-assets
+	@scripts/install-widget-assets
+	@touch $@
+
 train: $(MODEL)
 
-$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+# The venv is an order-only prerequisite: reinstalling packages alone does not retrain.
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	@echo "==> Training the assistant (first time: about 4 minutes; later only what changed)"
 	@$(RASA) train --fixed-model-name current
 	@touch $@
 
-run: system $(STAMP) $(MODEL)
+run: system $(STAMP) $(MODEL) $(WIDGET_ASSETS)
 	@$(PY) -m bot run
+
+# Production profile on this machine: PostgreSQL + Redis stores, 2 Rasa and 2 action server
+# replicas behind nginx on LB_PORT (8000). Settings: docs/kubernetes.md. Ctrl-C stops it all.
+.PHONY: run-prod
+run-prod: system $(STAMP) $(MODEL) $(WIDGET_ASSETS)
+	@ASSISTANT_PROFILE=production $(PY) -m bot run
 
 lint: $(STAMP)
 	@echo "==> ruff (lint, format) and mypy"
@@ -70,7 +87,7 @@ test-stories: $(MODEL)
 		|| { tail -n 40 var/log/rasa-test.log; echo 'rasa test failed: see var/results/failed_test_stories.yml'; exit 1; }
 	@grep -hE 'Correct:|Accuracy:' var/log/rasa-test.log | head -n 4
 
-pytest: $(MODEL)
+pytest: $(MODEL) $(WIDGET_ASSETS)
 	@echo "==> pytest (unit, live bot over HTTP, held-out questions)"
 	@$(PY) -m pytest
 
@@ -81,6 +98,28 @@ eval: $(MODEL)
 	@$(PY) -m bot.nlu.evaluate
 	@echo "==> Held-out patient questions against a live bot"
 	@$(PY) -m bot.heldout
+
+# Load, start-up and training figures beside a stock `rasa init` bot (about 12 minutes;
+# BENCH_SECONDS per load phase). Writes bench/RESULTS.md and bench/latency.png. Not in `make test`.
+.PHONY: bench
+bench: system $(STAMP) $(MODEL)
+	@$(PY) -m bench.run
+
+# Dependency CVEs: pip-audit in its own venv (it needs packaging>=23, Rasa 3.6 needs <21), over
+# the exact versions installed in .venv. Needs PyPI's JSON API; not in `make test` (network).
+.PHONY: audit
+audit: $(STAMP)
+	@test -x .venv-audit/bin/pip-audit || { "$$(scripts/find-python310)" -m venv .venv-audit \
+		&& .venv-audit/bin/pip install -q 'pip-audit>=2.7,<3'; }
+	@mkdir -p var
+	@$(PY) -m pip freeze --exclude-editable | grep -v '@ file' > var/requirements-frozen.txt
+	@.venv-audit/bin/pip-audit -r var/requirements-frozen.txt --no-deps --disable-pip --strict --desc on
+
+# Bad input only (hypothesis; empty, huge, non-English, hostile messages; about 2 minutes).
+# Also part of `make pytest`. See docs/bad-input.md.
+.PHONY: test-bad-input
+test-bad-input: $(MODEL)
+	@$(PY) -m pytest -q tests/bad_input
 
 clean:
 	rm -rf var models results

@@ -1,0 +1,1 @@
+"""`make bench`: load, startup and training figures for our bot beside a stock `rasa init` bot."""
