@@ -70,7 +70,9 @@ def prod_config() -> Iterator[ProductionConfig]:
         yield config
 
 
-@pytest.fixture(scope="session")
+# Module scope: the fixture sets HANDOFF_KEY in this process for the stack's lifetime; a session
+# fixture would leave it set for every later test (e.g. the live bot's handoff readers).
+@pytest.fixture(scope="module")
 def prod(
     prod_config: ProductionConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProductionStack]:
