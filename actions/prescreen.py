@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
+# Intents that interrupt the prescreen with the 911 / 988 message (data/rules/prescreen.yml).
+SAFETY = ("emergency", "crisis")
 RETRIEVAL_INTENTS = ("faq", "ask_team")
 
 
@@ -93,7 +95,9 @@ class ActionAskPrescreenTurn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = tracker.get_slot(STATE_SLOT) or prescreen.new_state()
-        send(dispatcher, prescreen.prompt(state))
+        interrupted_by_safety = tracker.latest_message.get("intent", {}).get("name") in SAFETY
+        ask = prescreen.prompt_after_safety if interrupted_by_safety else prescreen.prompt
+        send(dispatcher, ask(state))
         return []
 
 

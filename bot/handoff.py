@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,13 +56,18 @@ def new_reference() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+# Alembic's `context` is one module-level proxy per process: two threads migrating at once
+# (e.g. two spool drainers each opening a store) would swap configs under each other.
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: sa.engine.Engine) -> None:
-    """Bring the schema to the newest revision (safe to call from several processes)."""
+    """Bring the schema to the newest revision (safe from several threads and processes)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     for attempt in range(5):
         try:
-            with engine.begin() as connection:
+            with _MIGRATING, engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
             return

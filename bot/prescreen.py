@@ -90,6 +90,11 @@ def current_question(state: State) -> eligibility.Criterion | None:
     return eligibility.next_question(state["answers"])
 
 
+def prompt_after_safety(state: State) -> list[Message]:
+    """The question again after an emergency or crisis message interrupted the prescreen."""
+    return [_say(texts()["after_safety"]), *prompt(state)]
+
+
 def prompt(state: State) -> list[Message]:
     """What to ask next, given the state (used by the form's ask action)."""
     t = texts()

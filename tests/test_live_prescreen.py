@@ -189,8 +189,20 @@ def test_declining_mid_contact_keeps_nothing(chat: Conversation, store: HandoffS
 
 def test_emergency_during_prescreen_comes_first(chat: Conversation) -> None:
     start(chat)
+    assert "Question 2 of" in texts(chat("I'm 55"))
     reply = chat("I can't breathe")
     assert "call 911" in reply[0]["text"]
+    # Then the same question again, and the next answer counts (it used to be lost).
+    assert "When you are safe and ready" in texts(reply) and "Question 2 of" in texts(reply)
+    after = texts(chat("yes"))
+    assert "Question 3 of" in after and "anything else" not in after
+
+
+def test_crisis_during_prescreen_then_go_on(chat: Conversation) -> None:
+    start(chat)
+    reply = chat("I want to end my life")
+    assert "988" in texts(reply) and "Question 1 of" in texts(reply)
+    assert "Question 2 of" in texts(chat("I'm 60"))
 
 
 def test_menu_button_starts_prescreen(chat: Conversation) -> None:
