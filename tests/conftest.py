@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -29,17 +30,26 @@ RASA_API_TOKEN = "rasa-" + uuid.uuid4().hex
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh schema in the real PostgreSQL server for one test, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def scratch_schema(prefix: str = "test") -> Iterator[str]:
+    """A throwaway schema in the real PostgreSQL server, dropped at the end."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
         connection.execute(sa.text(f"create schema {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
+    try:
+        yield schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"drop schema {schema} cascade"))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the real PostgreSQL server for one test, dropped afterwards."""
+    with scratch_schema() as schema:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
 
 
 class Mailbox:

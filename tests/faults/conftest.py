@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.conftest import POSTGRES_URL, Conversation, spare_port, texts
+from tests.conftest import POSTGRES_URL, Conversation, scratch_schema, spare_port, texts
 
 ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
 NAME, EMAIL = "Jane Faultcase", "jane.faultcase@example.com"
@@ -140,14 +140,8 @@ class TcpProxy:
 @pytest.fixture
 def postgres_schema() -> Iterator[str]:
     """A throwaway schema in the real PostgreSQL, dropped afterwards."""
-    schema = f"faults_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    yield schema
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
+    with scratch_schema("faults") as schema:
+        yield schema
 
 
 @pytest.fixture
