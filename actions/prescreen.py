@@ -166,7 +166,8 @@ class ActionPrescreenDone(Action):
             record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
             try:
-                reference, _ = await asyncio.to_thread(store().submit, record)
+                # store() may connect and migrate the first time: off the event loop too.
+                reference, _ = await asyncio.to_thread(lambda: store().submit(record))
             except Exception as error:  # noqa: BLE001 - the patient must never get silence
                 logger.error("handoff not stored: %s; spooling it", type(error).__name__)
                 try:

@@ -48,6 +48,9 @@ LOCAL_REDIS = "redis://127.0.0.1:6379/1"
 FAIL_TIMEOUT = "10s"
 
 
+LOOPBACK = "127.0.0.1"
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
@@ -228,7 +231,12 @@ class ProductionStack(ServiceGroup):
         action_ports: Sequence[int] | None = None,
         actions_lb_port: int | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        given = settings or Settings()
+        # Only nginx's public port listens on BIND_HOST. Replicas, action servers, the web app
+        # and nginx's internal action port stay on loopback: an action server reachable from
+        # outside would accept forged trackers (and write handoffs).
+        self.public_host = given.host
+        self.settings = dataclasses.replace(given, host=LOOPBACK)
         self.config = config or ProductionConfig()
         s, c = self.settings, self.config
         n_rasa = rasa_replicas if rasa_replicas is not None else c.rasa_replicas
@@ -246,7 +254,8 @@ class ProductionStack(ServiceGroup):
     @property
     def url(self) -> str:
         """nginx's public base URL: /webhooks/rest/webhook, /socket.io/, /staff/, /api/."""
-        return f"http://{self.settings.host}:{self.lb_port}"
+        host = LOOPBACK if self.public_host in ("0.0.0.0", "::", "") else self.public_host
+        return f"http://{host}:{self.lb_port}"
 
     @property
     def rasa_addresses(self) -> list[str]:
@@ -338,7 +347,7 @@ class ProductionStack(ServiceGroup):
             render_nginx_conf(
                 prefix=self.nginx_prefix,
                 log_dir=self.settings.log_dir,
-                listen=f"{host}:{self.lb_port}",
+                listen=f"{self.public_host}:{self.lb_port}",
                 actions_listen=f"{host}:{self.actions_lb_port}",
                 rasa_servers=self.rasa_addresses,
                 action_servers=self.action_addresses,
@@ -360,7 +369,7 @@ class ProductionStack(ServiceGroup):
         if len(set(ports)) != len(ports):
             raise StartupError(f"Two services would share a port: {sorted(ports)}")
         for port, what in wanted:
-            if not port_free(s.host, port):
+            if not port_free(self.public_host if port == self.lb_port else s.host, port):
                 raise StartupError(
                     f"Port {port} on {s.host} is already in use: stop what uses it, "
                     f"or set {what} to another port."
@@ -433,6 +442,8 @@ def run() -> int:
 
     def banner() -> str:
         where = sa.engine.make_url(c.tracker_store_url).render_as_string(hide_password=True)
+        redis = urlsplit(c.redis_url)
+        redis_shown = redis._replace(netloc=redis.netloc.rpartition("@")[2]).geturl()
         return (
             "\nThe assistant (production profile) is ready.\n"
             f"  Chat (REST):  curl -s -XPOST {stack.url}/webhooks/rest/webhook "
@@ -443,7 +454,7 @@ def run() -> int:
             f"  Rasa:         {', '.join(stack.rasa_addresses)}\n"
             f"  Actions:      {', '.join(stack.action_addresses)} "
             f"(via nginx on port {stack.actions_lb_port})\n"
-            f"  Stores:       PostgreSQL {where}, Redis {c.redis_url}\n"
+            f"  Stores:       PostgreSQL {where}, Redis {redis_shown}\n"
             f"  Logs:         {stack.settings.log_dir}/\n"
             "Press Ctrl-C to stop."
         )

@@ -71,9 +71,16 @@ class Spool:
         return path
 
     def pending(self) -> list[Path]:
+        """Spooled files, oldest first; one another drainer removes meanwhile is skipped."""
         if not self.directory.is_dir():
             return []
-        return sorted(self.directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+        found = []
+        for path in self.directory.glob(f"*{SUFFIX}"):
+            try:
+                found.append((path.stat().st_mtime, path))
+            except FileNotFoundError:
+                continue
+        return [path for _, path in sorted(found)]
 
     def count(self) -> int:
         return len(self.pending())

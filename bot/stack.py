@@ -276,9 +276,10 @@ def serve(
             time.sleep(0.5)
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
-        stack.stop()
         return 1
-    print("\nStopping...", flush=True)
-    stack.stop()
+    finally:  # whatever happened, nothing is left running
+        if stopping:
+            print("\nStopping...", flush=True)
+        stack.stop()
     print("Stopped.", flush=True)
     return 0

@@ -96,3 +96,18 @@ def test_rendered_nginx_config_is_valid_round_robin(tmp_path: Path) -> None:
         timeout=30,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+def test_only_nginx_public_port_listens_on_bind_host(tmp_path: Path) -> None:
+    """With BIND_HOST=0.0.0.0 the replicas, the web app and the internal action port stay on
+    loopback: a reachable action server would accept forged trackers."""
+    stack = ProductionStack(
+        Settings(host="0.0.0.0", var_dir=tmp_path), lb_port=18000, config=ProductionConfig()
+    )
+    conf = stack.write_nginx_conf().read_text()
+    assert "listen 0.0.0.0:18000;" in conf
+    assert f"listen 127.0.0.1:{stack.actions_lb_port};" in conf
+    assert stack.settings.host == "127.0.0.1"
+    assert stack.environment()["SANIC_HOST"] == "127.0.0.1"
+    assert all(a.startswith("127.0.0.1:") for a in stack.rasa_addresses + stack.action_addresses)
+    assert stack.url == "http://127.0.0.1:18000"
