@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.settings import Settings
 from tests.browser.conftest import (
@@ -148,24 +148,26 @@ def test_reload_mid_prescreen_shows_the_chat_and_continues(page: Page, site: str
     assert session_id(page) == sender
 
 
+def press_until_focused(page: Page, key: str, target: Locator, limit: int) -> None:
+    """Press key (e.g. Tab) at most limit times until target has the focus, as a keyboard
+    user would; fails if it never gets there."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("node => node === document.activeElement"):
+            break
+    expect(target).to_be_focused()
+
+
 def test_keyboard_only(page: Page, site: str) -> None:
     """Tab to the main button, answer with Enter and typing, follow a link, close with Escape."""
     chat = open_page(page, site)
     cta = page.locator("[data-chat-start]")
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        if cta.evaluate("node => node === document.activeElement"):
-            break
-    expect(cta).to_be_focused()
+    press_until_focused(page, "Tab", cta, limit=12)
     page.keyboard.press("Enter")
     chat.wait_for_bot(CONSENT)
     expect(chat.input).to_be_focused()
     start = chat.reply("Yes, let's start")
-    for _ in range(6):
-        page.keyboard.press("Shift+Tab")
-        if start.evaluate("node => node === document.activeElement"):
-            break
-    expect(start).to_be_focused()
+    press_until_focused(page, "Shift+Tab", start, limit=6)
     before = chat.bot_count()
     page.keyboard.press("Enter")
     chat.wait_for_bot(r"How old are you\?", before)
