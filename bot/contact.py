@@ -50,3 +50,119 @@ def parse_contact(text: str, region: str = DEFAULT_REGION) -> Contact:
             phone = phonenumbers.format_number(found.number, phonenumbers.PhoneNumberFormat.E164)
             break
     return Contact(email=email, phone=phone)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a caregiver told us about names: the person's, their own, how they are related."""
+
+    patient_name: str | None = None
+    caregiver_name: str | None = None
+    relation: str | None = None
+
+
+# The caregiver's relation to the person, as staff read it ("answered by: daughter").
+RELATIONS = (
+    "daughter son wife husband partner sister brother mother father mom dad mum niece nephew "
+    "granddaughter grandson grandmother grandfather aunt uncle cousin friend neighbor carer "
+    "caregiver caretaker"
+).split()
+_REL = "|".join(RELATIONS)
+_NAME_WORD = r"[^\W\d_][^\W\d_'.\-]*(?:['.\-][^\W\d_]+)*"
+_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}"
+# Words that end a name: "Rosa Bianchi and I am Lucia" is two names.
+_STOP = {
+    "and",
+    "i",
+    "im",
+    "i'm",
+    "her",
+    "his",
+    "their",
+    "my",
+    "me",
+    "is",
+    "am",
+    "she",
+    "he",
+    "the",
+    "name",
+    "names",
+    "but",
+    "so",
+    "for",
+    "from",
+    "of",
+    "with",
+    "here",
+    "this",
+    "it",
+    "its",
+    "it's",
+    "she's",
+    "he's",
+    "they",
+    "on",
+    "behalf",
+    "calling",
+    "writing",
+    "typing",
+    "who",
+    *RELATIONS,
+}
+
+
+def _take_name(text: str) -> str | None:
+    """The name at the start of ``text``, up to a word that cannot be part of it."""
+    words: list[str] = []
+    for word in re.findall(rf"{_NAME_WORD}|[,.;!?()]", text):
+        if word in ",.;!?()" or word.lower() in _STOP:
+            break
+        words.append(word)
+        if len(words) == 4:
+            break
+    if not words:
+        return None
+    name = " ".join(w[:1].upper() + w[1:] for w in words)
+    return clean_name(name)
+
+
+def read_names(text: str) -> Names:
+    """ "her name is Rosa Bianchi, I'm her daughter Lucia", "Rosa Bianchi. I am Lucia, her
+    daughter", "my mom Rosa Bianchi, me Lucia": whichever names and relation are there."""
+    flat = " ".join(text.replace("\u2019", "'").split())
+    low = flat.lower()
+    relation = None
+    caregiver = None
+    patient = None
+    rel = re.search(rf"\b(?:i am|i'm|im|me,?|as)\s+(?:her|his|their|the)\s+({_REL})\b", low)
+    if rel:
+        relation = rel.group(1)
+        caregiver = _take_name(flat[rel.end() :].lstrip(" ,"))
+    else:
+        loose = re.search(rf"\b(?:her|his|their) ({_REL})\b(?! is)", low)
+        relation = loose.group(1) if loose else None
+    own = re.search(r"\b(?:my name is|my name's|i am|i'm|im|me,|me:?)\s+", low)
+    while own and caregiver is None:
+        after = flat[own.end() :]
+        if not re.match(rf"(?:her|his|their|the)\s+(?:{_REL})\b", after.lower()):
+            caregiver = _take_name(after)
+        own = re.search(r"\b(?:my name is|my name's|i am|i'm|im|me,|me:?)\s+", low[own.end() :])
+        break
+    if caregiver is None and relation:
+        before = re.search(rf"({_NAME}),?\s+(?:her|his|their)\s+{relation}\b", flat, re.I)
+        if before:
+            caregiver = _take_name(before.group(1).split(",")[-1].strip())
+    told = re.search(
+        rf"\b(?:her|his|their|the person's|the patient's) name is\s+|"
+        rf"\b(?:the patient|the person|my (?:{_REL}))(?: is|,| named| called)?\s+",
+        low,
+    )
+    if told:
+        patient = _take_name(flat[told.end() :])
+    if patient is None and (relation or caregiver):
+        # "Rosa Bianchi, I'm her daughter Lucia": a name before anything else.
+        first = _take_name(flat)
+        if first and first != caregiver:
+            patient = first
+    return Names(patient_name=patient, caregiver_name=caregiver, relation=relation)

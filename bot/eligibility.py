@@ -7,14 +7,14 @@ into a result are documented at the top of criteria.yml. Nothing here logs or st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from bot import content
-from bot.answers import REPLIES, Reply, entity_age
+from bot.answers import REPLIES, Reply
 
 Answer = Reply | int
 Answers = Mapping[str, Answer | None]
@@ -32,20 +32,8 @@ AGE_KEYS = ("in_range", "out_of_range", "unsure")
 TEXT_KEYS = ("intro", "consent", "examples_intro", "summary_intro")
 REASON_KEYS = ("pass", "review", "unanswered", "skipped")
 
-# A mention of a medicine taken now or in the past answers the criterion about that kind of
-# medicine with "yes". Cream mentions answer nothing: using a cream does not say it failed.
-MENTION_ANSWERS: Mapping[str, str] = {
-    "systemic_corticosteroid": "systemic_steroids",
-    "steroid_sparing": "steroid_sparing",
-}
-# With include_negatives, "never took X" answers these with "no".
-NEGATION_ANSWERS: Mapping[str, str] = {
-    **MENTION_ANSWERS,
-    "topical_corticosteroid": "topical",
-    "topical_calcineurin_inhibitor": "topical",
-}
 # The extractor gives 0.7 or less when it guessed the route ("steroids" could be pills or a
-# cream) or read a badly misspelt name. Such mentions leave the question to be asked.
+# cream) or read a badly misspelt name. bot.reading leaves such mentions out.
 MIN_CONFIDENCE = 0.75
 
 
@@ -64,6 +52,16 @@ class Criterion:
     examples: tuple[str, ...] = ()
     age_range: tuple[int, int] | None = None
     ask_if: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict, hash=False)
+    # How a reply to it is read (bot/reading.py): time, medicines, topic words, ...
+    reading: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # (role, min_days): a time span in the reply that answers it ("stopped 3 weeks ago").
+    duration: tuple[str, int] | None = None
+    # Asked before a free-text reply ends the prescreen ("Just to check: ...").
+    confirm: str | None = None
+    confirm_undo: str | None = None
+    # The same, about someone else, for a caregiver answering for them.
+    question_other: str | None = None
+    confirm_other: str | None = None
 
     @property
     def replies(self) -> tuple[Reply, ...]:
@@ -173,6 +171,28 @@ def _ask_if(
     return out
 
 
+def _mapping(item: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    raw = item.get(key) or {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: '{key}' must be a mapping")
+    return raw
+
+
+def _optional_text(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    return _text(item, key, where) if key in item else None
+
+
+def _duration(item: Mapping[str, Any], where: str) -> tuple[str, int] | None:
+    raw = item.get("duration")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or raw.get("role") not in ("ago", "for"):
+        raise ValueError(f"{where}: 'duration' must be {{role: ago|for, min_days: N}}")
+    if not _is_int(raw.get("min_days")):
+        raise ValueError(f"{where}: 'duration.min_days' must be whole days")
+    return str(raw["role"]), int(raw["min_days"])
+
+
 def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
     """Criteria from the parsed criteria.yml; ValueError names the first problem found."""
     items = data.get("criteria")
@@ -203,6 +223,12 @@ def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
             examples=tuple(examples),
             age_range=_age_range(item, where) if kind == "age" else None,
             ask_if=MappingProxyType(_ask_if(item, found, where)),
+            reading=MappingProxyType(dict(_mapping(item, "reading", where))),
+            duration=_duration(item, where),
+            confirm=_optional_text(item, "confirm", where),
+            confirm_undo=_optional_text(item, "confirm_undo", where),
+            question_other=_optional_text(item, "question_other", where),
+            confirm_other=_optional_text(item, "confirm_other", where),
         )
     return list(found.values())
 
@@ -251,11 +277,13 @@ def texts() -> Mapping[str, Any]:
     return data
 
 
-def prompt(criterion: Criterion) -> str:
-    """The question as shown to the patient, with its example medicines if it has any."""
+def prompt(criterion: Criterion, question: str | None = None) -> str:
+    """The question as shown to the patient, with its example medicines if it has any.
+    ``question`` replaces the wording (the caregiver's "Has a doctor told them ...")."""
+    asked = question or criterion.question
     if not criterion.examples:
-        return criterion.question
-    return f"{criterion.question}\n{texts()['examples_intro']} {', '.join(criterion.examples)}."
+        return asked
+    return f"{asked}\n{texts()['examples_intro']} {', '.join(criterion.examples)}."
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -335,44 +363,6 @@ def next_question(
         if outcome.reasons[criterion.id].status == "unanswered":
             return criterion
     return None
-
-
-def answers_from_entities(
-    entities: Iterable[Mapping[str, Any]], *, include_negatives: bool = False
-) -> dict[str, Answer]:
-    """Answers that extracted entities already give, so those questions can be skipped.
-
-    "prednisone then methotrexate" answers systemic_steroids and steroid_sparing with "yes";
-    "I'm 52" answers age. Mentions with a guessed route or low confidence are left out, and so
-    are bare numbers (the extractor's 0.6 "age") unless the age question is being asked
-    (use answers.parse_age there).
-
-    Negated mentions ("never took methotrexate") give "no" only with ``include_negatives``.
-    It is off by default: one negated medicine does not rule out the others a question asks
-    about, the extractor also marks "not on X" (maybe past) as never, and a "no" here would
-    end the prescreen without the patient seeing the question. A "yes" from any mention
-    wins over a negated one.
-    """
-    yes: dict[str, Answer] = {}
-    no: dict[str, Answer] = {}
-    for entity in entities:
-        confidence = entity.get("confidence", 1.0)
-        if not isinstance(confidence, int | float) or confidence < MIN_CONFIDENCE:
-            continue
-        if entity.get("entity") == "age":
-            age = entity_age(entity)
-            if age is not None and "age" not in yes:
-                yes["age"] = age
-            continue
-        if entity.get("entity") != "medication":
-            continue
-        role = str(entity.get("role"))
-        if entity.get("status") == "never":
-            if include_negatives and role in NEGATION_ANSWERS:
-                no[NEGATION_ANSWERS[role]] = "no"
-        elif role in MENTION_ANSWERS:
-            yes[MENTION_ANSWERS[role]] = "yes"
-    return {**no, **yes}
 
 
 def summary_lines(answers: Answers, *, criteria: Sequence[Criterion] | None = None) -> list[str]:

@@ -1,13 +1,18 @@
 """The prescreen conversation: one patient turn in, the next state and messages out.
 
-Plain Python over bot.eligibility (scoring) and bot.answers (reading replies), so every path is
-unit-tested without Rasa. The Rasa form (actions/prescreen.py) keeps the state in one slot and
-calls `step` for each message, then `prompt` to ask what comes next.
+Plain Python over bot.reading (what a reply says), bot.eligibility (scoring) and bot.contact
+(names, emails, phones), so every path is unit-tested without Rasa. The Rasa form
+(actions/prescreen.py) keeps the state in one slot and calls `step` for each message, then
+`prompt` to ask what comes next.
 
 Phases: consent -> questions -> share -> name -> contact -> best_time -> submit.
+For someone else (a caregiver): consent -> questions (about "them") -> share (they know and
+agree) -> name (theirs and yours) -> call_who -> contact -> best_time -> submit.
 "Talk to a person" uses the same machinery without health questions:
 question -> share_question -> name -> contact -> best_time -> submit (outcome "question").
-A turn can also pause for "do you want to stop?" (confirm_stop) or "which answer?" (pick).
+A turn can also pause for "do you want to stop?" (confirm_stop), "which answer?" (pick),
+"just to check: ..." (confirm, before a typed reply ends the prescreen) or, after a result
+that does not fit, "change an answer?" (not_eligible).
 Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
 Only `submit` keeps anything; every other ending tells the person nothing was kept.
 """
@@ -21,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import answers, contact, content, eligibility
+from bot import contact, content, eligibility, reading
 from bot.handoff import Handoff
 
 State = dict[str, Any]
@@ -86,8 +91,16 @@ def _say(text: str, buttons: Sequence[str] = ()) -> Message:
     return message
 
 
+def for_someone_else(state: State) -> bool:
+    return state.get("who") == "someone_else"
+
+
 def current_question(state: State) -> eligibility.Criterion | None:
     return eligibility.next_question(state["answers"])
+
+
+def _criterion(cid: str) -> eligibility.Criterion:
+    return next(c for c in eligibility.load_criteria() if c.id == cid)
 
 
 def prompt_after_safety(state: State) -> list[Message]:
@@ -95,10 +108,37 @@ def prompt_after_safety(state: State) -> list[Message]:
     return [_say(texts()["after_safety"]), *prompt(state)]
 
 
+def offered_buttons(state: State) -> list[str]:
+    """The button titles the last prompt offered (a press of one is read as sure)."""
+    found: list[str] = []
+    for message in prompt(state):
+        found += [b["title"] for b in message.get("buttons", [])]
+    return found
+
+
+def _question_text(criterion: eligibility.Criterion, state: State) -> str:
+    if for_someone_else(state) and criterion.question_other:
+        return eligibility.prompt(criterion, criterion.question_other)
+    return eligibility.prompt(criterion)
+
+
+def _confirm_text(state: State) -> tuple[str, list[str]]:
+    pending = state["pending"]
+    criterion = _criterion(pending["target"])
+    t = texts()
+    text = criterion.confirm or t["confirm_default"]
+    if for_someone_else(state) and criterion.confirm_other:
+        text = criterion.confirm_other
+    text = text.format(age=pending["value"])
+    undo = criterion.confirm_undo or t["buttons"]["confirm_undo"]
+    return text, ["Yes", undo, "Not sure"]
+
+
 def prompt(state: State) -> list[Message]:
     """What to ask next, given the state (used by the form's ask action)."""
     t = texts()
     phase = state["phase"]
+    other = for_someone_else(state)
     if phase == "consent":
         intro = eligibility.texts()
         return [_say(f"{intro['intro']} {intro['consent']}", t["buttons"]["consent"])]
@@ -116,8 +156,15 @@ def prompt(state: State) -> list[Message]:
                 "answer_not_applicable" if criterion.allows_not_applicable else "answer"
             ]
         )
-        return [_say(f"{header} {eligibility.prompt(criterion)}", buttons)]
+        return [_say(f"{header} {_question_text(criterion, state)}", buttons)]
+    if phase == "confirm":
+        text, buttons = _confirm_text(state)
+        return [_say(text, buttons)]
+    if phase == "not_eligible":
+        return [_say(t["not_eligible_offer"], t["buttons"]["not_eligible"])]
     if phase == "share":
+        if other:
+            return [_say(t["share_ask_other"], t["buttons"]["share_other"])]
         return [_say(t["share_ask"], t["buttons"]["share"])]
     if phase == "question":
         return [_say(t["ask_question"])]
@@ -131,8 +178,19 @@ def prompt(state: State) -> list[Message]:
         labels = [c.label for c in _answered(state)]
         return [_say(t["pick_change"], [*labels, t["buttons"]["pick_cancel"]])]
     if phase == "name":
+        if other:
+            missing = state.get("caregiver", {})
+            if missing.get("patient_name") and not missing.get("name"):
+                return [_say(t["ask_caregiver_name"])]
+            if missing.get("name") and not missing.get("patient_name"):
+                return [_say(t["ask_patient_name"])]
+            return [_say(t["ask_names_other"])]
         return [_say(t["ask_name"])]
+    if phase == "call_who":
+        return [_say(t["ask_call_who"], t["buttons"]["call_who"])]
     if phase == "contact":
+        if other and state.get("caregiver", {}).get("call") == "patient":
+            return [_say(t["ask_contact_patient"])]
         return [_say(t["ask_contact"])]
     if phase == "best_time":
         return [_say(t["ask_best_time"])]
@@ -174,54 +232,76 @@ def _interruption(turn: Turn, state: State | None = None) -> Message | None:
     return None
 
 
-def _duration_answer(criterion: eligibility.Criterion, turn: Turn) -> answers.Reply | None:
-    """'stopped it 3 weeks ago', 'the same since last year': a duration answers some questions.
-
-    criteria.yml says which, per question: `duration: {role: ago|for, min_days: N}`.
-    """
-    rule = _criterion_data(criterion.id).get("duration")
-    if not rule:
-        return None
-    for entity in turn.entities:
-        if entity.get("entity") == "duration" and entity.get("role") == rule["role"]:
-            days = entity.get("value")
-            if isinstance(days, int | float):
-                return "yes" if days >= int(rule["min_days"]) else "no"
-    return None
+def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
+    return reading.read(
+        reading.Reply(turn.text, turn.intent, turn.entities, offered_buttons(state)),
+        asking,
+        state["answers"],
+        state.get("last"),
+    )
 
 
-def _criterion_data(criterion_id: str) -> Mapping[str, Any]:
-    for item in content.load("criteria")["criteria"]:
-        if item["id"] == criterion_id:
-            found: Mapping[str, Any] = item
-            return found
-    return {}
+def _would_end(answers: Mapping[str, Any]) -> bool:
+    return eligibility.evaluate(answers).result == "not_eligible"
 
 
-def _read_answer(criterion: eligibility.Criterion, turn: Turn) -> eligibility.Answer | None:
-    if criterion.kind == "yes_no":
-        from_duration = _duration_answer(criterion, turn)
-        if from_duration is not None and criterion.accepts(from_duration):
-            return from_duration
-    if criterion.kind == "age":
-        age = answers.parse_age(turn.text, turn.entities)
-        if age is not None:
-            return age
-    reply = answers.interpret(turn.text, allow_not_applicable=criterion.allows_not_applicable)
-    if reply is not None and criterion.accepts(reply):
-        return reply
-    return None
+def _set_someone_else(state: State, relation: str | None) -> None:
+    state["who"] = "someone_else"
+    if relation:
+        state.setdefault("caregiver", {})["patient_is"] = relation
+
+
+def _apply(state: State, found: reading.Reading, messages: list[Message]) -> None:
+    """Record an answer or a correction; a typed one that would end the prescreen is
+    confirmed first ("Just to check: ..."), a button press is not."""
+    assert found.target is not None
+    t = texts()
+    trial = dict(state["answers"])
+    trial[found.target] = found.value
+    for key, value in found.also.items():
+        trial.setdefault(key, value)
+    if found.sure != "button" and _would_end(trial) and not _would_end(state["answers"]):
+        state["pending"] = {
+            "target": found.target,
+            "value": found.value,
+            "also": dict(found.also),
+            "correction": found.kind == "correction",
+        }
+        state["phase"] = "confirm"
+        return
+    corrected = found.kind == "correction"
+    _record(state, found.target, found.value, found.also, corrected)
+    if corrected:
+        messages.append(_say(t["changed"]))
+    _finish_questions(state, messages)
+
+
+def _record(
+    state: State, target: str, value: Any, also: Mapping[str, Any], corrected: bool
+) -> None:
+    state["answers"][target] = value
+    if target == "pregnancy" and value == "not_applicable":
+        # "I can't get pregnant" at the birth control question answers the one before it.
+        state["answers"]["could_be_pregnant"] = "no"
+        state["answers"].pop("pregnancy", None)
+    for key, fact in also.items():
+        state["answers"].setdefault(key, fact)
+    # A follow-up that no longer applies is forgotten ("actually the cream helped").
+    for other in eligibility.load_criteria():
+        if target in other.ask_if and value not in other.ask_if[target]:
+            state["answers"].pop(other.id, None)
+    if not corrected:
+        state["last"] = target
 
 
 def _finish_questions(state: State, messages: list[Message]) -> None:
-    """After an answer: end kindly on a hard fail, show the summary when done."""
+    """After an answer: offer a change on a hard fail, show the summary when done."""
     outcome = eligibility.evaluate(state["answers"])
-    t = texts()
     if outcome.result == "not_eligible":
         messages.append(_say(f"{outcome.reason} {outcome.message}"))
-        messages.append(_say(t["not_eligible_next"]))
-        state.update(phase="ended", answers={}, last=None)
+        state["phase"] = "not_eligible"
         return
+    state["phase"] = "questions"
     if current_question(state) is None:
         lines = "\n".join(f"- {line}" for line in eligibility.summary_lines(state["answers"]))
         intro = eligibility.texts()["summary_intro"]
@@ -231,52 +311,116 @@ def _finish_questions(state: State, messages: list[Message]) -> None:
         state["result"] = outcome.result
 
 
+def _not_understood(state: State, criterion: eligibility.Criterion | None) -> Message:
+    t = texts()
+    age = criterion is not None and criterion.kind == "age"
+    return _say(t["not_understood_age" if age else "not_understood"])
+
+
 def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     criterion = current_question(state)
-    if turn.intent == "why_ask" and criterion is not None:
+    found = _read(state, turn, criterion.id if criterion else None)
+    if found.kind == "safety_resume":
+        return  # the form asks the same question again; nothing changes
+    if found.kind == "why" and criterion is not None:
         messages.append(_say(criterion.why))
         return
-    if turn.intent == "restart_prescreen":
-        state.update(answers={}, last=None)
-        messages.append(_say(t["restarted"]))
+    if found.kind == "restart":
+        _restart(state, messages)
         return
-    changed = False
-    fixed = answers.correction(turn.text, allow_not_applicable=True)
-    last = state.get("last")
-    if fixed is not None and last:
-        target = next(c for c in eligibility.load_criteria() if c.id == last)
-        if target.accepts(fixed):
-            state["answers"][last] = fixed
-            messages.append(_say(t["changed"]))
-            changed = True
-    if not changed and criterion is not None:
-        value = _read_answer(criterion, turn)
-        if value is not None:
-            state["answers"][criterion.id] = value
-            state["last"] = criterion.id
-            changed = True
-    # Free text can answer other questions too ("prednisone then methotrexate"), or correct
-    # an earlier answer ("actually I'm 52").
-    for key, value in eligibility.answers_from_entities(turn.entities).items():
-        if state["answers"].get(key) != value:
-            corrected = key in state["answers"]
-            state["answers"][key] = value
-            if corrected and not changed:
-                messages.append(_say(t["changed"]))
-            changed = True
-    if changed:
-        _finish_questions(state, messages)
+    if found.kind in ("stop", "withdraw"):
+        state.update(resume="questions", phase="confirm_stop")
         return
-    if criterion is not None and criterion.kind == "age" and answers.implausible_age(turn.text):
+    if found.kind == "someone_else":
+        _set_someone_else(state, found.relation)
+        messages.append(_say(t["answering_for_other"]))
+        return
+    if found.kind in ("answer", "correction"):
+        if found.someone_else and not for_someone_else(state) and state.get("who") is None:
+            _set_someone_else(state, found.relation)
+        _apply(state, found, messages)
+        return
+    if found.kind == "unclear" and found.value == reading.IMPLAUSIBLE_AGE:
         messages.append(_say(t["check_age"]))
         return
     interruption = _interruption(turn, state)
-    if interruption is not None:
-        messages.append(interruption)
-    elif criterion is not None:
-        key = "not_understood_age" if criterion.kind == "age" else "not_understood"
-        messages.append(_say(t[key]))
+    messages.append(interruption or _not_understood(state, criterion))
+
+
+def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """The answer to "Just to check: ... Is that right?"."""
+    t = texts()
+    pending = state["pending"]
+    target = _criterion(pending["target"])
+    _, buttons = _confirm_text(state)
+    pressed = " ".join(turn.text.lower().split())
+    said = pressed.strip(" .!")
+    if pressed == buttons[0].lower() or said in ("yes", "yep", "yeah", "correct", "right", "y"):
+        state.pop("pending")
+        _record(state, target.id, pending["value"], pending["also"], pending["correction"])
+        _finish_questions(state, messages)
+        return
+    if pressed == buttons[2].lower() or said in ("not sure", "unsure", "i do not know", "idk"):
+        state.pop("pending")
+        _record(state, target.id, "unsure", pending["also"], pending["correction"])
+        _finish_questions(state, messages)
+        return
+    if pressed == buttons[1].lower() or said in ("no", "nope", "nah", "n", "wrong"):
+        state.pop("pending")
+        state["phase"] = "questions"
+        if target.kind == "yes_no":
+            _record(state, target.id, "yes", pending["also"], pending["correction"])
+            _finish_questions(state, messages)
+        else:
+            state["answers"].pop(target.id, None)
+            messages.append(_say(t["ask_again"]))
+        return
+    found = reading.read(
+        reading.Reply(turn.text, turn.intent, turn.entities), target.id, state["answers"]
+    )
+    if found.kind in ("stop", "withdraw"):
+        state.update(resume="confirm", phase="confirm_stop")
+    elif found.kind == "restart":
+        state.pop("pending")
+        _restart(state, messages)
+    elif found.kind == "answer" and found.value is not None:
+        # A typed answer to the same question, after being asked to check: taken as it is.
+        state.pop("pending")
+        _record(state, target.id, found.value, pending["also"], pending["correction"])
+        _finish_questions(state, messages)
+    elif found.kind == "why":
+        messages.append(_say(target.why))
+    else:
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+
+
+def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    wanted = " ".join(turn.text.lower().split())
+    change = t["buttons"]["not_eligible"][0].lower()
+    if wanted == change or turn.intent == "change_answer" or "change" in wanted:
+        state["phase"] = "pick"
+        return
+    found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), None)
+    if found.kind == "restart":
+        _restart(state, messages)
+        return
+    if found.kind == "question" or turn.retrieval_key:
+        interruption = _interruption(turn, state)
+        if interruption is not None:
+            messages.append(interruption)
+            return
+    messages.append(_say(t["not_eligible_next"]))
+    state.update(phase="ended", answers={}, last=None, contact={})
+    state.pop("caregiver", None)
+
+
+def _restart(state: State, messages: list[Message]) -> None:
+    state.pop("resume", None)
+    state.pop("pending", None)
+    state.update(phase="questions", answers={}, last=None, contact={})
+    messages.append(_say(texts()["restarted"]))
 
 
 def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
@@ -284,12 +428,15 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if turn.intent == "change_answer" or "change" in turn.text.lower():
         state["phase"] = "pick"
         return
-    reply = answers.interpret(turn.text)
+    reply = reading.read_yes_no(turn.text)
     if reply == "yes":
         state.update(phase="name", share_consent_at=_now())
+        if for_someone_else(state):
+            state.setdefault("caregiver", {})["agreed_at"] = _now()
     elif reply == "no":
         messages.append(_say(t["declined_share"]))
         state.update(phase="declined", answers={}, contact={})
+        state.pop("caregiver", None)
     else:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
 
@@ -301,8 +448,9 @@ def _words(text: str) -> set[str]:
 def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     wanted = " ".join(turn.text.lower().split())
+    back = "not_eligible" if _would_end(state["answers"]) else "share"
     if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
-        state["phase"] = "share"
+        state["phase"] = back
         return
     answered = _answered(state)
     chosen = next((c for c in answered if c.label.lower() == wanted), None)
@@ -336,7 +484,7 @@ def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["questions"].append(text[:1000])
         state["phase"] = "share_question"
         return
-    reply = answers.interpret(turn.text)
+    reply = reading.read_yes_no(turn.text)
     if reply == "yes":
         state.update(phase="name", share_consent_at=_now(), consent_at=_now())
     elif reply == "no" or turn.intent == "deny":
@@ -344,6 +492,47 @@ def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state.update(phase="declined", questions=[], contact={})
     else:
         messages.append(_say(t["not_understood"]))
+
+
+def _names_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """A caregiver's names: the person's, theirs and how they are related."""
+    t = texts()
+    carer = state.setdefault("caregiver", {})
+    found = contact.read_names(turn.text)
+    if found.relation:
+        carer["relation"] = found.relation
+    if found.patient_name and not carer.get("patient_name"):
+        carer["patient_name"] = found.patient_name
+    if found.caregiver_name and not carer.get("name"):
+        carer["name"] = found.caregiver_name
+    if not found.patient_name and not found.caregiver_name:
+        # One plain name: the question asked says whose it is.
+        name = contact.clean_name(turn.text)
+        if name is None:
+            messages.append(_say(t["bad_name"]))
+            return
+        if carer.get("patient_name") and not carer.get("name"):
+            carer["name"] = name
+        else:
+            carer.setdefault("patient_name", name)
+    if carer.get("patient_name") and carer.get("name"):
+        state["contact"]["name"] = carer["patient_name"]
+        state["phase"] = "call_who"
+
+
+def _call_who_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    carer = state.setdefault("caregiver", {})
+    wanted = " ".join(turn.text.lower().split())
+    me, them = (b.lower() for b in t["buttons"]["call_who"])
+    if wanted == me or re.search(r"\b(me|my)\b", wanted):
+        carer["call"] = "caregiver"
+    elif wanted == them or re.search(r"\b(her|him|them|the person|patient)\b", wanted):
+        carer["call"] = "patient"
+    else:
+        messages.append(_say(t["not_understood"]))
+        return
+    state["phase"] = "contact"
 
 
 def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
@@ -354,6 +543,9 @@ def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(interruption)
         return
     if phase == "name":
+        if for_someone_else(state):
+            _names_turn(state, turn, messages)
+            return
         name = contact.clean_name(turn.text)
         if name is None:
             messages.append(_say(t["bad_name"]))
@@ -374,7 +566,17 @@ def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
 
 # Phases that read a yes/no, an age or a choice. The others take free text as it is (a name,
 # a time to call, a question for the team), in any language.
-_READS_ANSWERS = ("consent", "questions", "share", "pick", "share_question", "confirm_stop")
+_READS_ANSWERS = (
+    "consent",
+    "questions",
+    "share",
+    "pick",
+    "share_question",
+    "confirm_stop",
+    "confirm",
+    "not_eligible",
+    "call_who",
+)
 
 
 def _unreadable(state: State, turn: Turn) -> list[Message] | None:
@@ -393,9 +595,34 @@ def _unreadable(state: State, turn: Turn) -> list[Message] | None:
         if not reads_answers:
             return []
         criterion = current_question(state) if state["phase"] == "questions" else None
-        age = criterion is not None and criterion.kind == "age"
-        return [_say(t["not_understood_age" if age else "not_understood"])]
+        return [_not_understood(state, criterion)]
     return None
+
+
+def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    start, other, _ = (b.lower() for b in t["buttons"]["consent"])
+    found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), reading.WHO)
+    reply = reading.read_yes_no(turn.text)
+    someone_else = pressed == other or (
+        found.kind in ("answer", "someone_else") and found.value != "self" and found.someone_else
+    )
+    if found.kind == "answer" and found.value == "someone_else":
+        someone_else = True
+    if pressed in (start, other) or reply == "yes" or someone_else:
+        state.update(phase="questions", consent_at=_now())
+        if someone_else:
+            _set_someone_else(state, found.relation)
+        # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
+        for key, value in reading.facts_from_entities(turn.entities).items():
+            state["answers"][key] = value
+        _finish_questions(state, messages)
+    elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
+        messages.append(_say(t["declined_start"]))
+        state.update(phase="declined", answers={})
+    else:
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
 
 
 def step(state: State | None, turn: Turn) -> Result:
@@ -408,52 +635,67 @@ def step(state: State | None, turn: Turn) -> Result:
     unreadable = _unreadable(state, turn)
     if unreadable is not None:
         return Result(state, unreadable)
+    if turn.intent == "safety_resume":
+        return Result(state, messages)  # the same question again, state unchanged
 
     if phase == "confirm_stop":
-        reply = answers.interpret(turn.text)
+        reply = reading.read_yes_no(turn.text)
         if turn.intent == "restart_prescreen" and state["mode"] == "prescreen":
-            state.pop("resume", None)
-            state.update(phase="questions", answers={}, last=None, contact={})
-            messages.append(_say(t["restarted"]))
+            _restart(state, messages)
         elif reply == "yes" or turn.intent == "stop_prescreen":
             messages.append(_say(t["stopped"]))
             state.update(phase="stopped", answers={}, contact={}, questions=[])
+            state.pop("caregiver", None)
+            state.pop("pending", None)
         else:
             messages.append(_say(t["keep_going"]))
             state["phase"] = state.pop("resume", "questions")
         return Result(state, messages)
-    if turn.intent == "stop_prescreen" and phase != "consent":
+    if turn.intent == "stop_prescreen" and phase not in ("consent", "questions", "confirm"):
         state.update(resume=phase, phase="confirm_stop")
         return Result(state, messages)
-    if turn.intent == "restart_prescreen" and phase != "consent" and state["mode"] == "prescreen":
-        state.update(phase="questions", answers={}, last=None, contact={})
-        messages.append(_say(t["restarted"]))
+    if (
+        turn.intent == "restart_prescreen"
+        and phase not in ("consent", "questions", "confirm")
+        and state["mode"] == "prescreen"
+    ):
+        _restart(state, messages)
         return Result(state, messages)
 
     if phase == "consent":
-        reply = answers.interpret(turn.text)
-        if reply == "yes":
-            state.update(phase="questions", consent_at=_now())
-            # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
-            for key, value in eligibility.answers_from_entities(turn.entities).items():
-                state["answers"][key] = value
-            _finish_questions(state, messages)
-        elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
-            messages.append(_say(t["declined_start"]))
-            state.update(phase="declined", answers={})
-        else:
-            messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+        _consent_turn(state, turn, messages)
     elif phase == "questions":
         _questions_turn(state, turn, messages)
+    elif phase == "confirm":
+        _confirm_turn(state, turn, messages)
+    elif phase == "not_eligible":
+        _not_eligible_turn(state, turn, messages)
     elif phase == "share":
         _share_turn(state, turn, messages)
     elif phase == "pick":
         _pick_turn(state, turn, messages)
     elif phase in ("question", "share_question"):
         _question_turn(state, turn, messages)
+    elif phase == "call_who":
+        _call_who_turn(state, turn, messages)
     elif phase in ("name", "contact", "best_time"):
         _contact_turn(state, turn, messages)
     return Result(state, messages)
+
+
+def _contact_record(state: State) -> dict[str, Any]:
+    """Contact details as stored (encrypted); for a caregiver, both people and who to call."""
+    record = dict(state.get("contact", {}))
+    carer = state.get("caregiver")
+    if for_someone_else(state) and carer:
+        record["answered_by"] = {
+            "name": carer.get("name"),
+            "relation": carer.get("relation") or carer.get("patient_is_label"),
+            "patient_is": carer.get("patient_is"),
+            "person_knows_and_agrees_at": carer.get("agreed_at"),
+        }
+        record["call"] = carer.get("call") or "caregiver"
+    return record
 
 
 def handoff_record(
@@ -475,12 +717,16 @@ def handoff_record(
         )
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
+    answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    if for_someone_else(state):
+        carer = state.get("caregiver", {})
+        answers["answered_by"] = carer.get("relation") or "someone else"
     return Handoff(
         transcript=list(transcript or []),
         conversation_id=conversation_id,
         outcome=outcome.result,
-        answers={"answers": state["answers"], "reasons": reasons},
-        contact=dict(state.get("contact", {})),
+        answers=answers,
+        contact=_contact_record(state),
         consent_version=str(state.get("version")),
         consent_at=state.get("consent_at"),
         share_consent_at=state.get("share_consent_at"),
@@ -491,6 +737,8 @@ def handoff_record(
 def submitted_messages(state: State, reference: str) -> list[Message]:
     """What the patient reads once their answers are passed on."""
     name = state.get("contact", {}).get("name", "")
+    if for_someone_else(state):
+        name = state.get("caregiver", {}).get("name") or name
     key = "submitted_question" if state.get("mode") == "question" else "submitted"
     return [_say(texts()[key].format(name=name, reference=reference))]
 
@@ -498,6 +746,8 @@ def submitted_messages(state: State, reference: str) -> list[Message]:
 def saved_for_later_messages(state: State) -> list[Message]:
     """Said when the store was down and the handoff waits in the local spool."""
     name = state.get("contact", {}).get("name", "")
+    if for_someone_else(state):
+        name = state.get("caregiver", {}).get("name") or name
     return [_say(texts()["saved_for_later"].format(name=name))]
 
 

@@ -53,6 +53,7 @@ def started() -> Patient:
     return p
 
 
+# The last one answers "Could you become pregnant?", so the birth control one is skipped.
 ELIGIBLE = ["52", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "does not apply"]
 
 
@@ -97,12 +98,17 @@ def test_result_never_says_you_are_eligible() -> None:
     assert "you are eligible" not in text and "may be a good fit" in text
 
 
-def test_hard_fail_ends_early_and_kindly() -> None:
+def test_hard_fail_is_checked_then_ends_kindly_with_a_chance_to_change() -> None:
     p = started()
     reply = " ".join(p.say("I'm 16", entities=[{"entity": "age", "value": 16, "confidence": 1}]))
+    # Typed, so checked first: nothing ends on a misreading.
+    assert p.phase == "confirm" and "Just to check: you are 16 years old" in reply
+    reply = " ".join(p.say("Yes"))
+    assert p.phase == "not_eligible" and not p.finished and p.answers == {"age": 16}
+    assert "18 to 89" in reply and "change" in reply.lower()
+    reply = " ".join(p.say("No, that's right"))
     assert p.finished and p.phase == "ended" and p.answers == {}
-    assert "18 to 89" in reply and "clinicaltrials.gov" in reply
-    assert "not a medical decision" in reply
+    assert "clinicaltrials.gov" in reply and "not a medical decision" in reply
 
 
 def test_unsure_goes_to_review() -> None:
@@ -167,8 +173,10 @@ def test_corrections() -> None:
     p = started()
     p.say("52")
     p.say("yes")  # diagnosis
-    p.say("I meant no")
-    assert p.finished and p.phase == "ended"  # no diagnosis ends it, kindly
+    reply = p.say("I meant no")
+    assert p.phase == "confirm" and "has not told you" in reply[-1]
+    p.say("Yes")
+    assert p.phase == "not_eligible"  # no diagnosis ends it, kindly, after a check
     q = started()
     q.say("40")
     q.say("yes")
@@ -318,3 +326,111 @@ def test_start_over_at_the_stop_question_restarts() -> None:
     p.say("stop", intent="stop_prescreen")
     reply = p.say("start over", intent="restart_prescreen")
     assert p.phase == "questions" and p.answers == {} and "How old are you?" in reply[-1]
+
+
+def test_a_button_press_that_ends_it_is_not_asked_again_and_can_be_changed() -> None:
+    p = started()
+    for answer in ELIGIBLE[:4]:
+        p.say(answer)
+    reply = p.say("No")  # steroid pills: the button
+    assert p.phase == "not_eligible" and "Just to check" not in " ".join(reply)
+    assert "Change an answer" in [b["title"] for b in prescreen.prompt(p.state)[0]["buttons"]]
+    p.say("Change an answer")
+    assert p.phase == "pick"
+    p.say("Took steroid pills, shots or drips")
+    assert p.phase == "questions" and "steroid pills" in p.asked[-1]
+    p.say("yes")
+    assert p.answers["systemic_steroids"] == "yes" and p.phase == "questions"
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [("No, I have", "yes"), ("Not sure", "unsure")],
+)
+def test_a_typed_no_that_would_end_it_is_checked(reply: str, kept: str) -> None:
+    p = started()
+    for answer in ELIGIBLE[:4]:
+        p.say(answer)
+    asked = p.say("nope never had them")
+    assert p.phase == "confirm"
+    assert "Just to check: you have never taken steroid pills, shots or drips." in asked[-1]
+    p.say(reply)
+    assert p.answers["systemic_steroids"] == kept and p.phase == "questions"
+
+
+def test_not_anymore_to_an_ever_question_is_a_yes() -> None:
+    p = started()
+    for answer in ELIGIBLE[:4]:
+        p.say(answer)
+    p.say("not anymore")
+    assert p.answers["systemic_steroids"] == "yes" and p.phase == "questions"
+
+
+def test_withdraw_keeps_the_answers_until_confirmed() -> None:
+    p = started()
+    p.say("52")
+    reply = p.say("actually I don't want to do this anymore", intent="deny")
+    assert p.phase == "confirm_stop" and p.answers == {"age": 52} and "stop" in reply[-1]
+    p.say("No, keep going")
+    assert p.phase == "questions" and p.answers == {"age": 52}
+    p.say("actually I don't want to do this anymore")
+    p.say("Yes, stop")
+    assert p.finished and p.phase == "stopped" and p.answers == {}
+
+
+def test_a_man_says_no_to_could_you_become_pregnant_and_is_not_asked_more() -> None:
+    p = started()
+    for answer in ELIGIBLE[:-1]:
+        p.say(answer)
+    assert "Could you become pregnant?" in p.asked[-1]
+    p.say("No")
+    assert p.phase == "share" and p.state["result"] == "likely_eligible"
+    assert "pregnancy" not in p.answers
+
+
+def test_the_birth_control_question_after_a_yes() -> None:
+    p = started()
+    for answer in ELIGIBLE[:-1]:
+        p.say(answer)
+    p.say("yes")
+    assert "birth control" in p.asked[-1]
+    p.say("I'm a man")  # "does not apply" here answers the question before it
+    assert p.answers["could_be_pregnant"] == "no" and "pregnancy" not in p.answers
+    assert p.phase == "share"
+
+
+def test_safety_resume_asks_the_same_question_with_nothing_changed() -> None:
+    p = started()
+    p.say("52")
+    before = (dict(p.state), p.asked[-1])
+    reply = p.say("/safety_resume", intent="safety_resume")
+    assert p.state == before[0] and reply[-1] == before[1]
+
+
+def test_a_caregiver_answers_for_her_mother() -> None:
+    p = Patient()
+    p.say("ok can I fill out the questions for her?")
+    assert p.state and p.state["who"] == "someone_else"
+    assert "How old is the person you are helping?" in p.asked[-1]
+    p.say("she is 74")
+    assert p.answers["age"] == 74 and "Has a doctor told them" in p.asked[-1]
+    for answer in ["yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes"]:
+        p.say(answer)
+    p.say("went thru the change 15 years ago")
+    assert p.answers["could_be_pregnant"] == "no" and p.phase == "share"
+    assert "knows about this and agrees" in p.asked[-1]
+    p.say("Yes, they know and agree")
+    p.say("her name is Rosa Bianchi, I'm her daughter Lucia")
+    assert p.phase == "call_who"
+    p.say("Call me")
+    p.say("lucia@example.com")
+    p.say("evenings")
+    assert p.finished and p.phase == "submit"
+    record = prescreen.handoff_record(p.state, "conv-c")
+    assert record.contact["name"] == "Rosa Bianchi"
+    assert record.contact["answered_by"]["name"] == "Lucia"
+    assert record.contact["answered_by"]["relation"] == "daughter"
+    assert record.contact["call"] == "caregiver" and record.contact["email"] == "lucia@example.com"
+    assert record.answers["answered_by"] == "daughter"
+    assert record.answers["answers"]["age"] == 74
+    assert "Lucia" in prescreen.submitted_messages(p.state, "K7Q2")[0]["text"]

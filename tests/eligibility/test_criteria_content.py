@@ -45,7 +45,17 @@ def _walk(value: Any, path: str) -> list[tuple[str, str]]:
 PATIENT_TEXTS = _walk(dict(texts()), "texts") + [
     (f"{c.id}.{name}", getattr(c, name))
     for c in CRITERIA
-    for name in ("label", "question", "why", "fail_reason")
+    for name in (
+        "label",
+        "question",
+        "why",
+        "fail_reason",
+        "confirm",
+        "confirm_undo",
+        "question_other",
+        "confirm_other",
+    )
+    if getattr(c, name)
 ]
 
 
@@ -60,6 +70,7 @@ def test_criteria_come_in_the_agreed_order() -> None:
         "topical",
         "topical_washout",
         "stable_meds",
+        "could_be_pregnant",
         "pregnancy",
     ]
 
@@ -80,6 +91,7 @@ def test_version_is_text() -> None:
         ("topical", "end"),
         ("topical_washout", "review"),
         ("stable_meds", "review"),
+        ("could_be_pregnant", "review"),
         ("pregnancy", "end"),
     ],
 )
@@ -95,6 +107,23 @@ def test_age_range_is_the_registry_range() -> None:
     assert BY_ID["age"].kind == "age"
     assert BY_ID["age"].age_range == (18, 89)
     assert all(c.kind == "yes_no" for c in CRITERIA if c.id != "age")
+
+
+def test_pregnancy_is_two_questions_and_only_a_yes_or_not_sure_asks_the_second() -> None:
+    assert dict(BY_ID["pregnancy"].ask_if) == {"could_be_pregnant": ("yes", "unsure")}
+    assert "fail" not in BY_ID["could_be_pregnant"].verdicts.values()
+    assert BY_ID["could_be_pregnant"].question.startswith("Could you become pregnant?")
+
+
+@pytest.mark.parametrize("criterion", CRITERIA, ids=[c.id for c in CRITERIA])
+def test_every_question_that_can_end_the_prescreen_has_a_check_and_a_wording_for_others(
+    criterion: Any,
+) -> None:
+    assert criterion.question_other and criterion.question_other.count("?") == 1
+    if criterion.on_fail == "end":
+        assert criterion.confirm and criterion.confirm.startswith("Just to check:")
+        assert criterion.confirm.endswith("Is that right?") and criterion.confirm_undo
+        assert criterion.confirm_other and criterion.confirm_other.startswith("Just to check:")
 
 
 def test_washout_is_asked_only_after_a_failed_cream() -> None:

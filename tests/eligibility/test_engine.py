@@ -27,6 +27,7 @@ ALL_PASS: dict[str, Answer] = {
     "topical": "yes",
     "topical_washout": "yes",
     "stable_meds": "yes",
+    "could_be_pregnant": "yes",
     "pregnancy": "yes",
 }
 
@@ -41,6 +42,7 @@ STATUS: dict[str, dict[str, str]] = {
     "topical": {"yes": "pass", "no": "fail", "unsure": "review"},
     "topical_washout": {"yes": "pass", "no": "review", "unsure": "review"},
     "stable_meds": {"yes": "pass", "no": "review", "unsure": "review"},
+    "could_be_pregnant": {"yes": "pass", "no": "pass", "unsure": "review"},
     "pregnancy": {"yes": "pass", "no": "fail", "unsure": "review", "not_applicable": "pass"},
 }
 RESULT_FOR_STATUS = {"pass": "likely_eligible", "review": "needs_review", "fail": "not_eligible"}
@@ -216,7 +218,8 @@ def test_next_question_skips_what_is_already_answered() -> None:
 
 def test_summary_lists_answered_questions_in_order() -> None:
     answers: dict[str, Any] = {
-        "pregnancy": "not_applicable",
+        "could_be_pregnant": "no",
+        "pregnancy": "no",
         "age": 52,
         "diagnosis": "yes",
         "biopsy": "unsure",
@@ -229,7 +232,7 @@ def test_summary_lists_answered_questions_in_order() -> None:
         f"{BY_ID['diagnosis'].label}: Yes",
         f"{BY_ID['biopsy'].label}: Not sure",
         f"{BY_ID['active_skin'].label}: No",
-        f"{BY_ID['pregnancy'].label}: Does not apply",
+        f"{BY_ID['could_be_pregnant'].label}: No",
     ]
     assert summary_lines({}) == []
 
@@ -254,3 +257,19 @@ def test_custom_criteria_can_be_passed_in() -> None:
     assert evaluate({"q": "no"}, criteria=tiny).result == "needs_review"
     assert next_question({}, criteria=tiny) == tiny[0]
     assert summary_lines({"q": "yes"}, criteria=tiny) == ["Q: Yes"]
+
+
+@pytest.mark.parametrize("reply", ["yes", "no", "unsure", "not_applicable", None])
+def test_no_one_who_cannot_become_pregnant_can_fail_the_pregnancy_criterion(reply: Any) -> None:
+    answers = _with(could_be_pregnant="no", pregnancy=reply)
+    outcome = evaluate(answers)
+    assert outcome.reasons["pregnancy"].status == "skipped"
+    assert outcome.result == "likely_eligible"
+    assert next_question({k: v for k, v in answers.items() if k != "pregnancy"}) is None
+
+
+def test_the_birth_control_question_follows_a_yes_or_not_sure() -> None:
+    before = {k: v for k, v in ALL_PASS.items() if k != "pregnancy"}
+    for reply in ("yes", "unsure"):
+        question = next_question({**before, "could_be_pregnant": reply})
+        assert question is not None and question.id == "pregnancy"

@@ -1,0 +1,946 @@
+"""The one reading stage of the prescreen: a reply in, one typed ``Reading`` out.
+
+A reply (typed text or a button, plus the entities bot.nlu found in it) is read here once,
+against the question being asked and the answers so far. What comes out says what the person
+did: answered the question (with a value, and how sure we are: a button, a clear reply, or an
+inferred one), corrected an earlier answer, asked a question, asked why, wants to stop, to
+start over or to withdraw, said they answer for someone else, or was unclear.
+
+The prescreen (bot/prescreen.py) decides what to do with a ``Reading``; the engine
+(bot/eligibility.py) scores answers. Neither reads the text again.
+
+What a question needs to be read is data, in each criterion's ``reading:`` entry of
+bot/content/criteria.yml:
+
+  time                 ever: past use counts ("not anymore" to "have you ever taken...": yes);
+                       now: only the present counts ("not anymore" to "right now?": no)
+  medicines            entity roles (bot.nlu) whose mention answers it with yes
+  affirm / deny        words that, not negated, answer it with yes / patterns that mean no
+  topic                words that name it, so "actually, the biopsy..." corrects it
+  helped_means         "no": "it helped" is a no and "it did not help" a yes (the cream one)
+  stop_plan            "I can stop them" / "stopped 3 weeks ago" answer it (the washout one)
+  change_means         "no": "changed my dose last week" is a no (stable medicines)
+  cannot_be_pregnant   the value of "I'm a man", "past menopause", "had a hysterectomy"
+
+Nothing here logs or stores what a person typed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot import answers, eligibility
+from bot.nlu.numbers import WORD_NUMBER, parse_number
+
+Kind = Literal[
+    "answer",
+    "correction",
+    "question",
+    "why",
+    "stop",
+    "restart",
+    "withdraw",
+    "someone_else",
+    "safety_resume",
+    "unclear",
+]
+Sure = Literal["button", "clear", "inferred"]
+Value = str | int
+
+WHO = "who"  # the "for yourself or for someone else?" question
+IMPLAUSIBLE_AGE = "implausible_age"  # value of an unclear reading: "I'm 250"
+# A mentioned age from which we read "cannot become pregnant" (an inference, confirmed by
+# nothing: the question cannot fail, so the only cost of a wrong guess is one skipped question).
+PAST_MENOPAUSE_AGE = 55
+MIN_CONFIDENCE = eligibility.MIN_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the person sent, as NLU read it, and the buttons they were offered."""
+
+    text: str
+    intent: str | None = None
+    entities: Sequence[Mapping[str, Any]] = ()
+    buttons: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reply, read. ``target`` is the question an answer or correction is for."""
+
+    kind: Kind
+    value: Value | None = None
+    sure: Sure | None = None
+    target: str | None = None
+    # Other questions the same reply answers ("prednisone then methotrexate").
+    also: Mapping[str, Value] = field(default_factory=dict)
+    # The reply speaks of another person ("she is 74", "can I fill this in for her?").
+    someone_else: bool = False
+    relation: str | None = None
+
+
+# --- words -----------------------------------------------------------------------------------
+
+BUTTON_VALUES: Mapping[str, Value] = {
+    "yes": "yes",
+    "no": "no",
+    "not sure": "unsure",
+    "does not apply": "not_applicable",
+    "for myself": "self",
+    "for someone else": "someone_else",
+}
+
+RELATIONS: Mapping[str, str] = {
+    **{w: "mother" for w in ("mom", "mother", "mum", "mama", "momma", "mommy")},
+    **{w: "father" for w in ("dad", "father", "papa", "daddy")},
+    **{w: "wife" for w in ("wife",)},
+    **{w: "husband" for w in ("husband",)},
+    **{w: "partner" for w in ("partner", "boyfriend", "girlfriend", "spouse")},
+    **{w: "daughter" for w in ("daughter",)},
+    **{w: "son" for w in ("son",)},
+    **{w: "sister" for w in ("sister",)},
+    **{w: "brother" for w in ("brother",)},
+    **{w: "aunt" for w in ("aunt", "auntie")},
+    **{w: "uncle" for w in ("uncle",)},
+    **{w: "grandmother" for w in ("grandmother", "grandma", "granny", "nana")},
+    **{w: "grandfather" for w in ("grandfather", "grandpa")},
+    **{w: "friend" for w in ("friend", "neighbor", "neighbour")},
+    **{w: "niece" for w in ("niece",)},
+    **{w: "nephew" for w in ("nephew",)},
+    **{w: "cousin" for w in ("cousin",)},
+    **{w: "child" for w in ("kid", "child", "grandchild")},
+}
+_REL = "|".join(sorted(RELATIONS, key=len, reverse=True))
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_RESTART = _rx(
+    r"\b(start|begin|do (it|this)|go) (all )?(over|again)\b",
+    r"\brestart\b",
+    r"\bredo\b",
+    r"\bfrom the (top|beginning|start)\b",
+    r"\breset\b",
+)
+_WITHDRAW = _rx(
+    r"\b(do|does) not (really )?(want|wish) to (do|continue|go on|keep going|take part|"
+    r"participate|be in|join|finish|answer|carry on)\b",
+    r"\bwould rather not (do|continue|go on|answer)\b",
+    r"\bchanged? my mind\b",
+    r"\bnot interested\b",
+    r"\bforget (it|this|about it)\b",
+    r"^(i am|i'm|im) done\b",
+    r"\bnot doing this\b",
+    r"\bcount me out\b",
+    r"\b(want|wanna|going) to (quit|stop) (this|doing this|the questions)\b",
+    r"\bdelete (my|all) (answers|info|information|data)\b",
+    r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
+)
+_STOP = re.compile(
+    r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets )?"
+    r"(stop|quit|cancel|exit|end|pause|abort)( it| this| now| please| here| the questions)*$"
+)
+_WHY = _rx(
+    r"^why\b",
+    r"^(and |but )?why\b",
+    r"\bwhat does (that|this|it) have to do with\b",
+    r"^what is (that|this) for\b",
+    r"^why (do|does|would|is)\b",
+)
+# "can I fill this out for her", "I'm answering for my mother", "on behalf of my aunt".
+_FOR_OTHER = _rx(
+    r"\b(can|could|may|should) i (fill|answer|do|complete|take)\b.*\bfor (her|him|them|my )",
+    r"\b(i am|im|i'm) (answering|filling|doing|completing|typing|asking) (this |these |it )?"
+    r"(out |in )?(for|on behalf of) (her|him|them|my )",
+    r"\bon behalf of\b",
+    r"\b(answering|filling (it |this )?(in|out)|doing (this|it)) for (my|her|him|them)\b",
+)
+_SELF_WHO = _rx(
+    r"\b(about|for) me\b",
+    r"^(me|myself|just me|i am|i do|mine|me myself)\b",
+    r"^(it is|its) (for )?me\b",
+    r"\bmyself\b",
+)
+_OTHER_WHO = _rx(
+    r"\bsome(one|body) else\b",
+    rf"\b(my|for (my|her|his)|her|his) ({_REL})\b",
+    r"\b(for|about) (her|him|them)\b",
+    r"\bon behalf\b",
+)
+_THIRD_PERSON = re.compile(
+    rf"^(she|he|they|her|his|hers|him|my ({_REL}))\b|\b(she|he) (is|was|has|had|did|does|takes|"
+    r"took|uses|used|will|would|stopped|can)\b|\bshe s\b|\bhe s\b"
+)
+
+# Correction markers. Explicit ones ("I meant") change an earlier answer even without naming
+# it (the one just before); soft ones ("actually", "wait") only when the reply names an
+# earlier question or a medicine it asked about.
+_EXPLICIT_FIX = re.compile(
+    r"\b(i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
+    r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad))\b"
+)
+_SOFT_FIX = re.compile(r"\b(actually|wait|sorry|oops|oh no|earlier|before i said)\b")
+_BACK_REF = re.compile(
+    r"\b(for|to|on|about|in) the (last|previous|first|other|earlier|last) (one|question|answer)\b"
+)
+_TOPIC_REF = re.compile(r"\b(for|to|on|about) the (\w+)( one| question)?\b")
+
+_NOT_ABLE = _rx(
+    r"\b(i am|i'm|im|he is|he's|he s|she is|they are|hes)( a)? (man|male|guy|dude|boy|gentleman)\b",
+    r"^(a )?(man|male|guy|dude)$",
+    r"\bnot (a )?(woman|female)\b",
+    r"\b(can not|could not|unable to|not able to) (get|become|be|ever be) pregnant\b",
+    r"\b(can not|could not) have (kids|children|babies|a baby)\b",
+    r"\bmeno\w*|\bmenap\w*|\bpost ?meno\w*",
+    r"\bthe change\b",
+    r"\bhysterectomy\b",
+    r"\btubes (are |were |got )?(tied|removed)\b",
+    r"\bhad my tubes\b",
+    r"\b(infertile|sterile|sterilized)\b",
+    r"\btoo old\b",
+    r"\bpast (all )?(that|it|those days|child ?bearing)\b",
+    r"\bno longer (applies|relevant)\b",
+    r"\b(does|do) not apply\b",
+    r"\bnot applicable\b",
+    r"\bnot relevant\b",
+)
+_NO_LONGER = re.compile(r"\b(not|no) (any ?more|longer)\b|\bnot since\b")
+
+# Past-only use: "used to", "not anymore", "stopped", "years ago, not now".
+_PAST = _rx(
+    r"\b(not|no) (any ?more|longer)\b",
+    r"\bused to\b",
+    r"\bin the past\b",
+    r"\b(stopped|quit)\b",
+    r"\bwent away\b",
+    r"\bcleared( up)?\b",
+    r"\b(is|it s|its) (gone|clear)\b",
+    r"\buntil\b",
+    r"\b(years|months|long time|while) ago\b",
+    r"\bnot (now|at the moment|currently|right now)\b",
+    r"\b(did|had|took|was on) (it |them |some )?before\b",
+)
+# For "right now?" questions only a clear end counts: "yes, diagnosed years ago" is a yes.
+_PAST_NOW = _rx(
+    r"\b(not|no) (any ?more|longer)\b",
+    r"\bused to\b",
+    r"\b(stopped|quit)\b",
+    r"\bwent away\b",
+    r"\bcleared( up)?\b",
+    r"\b(is|it s|its) (gone|clear)\b",
+    r"\bnot (now|at the moment|currently|right now)\b",
+)
+_ONGOING = _rx(r"\bsince\b", r"\b(again|still|came back|comes back|flared|flare)\b")
+_ON_OFF = _rx(r"\bcomes and goes\b", r"\bon and off\b", r"\boff and on\b", r"\bsometimes\b")
+
+_UNSURE = _rx(
+    r"\bnot (\w+ )?(sure|certain|positive)\b",
+    r"\b(unsure|uncertain)\b",
+    r"\bno (idea|clue)\b",
+    r"\b(do|did) not (really )?know\b",
+    r"\b(can not|could not|do not|did not) (really )?(remember|recall|say|tell)\b",
+    r"\bforg[eo]t\b",
+    r"\b(maybe|perhaps|possibly)\b",
+    r"\bhard to say\b",
+    r"\bwho knows\b",
+    r"\b(kinda|kind of|sort of|sorta|somewhat|mostly|partly)\b",
+    r"^a (little|bit)( bit)?$",
+    r"\bnot confirmed\b",
+    r"\binconclusive\b",
+    r"\b(have|need|needs|would need) to (think|ask|check)\b",
+    r"\b(think|thinking) about it\b",
+    r"\bdepends\b",
+    r"\bthey (think|suspect)\b",
+    r"\bsuspect\b",
+)
+_SOFT_NO = _rx(
+    r"\bnot that i (know|remember|recall|am aware)\b",
+    r"\bprobably not\b",
+    r"\b(do not|did not) (think|believe) (so|i)\b",
+    r"\b(think|believe|guess|suppose) not\b",
+)
+_SOFT_YES = _rx(
+    r"\b(i|we) (\w+ )?(think|believe|guess|suppose|reckon)( so)?\b",
+    r"\bprobably\b",
+    r"\btechnically\b",
+)
+_YES_IDIOMS = _rx(
+    r"\bno (problem|doubt|worries)\b",
+    r"\bnot a problem\b",
+    r"^(of course|why not|you bet|for sure|that is (right|correct|true|fine|ok|okay)|right|"
+    r"i agree|very much( so)?|that s (fine|ok|okay)|thats (fine|ok|okay))\b",
+    r"\b(is|s) (fine|ok|okay)\b",
+)
+_NO_PHRASES = _rx(
+    r"^(definitely|absolutely|certainly|of course|sure|really) not\b",
+    r"^not (really|at all|yet|ever|that i can think of)\b",
+    r"^no way\b",
+    r"\brather not\b",
+    r"^(no one|nobody|none|nothing|neither)\b",
+)
+_YES_WORDS = frozenset(
+    "yes yeah yea yep yup ya yah yeh y ye yess yse ys sure definitely absolutely certainly "
+    "correct affirmative indeed totally exactly true yessir".split()
+)
+_NO_WORDS = frozenset("no nope nah n nay negative noo nop".split())
+_FILLERS = frozenset(
+    "well um umm uh uhh er erm hmm hm oh ah so then honestly and but lol haha hahaha oops hey "
+    "ok okay".split()
+)
+# "I did", "she has", "he would": an auxiliary answering the question on its own.
+_SUBJ = rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+)"
+_AUX_ONLY = re.compile(
+    rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|certainly))* "
+    r"(have|has|had|did|do|does|was|were|will|would|could|can|am|is|are)"
+    r"( (had|done|taken|tried|used|been|one|it|that|so|them|had one|have one|have))?$"
+)
+_AUX_NOT = re.compile(
+    rf"^({_SUBJ} )?(have|has|had|did|do|does|was|were|will|would|could|can|am|is|are) "
+    r"(not|never)\b"
+)
+_DID_VERB = re.compile(
+    rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|once|did|do|does))* "
+    r"(had|have had|has had|took|taken|tried|try|used|got|get|"
+    r"gets|was on|have been on|has been on|been on|was given|received|"
+    r"gave (me|her|him|them)|have taken|has taken|have tried|has tried|have used|has used|"
+    r"did have|did take|did try|did use|would|will|agree|am willing|is willing|can|could|"
+    r"had one|told (me|her|him|them|us)|said|diagnosed (me|her|him|them))\b"
+)
+# "I take ...", "she uses ...": a yes only where the question is about using something.
+_PRESENT_USE = re.compile(rf"^{_SUBJ} (take|takes|taking|use|uses|using|am on|is on|are on)\b")
+_SUBJ_NEG = re.compile(rf"^{_SUBJ}( \w+)? (not|never)\b")
+_NEVER = re.compile(r"\bnever\b(?! ?mind)")
+
+
+def _normalise(text: str) -> str:
+    text = answers._normalise(text)  # noqa: SLF001 - the shared word-level normaliser
+    return (
+        text.replace(" s ", " s ")
+        .replace("its ", "it is ")
+        .replace("im ", "i am ")
+        .replace("dont ", "do not ")
+        .replace("didnt ", "did not ")
+        .replace("doesnt ", "does not ")
+        .replace("havent ", "have not ")
+        .replace("hasnt ", "has not ")
+        .replace("isnt ", "is not ")
+        .replace("wasnt ", "was not ")
+        .replace("cant ", "can not ")
+        .replace("wont ", "will not ")
+    )
+
+
+def _norm(text: str) -> str:
+    return " ".join(_normalise(text + " ").split())
+
+
+def _segments(text: str) -> list[str]:
+    return [s for s in answers._segments(text)]  # noqa: SLF001
+
+
+_WH = frozenset("what whats why how who whom whose where when which".split())
+_AUX_Q = frozenset(
+    "is are am was were can could do does did will would should shall may might must "
+    "tell explain".split()
+)
+
+
+def _is_question(segment: str) -> bool:
+    words = [w for w in re.findall(r"[a-z0-9]+", segment.lower()) if w not in _FILLERS]
+    if not words:
+        return False
+    if words[0] in _WH:
+        return True
+    if words[0] in _AUX_Q and (segment.strip().endswith("?") or len(words) > 2):
+        # "is there a placebo", "does it hurt?", but not "did" or "would be fine"
+        return segment.strip().endswith("?") or words[1] in answers._SUBJECTS  # noqa: SLF001
+    return False
+
+
+def _clauses(norm: str) -> list[str]:
+    parts = re.split(r"\b(?:but|and|though|although|because|cause|cuz|so|then)\b", norm)
+    out = []
+    for part in parts:
+        words = part.split()
+        while words and words[0] in _FILLERS:
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+# --- yes / no / not sure, word by word ----------------------------------------------------------
+
+
+def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] | None:
+    if not clause:
+        return None
+    if _SOFT_NO.search(clause):
+        return "no", "inferred"
+    if _UNSURE.search(clause):
+        return "unsure", "clear"
+    if _NO_PHRASES.search(clause):
+        return "no", "clear"
+    if _YES_IDIOMS.search(clause):
+        return "yes", "clear"
+    first = clause.split()[0]
+    if first in _YES_WORDS:
+        return "yes", "clear"
+    if first in _NO_WORDS:
+        return "no", "clear"
+    if _SOFT_YES.search(clause):
+        rest = re.sub(r"^.*?\b(think|believe|guess|suppose|reckon)( so)?\b ?", "", clause)
+        inner = _clause_value(rest, present_use) if rest and rest != clause else None
+        if inner is not None:
+            return inner[0], "inferred"
+        return "yes", "inferred"
+    if _NEVER.search(clause):
+        return "no", "clear"
+    if _AUX_NOT.match(clause) or _SUBJ_NEG.match(clause):
+        return "no", "clear"
+    if _AUX_ONLY.match(clause) or _DID_VERB.match(clause):
+        return "yes", "clear"
+    if present_use and _PRESENT_USE.match(clause):
+        return "yes", "clear"
+    words = clause.split()
+    if len(words) <= 3 and any(w in _YES_WORDS for w in words):
+        return "yes", "clear"
+    if len(words) <= 3 and any(w in _NO_WORDS for w in words):
+        return "no", "clear"
+    return None
+
+
+def _lexical(norm_segments: Sequence[str], present_use: bool = True) -> tuple[Value, Sure] | None:
+    found: list[tuple[Value, Sure]] = []
+    leads: list[Value] = []
+    for segment in norm_segments:
+        for clause in _clauses(segment):
+            value = _clause_value(clause, present_use)
+            if value is not None:
+                found.append(value)
+                if clause.split()[0] in _YES_WORDS | _NO_WORDS:
+                    leads.append(value[0])
+    if not found:
+        return None
+    # "no, they said it was lupus, not dermatomyositis": a reply that opens with yes or no
+    # means that; what follows explains it, unless it says yes or no again.
+    if (
+        leads
+        and len(set(leads)) == 1
+        and found[0][0] == leads[0]
+        and "unsure" not in {v for v, _ in found}
+    ):
+        return found[0]
+    values = {v for v, _ in found}
+    if len(values) == 1:
+        sure: Sure = "inferred" if any(s == "inferred" for _, s in found) else "clear"
+        return found[0][0], sure
+    if "unsure" in values:
+        return "unsure", "clear"
+    return "unsure", "clear"
+
+
+def read_yes_no(text: str) -> Value | None:
+    """yes / no / unsure for a plain yes-or-no question (consent, share, confirm), or None."""
+    norm = [_norm(s) for s in _segments(text) if not _is_question(s)]
+    found = _lexical(norm)
+    return found[0] if found else None
+
+
+# --- entities -------------------------------------------------------------------------------
+
+
+def _medicine_roles(negated: bool = False) -> Mapping[str, str]:
+    """Entity role -> the question a mention of it answers (from criteria.yml). With
+    ``negated``, also the roles whose mention says nothing but whose "never" is a no (a cream
+    used does not say it failed; a cream never used does)."""
+    out: dict[str, str] = {}
+    keys = ("medicines", "negated_medicines") if negated else ("medicines",)
+    for criterion in eligibility.load_criteria():
+        for key in keys:
+            for role in criterion.reading.get(key, ()):
+                out.setdefault(str(role), criterion.id)
+    return out
+
+
+def _confident(entity: Mapping[str, Any]) -> bool:
+    confidence = entity.get("confidence", 1.0)
+    return isinstance(confidence, int | float) and confidence >= MIN_CONFIDENCE
+
+
+def facts_from_entities(
+    entities: Iterable[Mapping[str, Any]], *, include_negatives: bool = False
+) -> dict[str, Value]:
+    """Answers that extracted entities give: "prednisone then methotrexate" answers both
+    medicine questions with yes, "I'm 52" the age. Mentions with a guessed route or a low
+    confidence are left out. Negated mentions give "no" only with ``include_negatives``; a
+    "yes" from any mention wins over a negated one."""
+    roles = _medicine_roles(negated=include_negatives)
+    yes_roles = _medicine_roles()
+    yes: dict[str, Value] = {}
+    no: dict[str, Value] = {}
+    for entity in entities:
+        if not _confident(entity):
+            continue
+        if entity.get("entity") == "age":
+            age = answers.entity_age(entity)
+            if age is not None and "age" not in yes:
+                yes["age"] = age
+            continue
+        if entity.get("entity") != "medication":
+            continue
+        role = str(entity.get("role"))
+        if role not in roles:
+            continue
+        if entity.get("status") == "never":
+            if include_negatives:
+                no[roles[role]] = "no"
+        elif role in yes_roles:
+            yes[roles[role]] = "yes"
+    return {**no, **yes}
+
+
+def _mentions(entities: Iterable[Mapping[str, Any]], roles: Iterable[str]) -> list[str]:
+    """The statuses of confident mentions of these medicine roles."""
+    wanted = set(roles)
+    return [
+        str(e.get("status"))
+        for e in entities
+        if e.get("entity") == "medication" and e.get("role") in wanted and _confident(e)
+    ]
+
+
+def _durations(entities: Iterable[Mapping[str, Any]]) -> list[tuple[str, float]]:
+    return [
+        (str(e.get("role")), float(e["value"]))
+        for e in entities
+        if e.get("entity") == "duration" and isinstance(e.get("value"), int | float)
+    ]
+
+
+# --- ages -----------------------------------------------------------------------------------
+
+_AGE_FIX = re.compile(r"\b(no wait|wait|sorry i mean|i mean|i meant|actually|sorry|oops|no)\b")
+_WORD_NUM = re.compile(rf"\b{WORD_NUMBER}\b", re.IGNORECASE)
+_DIGITS = re.compile(r"(?<![\d.,/])\d{1,3}(?![\d.,/]\d|\d)")
+
+
+def _numbers(text: str) -> list[tuple[int, int]]:
+    """(position, whole number) of each number in the text, digits or words, no units after."""
+    found: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        if answers._UNIT_AFTER.match(text[m.end() :].lower()):  # noqa: SLF001
+            continue
+        found.append((m.start(), int(m.group(0))))
+    for m in _WORD_NUM.finditer(text):
+        value = parse_number(m.group(0))
+        if value is not None and not answers._UNIT_AFTER.match(text[m.end() :].lower()):  # noqa: SLF001
+            found.append((m.start(), int(value)))
+    return sorted(found)
+
+
+def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, Sure] | None:
+    low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
+    norm = _norm(text)
+    if _UNSURE.search(norm) and not _numbers(low):
+        return "unsure", "clear"
+    fixes = list(_AGE_FIX.finditer(low))
+    if fixes:
+        after = _numbers(low[fixes[-1].end() :])
+        if after:
+            return after[0][1], "clear"
+    numbers = _numbers(low)
+    for entity in entities:
+        age = answers.entity_age(entity)
+        if age is not None and (entity.get("confidence", 1.0) >= MIN_CONFIDENCE or numbers):
+            return age, "clear"
+    if numbers:
+        sure: Sure = "inferred" if re.search(r"\b(about|around|think|roughly)\b", norm) else "clear"
+        value = numbers[0][1]
+        if not answers.MIN_AGE <= value <= answers.MAX_AGE:
+            return None
+        return value, sure
+    if _UNSURE.search(norm):
+        return "unsure", "clear"
+    return None
+
+
+# --- one question ----------------------------------------------------------------------------
+
+
+def _words_in(norm: str, words: Iterable[str]) -> list[str]:
+    return [w for w in words if re.search(rf"\b{re.escape(str(w).lower())}", norm)]
+
+
+def _negated(norm: str, word: str) -> bool:
+    """Is this word negated within its clause ("not dermatomyositis", "isn't active")?"""
+    for clause in _clauses(norm):
+        m = re.search(rf"\b{re.escape(word)}", clause)
+        if not m:
+            continue
+        before = clause[: m.start()].split()[-4:]
+        if any(w in ("not", "no", "never", "without", "nothing") for w in before):
+            return True
+    return False
+
+
+_HELPED_NOT = _rx(
+    r"\b(not|never|nothing|barely|hardly)\b.*\b(help|helps|helped|work|works|worked|do much|"
+    r"do anything|did much|does much|enough|change|better)\b",
+    r"\b(did|does|do) nothing\b",
+    r"\bno (change|difference|better|improvement|help)\b",
+    r"\bnot enough\b",
+    r"\bbarely\b",
+    r"\bnothing (has |have )?(work|help)",
+    r"\bused to help\b",
+    r"\b(helped|worked) at first\b",
+    r"\bstill (there|bad|active|red)\b",
+)
+_HELPED_PART = _rx(
+    r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
+    r"\b(helped|worked) for a while\b",
+)
+_HELPED = _rx(
+    r"\b(helped|helps|worked|works|cleared|clears|got better|went away)\b",
+)
+_NO_CREAM = _rx(
+    r"\b(not|never) (\w+ )?(tried|used|had|use|try)\b.*\b(cream|creams|ointment|one|any)\b",
+    r"\bnever used one\b",
+)
+_CAN_STOP = _rx(
+    r"\b(can|could|would|will|cud|cn|happy to|willing to|able to|ok to|fine to) (\w+ )?stop\b",
+    r"\bno problem\b",
+)
+_WONT_STOP = _rx(
+    r"\b(can not|could not|will not|would not|do not want to|not willing to) stop\b",
+    r"\bneed (it|them) every day\b",
+)
+_RECENT_USE = _rx(
+    r"\b(yesterday|today|this morning|last night|tonight|this week)\b",
+)
+_STOP_WORD = re.compile(r"\b(stopped|quit|haven t|have not|not used|not for|off it|off them)\b")
+_CHANGE_WORD = re.compile(
+    r"\b(chang\w*|started|start|new|added|increased|decreased|switched|went up|went down|"
+    r"stopped|raised|lowered)\b"
+)
+_NO_CHANGE = re.compile(
+    r"\b(nothing|none of them|not|never) (has |have )?(been )?chang|\bno changes?\b"
+)
+
+
+def _answer(
+    criterion: eligibility.Criterion, text: str, entities: Sequence[Mapping[str, Any]]
+) -> tuple[Value, Sure] | None:
+    """The answer this reply gives to this question, and how sure, or None."""
+    if criterion.kind == "age":
+        if all(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
+            return None
+        return _read_age(text, entities)
+    traits = criterion.reading
+    raw_segments = _segments(text)
+    segments = [_norm(s) for s in raw_segments if not _is_question(s)]
+    if not segments:
+        return None
+    norm = " ".join(segments)
+    present_use = bool(traits.get("medicines")) or traits.get("cannot_be_pregnant") == (
+        "not_applicable"
+    )
+    lexical = _lexical(segments, present_use)
+
+    cannot = traits.get("cannot_be_pregnant")
+    if cannot:
+        if _NOT_ABLE.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
+            return str(cannot), "clear"
+        if cannot == "no" and _NO_LONGER.search(norm):
+            return "no", "clear"
+        ages = [answers.entity_age(e) for e in entities]
+        ages += [n for _, n in _numbers(text.lower())] if not ages or None in ages else []
+        old = [a for a in ages if a is not None and a >= PAST_MENOPAUSE_AGE]
+        if old and cannot == "no" and (lexical is None or lexical[0] == "no"):
+            return "no", "inferred"
+    elif re.fullmatch(r"(not applicable|n a|na|(does|do) not apply( to me)?)", norm):
+        return None
+
+    if traits.get("helped_means") == "no":
+        if _HELPED_PART.search(norm) and not re.search(r"\bnot enough\b|\bbut not\b", norm):
+            return "unsure", "clear"
+        if _NO_CREAM.search(norm):
+            return "no", "clear"
+        if _HELPED_NOT.search(norm):
+            return "yes", "clear"
+        if _HELPED.search(norm):
+            if lexical is not None and lexical[0] == "unsure":
+                return lexical
+            if lexical is not None and lexical[0] == "yes" and _SOFT_YES.search(norm):
+                return "unsure", "clear"
+            return "no", "clear"
+
+    if traits.get("stop_plan"):
+        if _WONT_STOP.search(norm):
+            return "no", "clear"
+        if _CAN_STOP.search(norm):
+            return "yes", "clear"
+        rule = criterion_duration(criterion)
+        days = [d for _, d in _durations(entities)]
+        if _RECENT_USE.search(norm) and not _STOP_WORD.search(norm):
+            return "no", "clear"
+        if days and rule is not None:
+            return ("yes" if max(days) >= rule[1] else "no"), "clear"
+        if re.search(r"\bnot for (months|weeks|a long time|ages|years)\b", norm):
+            return "yes", "clear"
+
+    if traits.get("change_means") == "no":
+        days_ago = [d for role, d in _durations(entities) if role == "ago"]
+        spans = [d for role, d in _durations(entities) if role == "for"]
+        rule = criterion_duration(criterion)
+        if _NO_CHANGE.search(norm):
+            return "yes", "clear"
+        if _CHANGE_WORD.search(norm) and not re.search(r"\bsame\b", norm):
+            if days_ago and rule is not None and min(days_ago) >= rule[1]:
+                return "yes", "clear"
+            if re.search(r"\b(dose|bit|little)\b", norm) and lexical and lexical[0] == "unsure":
+                return lexical
+            return "no", "clear"
+        if spans and rule is not None and re.search(r"\bsame\b|\bsince\b", norm):
+            return ("yes" if max(spans) >= rule[1] else "no"), "clear"
+        if re.search(r"\bsame\b", norm) and not _SUBJ_NEG.match(norm) and lexical is None:
+            return "yes", "clear"
+
+    for pattern in traits.get("deny", ()):
+        if re.search(str(pattern), norm):
+            return "no", "clear"
+
+    if _UNSURE.search(norm) and not (lexical and lexical[0] == "no" and _SOFT_NO.search(norm)):
+        return "unsure", "clear"
+
+    time = traits.get("time")
+    if time == "now":
+        if _ON_OFF.search(norm):
+            return "unsure", "clear"
+        if _PAST_NOW.search(norm) and not _ONGOING.search(norm):
+            return "no", "clear"
+    if time == "ever":
+        past = _PAST.search(norm) or re.search(r"\bsince\b", norm)
+        if past and not _NEVER.search(norm) and not re.search(r"\bnot yet\b", norm):
+            return "yes", "inferred" if lexical is None or lexical[0] != "yes" else "clear"
+
+    never_only = traits.get("negated_medicines", ())
+    if never_only:
+        statuses = _mentions(entities, never_only)
+        if statuses and all(s == "never" for s in statuses):
+            return "no", "clear"
+    medicines = traits.get("medicines", ())
+    if medicines:
+        statuses = _mentions(entities, medicines)
+        if any(s != "never" for s in statuses):
+            if lexical is None or lexical[0] == "yes" or not re.match(r"^(no|nope|nah)\b", norm):
+                return "yes", "clear"
+        if statuses and all(s == "never" for s in statuses):
+            return "no", "clear"
+
+    if lexical is not None:
+        return lexical
+
+    affirm = _words_in(norm, traits.get("affirm", ()))
+    if affirm:
+        if all(_negated(norm, w) for w in affirm):
+            return "no", "clear"
+        if not any(_negated(norm, w) for w in affirm):
+            return "yes", "inferred"
+    if time == "now" and _ONGOING.search(norm):
+        return "yes", "inferred"
+    return None
+
+
+def criterion_duration(criterion: eligibility.Criterion) -> tuple[str, int] | None:
+    rule = criterion.duration
+    return (rule[0], rule[1]) if rule else None
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+def _topic_of(norm: str, candidates: Sequence[eligibility.Criterion]) -> str | None:
+    for criterion in candidates:
+        topics = [str(t).lower() for t in criterion.reading.get("topic", ())]
+        if criterion.kind == "age":
+            topics = ["age"]
+        if any(re.search(rf"\b{re.escape(t)}", norm) for t in topics):
+            return criterion.id
+    return None
+
+
+_AGE_CLAIM = re.compile(
+    rf"\b(i am|my age is|age is|i turned|i will be)\s+(\d{{1,3}}|{WORD_NUMBER})\b|"
+    r"\b(\d{1,3}) not (\d{1,3})\b|\b(\d{1,3}),? not (\d{1,3})\b",
+    re.IGNORECASE,
+)
+
+
+def _correction(
+    reply: Reply,
+    asking: eligibility.Criterion | None,
+    answered: Mapping[str, Value],
+    last: str | None,
+) -> Reading | None:
+    text = reply.text
+    norm = _norm(text)
+    explicit = _EXPLICIT_FIX.search(norm)
+    soft = _SOFT_FIX.search(norm)
+    if not explicit and not soft:
+        return None
+    criteria = eligibility.load_criteria()
+    by_id = {c.id: c for c in criteria}
+    earlier = [c for c in criteria if c.id in answered and (asking is None or c.id != asking.id)]
+    if not earlier:
+        return None
+    # An age said again ("actually I'm 52, not 25"), away from the age question.
+    if "age" in answered and (asking is None or asking.id != "age"):
+        claim = _AGE_CLAIM.search(norm)
+        if claim:
+            number = next(g for g in claim.groups()[1:] if g)
+            years = parse_number(number)
+            if years is not None and answers.MIN_AGE <= years <= answers.MAX_AGE:
+                return Reading("correction", int(years), "clear", target="age")
+    marker = explicit or soft
+    rest = norm[marker.end() :].strip() if marker else norm
+    target: str | None = None
+    if _BACK_REF.search(norm):
+        target = last
+    if target is None:
+        ref = _TOPIC_REF.search(norm)
+        if ref:
+            target = _topic_of(ref.group(2), earlier)
+    if target is None:
+        named = _topic_of(norm, earlier)
+        if named is not None:
+            target = named
+    if target is None:
+        # a medicine an earlier question asked about: "actually I've never taken methotrexate"
+        roles = _medicine_roles(negated=True)
+        for entity in reply.entities:
+            role = str(entity.get("role"))
+            if entity.get("entity") == "medication" and _confident(entity) and role in roles:
+                if roles[role] in answered and (asking is None or roles[role] != asking.id):
+                    target = roles[role]
+                    break
+    if target is None and explicit:
+        target = last
+    if target is None or target not in by_id or target not in answered:
+        return None
+    cleaned = _BACK_REF.sub(" ", rest)
+    cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned)
+    value = _answer(by_id[target], cleaned or rest, reply.entities)
+    roles_of_target = [
+        *by_id[target].reading.get("medicines", ()),
+        *by_id[target].reading.get("negated_medicines", ()),
+    ]
+    if value is None and roles_of_target:
+        statuses = _mentions(reply.entities, roles_of_target)
+        if statuses:
+            value = ("no" if all(s == "never" for s in statuses) else "yes"), "clear"
+    if value is None:
+        return None
+    if value[0] not in by_id[target].replies and not isinstance(value[0], int):
+        return None
+    return Reading("correction", value[0], value[1], target=target)
+
+
+# --- the whole reply -------------------------------------------------------------------------
+
+
+def _relation(norm: str) -> str | None:
+    m = re.search(rf"\b(my|her|his|for) ({_REL})\b", norm)
+    return RELATIONS[m.group(2)] if m else None
+
+
+def _read_who(norm: str) -> Reading | None:
+    if _OTHER_WHO.search(norm) and not re.search(r"\b(about|for) me\b|\bit is me\b", norm):
+        return Reading("answer", "someone_else", "clear", target=WHO, relation=_relation(norm))
+    if _SELF_WHO.search(norm):
+        return Reading("answer", "self", "clear", target=WHO)
+    words = norm.split()
+    if words and difflib.get_close_matches(words[-1], ["myself", "me"], n=1, cutoff=0.7):
+        return Reading("answer", "self", "inferred", target=WHO)
+    return None
+
+
+def read(
+    reply: Reply,
+    asking: str | None,
+    answered: Mapping[str, Value] | None = None,
+    last: str | None = None,
+) -> Reading:
+    """Read one reply to the question ``asking`` (a criterion id, ``WHO``, or None).
+
+    ``answered`` are the answers so far and ``last`` the question answered just before, so a
+    correction ("I meant no", "actually I'm 52") knows what it corrects.
+    """
+    answered = dict(answered or {})
+    text = reply.text or ""
+    if reply.intent == "safety_resume":
+        return Reading("safety_resume")
+    criterion = next((c for c in eligibility.load_criteria() if c.id == asking), None)
+    pressed = " ".join(text.lower().split())
+    offered = {" ".join(b.lower().split()) for b in reply.buttons}
+    if pressed in offered and pressed in BUTTON_VALUES:
+        value = BUTTON_VALUES[pressed]
+        if criterion is not None and value == "not_applicable":
+            value = criterion.reading.get("cannot_be_pregnant", value)
+        return Reading("answer", value, "button", target=asking)
+    norm = _norm(text)
+    if not norm:
+        return Reading("unclear")
+    if _RESTART.search(norm):
+        return Reading("restart")
+    if _WITHDRAW.search(norm):
+        return Reading("withdraw")
+    if _STOP.match(norm):
+        return Reading("stop")
+    if asking == WHO:
+        who = _read_who(norm)
+        if who is not None:
+            return who
+    elif _FOR_OTHER.search(norm):
+        return Reading("someone_else", someone_else=True, relation=_relation(norm))
+    if _WHY.search(norm):
+        return Reading("why")
+    third = bool(_THIRD_PERSON.search(norm))
+
+    # the pregnancy question's own "I can't get pregnant" wins over a correction
+    if criterion is not None and criterion.reading.get("cannot_be_pregnant") == "not_applicable":
+        if _NOT_ABLE.search(norm):
+            return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
+    fixed = _correction(reply, criterion, answered, last)
+    if fixed is not None:
+        return fixed
+    if criterion is not None:
+        found = _answer(criterion, text, reply.entities)
+        if found is not None and (criterion.kind == "age" or found[0] in criterion.replies):
+            value, sure = found
+            if criterion.kind == "age" and isinstance(value, int) and third:
+                sure = "clear"
+            also = {
+                key: fact
+                for key, fact in facts_from_entities(reply.entities).items()
+                if key != criterion.id and key not in answered
+            }
+            return Reading("answer", value, sure, target=asking, also=also, someone_else=third)
+        if criterion.kind == "age" and answers.implausible_age(text):
+            return Reading("unclear", IMPLAUSIBLE_AGE)
+    if any(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
+        return Reading("question")
+    if reply.intent == "why_ask":
+        return Reading("why")
+    if reply.intent == "stop_prescreen":
+        return Reading("stop")
+    if reply.intent == "restart_prescreen":
+        return Reading("restart")
+    return Reading("unclear", someone_else=third)
