@@ -338,7 +338,9 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         return
     if found.kind in ("answer", "correction"):
         if found.someone_else and not for_someone_else(state) and state.get("who") is None:
+            # "she is 74": the questions now say "they".
             _set_someone_else(state, found.relation)
+            messages.append(_say(t["answering_for_other"]))
         _apply(state, found, messages)
         return
     if found.kind == "unclear" and found.value == reading.IMPLAUSIBLE_AGE:

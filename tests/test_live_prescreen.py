@@ -87,8 +87,12 @@ def test_mixed_buttons_and_text_with_not_sure_needs_review(
 
 def test_hard_fail_ends_kindly_and_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
     start(chat)
-    reply = texts(chat("I'm 16"))
-    assert "18 to 89" in reply and "clinicaltrials.gov" in reply
+    # Typed, so it is checked first; then the reason, and a chance to change an answer.
+    assert "Just to check: you are 16 years old" in texts(chat("I'm 16"))
+    offer = chat("Yes")
+    assert "18 to 89" in texts(offer) and "Change an answer" in button_titles(offer)
+    reply = texts(chat("No, that's right"))
+    assert "clinicaltrials.gov" in reply and "did not keep your answers" in reply
     assert "name" not in reply.lower() and "email" not in reply.lower()
     assert store.count(chat.sender) == 0
     # The conversation goes on normally afterwards.

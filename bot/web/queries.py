@@ -27,7 +27,15 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "enrolled": (),
 }
 MAX_NOTE_LENGTH = 2000
-EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
+EMPTY_CONTACT = {
+    "name": None,
+    "email": None,
+    "phone": None,
+    "best_time": None,
+    # A caregiver's prescreen: {"name", "relation", "patient_is", ...} and who to call.
+    "answered_by": None,
+    "call": None,
+}
 
 
 class NotFound(LookupError):
