@@ -529,7 +529,8 @@ def _durations(entities: Iterable[Mapping[str, Any]]) -> list[tuple[str, float]]
 
 _AGE_FIX = re.compile(r"\b(no wait|wait|sorry i mean|i mean|i meant|actually|sorry|oops|no)\b")
 _WORD_NUM = re.compile(rf"\b{WORD_NUMBER}\b", re.IGNORECASE)
-_DIGITS = re.compile(r"(?<![\d.,/])\d{1,3}(?![\d.,/]\d|\d)")
+# A whole number: not part of "1.5", "1,000", "3/4" or "-3" (no one is minus 3).
+_DIGITS = re.compile(r"(?<![\d.,/\-])\d{1,3}(?![\d.,/]\d|\d)")
 
 
 def _numbers(text: str) -> list[tuple[int, int]]:

@@ -52,7 +52,7 @@ def _api(settings: Settings, path: str, token: str | None = API_TOKEN) -> tuple[
 def test_prescreen_to_inbox(chat: Conversation, live_settings: Settings, mailbox: Mailbox) -> None:
     chat("can I join?")
     chat("Yes, let's start")
-    for answer in ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]:
+    for answer in ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]:
         chat(answer)
     chat("Yes, share my answers")
     # A name with HTML in it: the bot refuses it as a name, so type a plain one after.

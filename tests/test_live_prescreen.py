@@ -12,7 +12,7 @@ from tests.conftest import Conversation, button_titles, texts
 
 pytestmark = pytest.mark.live
 
-ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
+ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 
 
 @pytest.fixture

@@ -27,15 +27,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "enrolled": (),
 }
 MAX_NOTE_LENGTH = 2000
-EMPTY_CONTACT = {
-    "name": None,
-    "email": None,
-    "phone": None,
-    "best_time": None,
-    # A caregiver's prescreen: {"name", "relation", "patient_is", ...} and who to call.
-    "answered_by": None,
-    "call": None,
-}
+EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
+# Only in a caregiver's prescreen: {"name", "relation", "patient_is", ...} and who to call.
+CAREGIVER_CONTACT = ("answered_by", "call")
 
 
 class NotFound(LookupError):
@@ -82,6 +76,7 @@ def _record(row: Any) -> dict[str, Any]:
         record = raw
     contact = record["contact"] if isinstance(record["contact"], dict) else {}
     record["contact"] = {key: contact.get(key) for key in EMPTY_CONTACT}
+    record["contact"].update({key: contact[key] for key in CAREGIVER_CONTACT if key in contact})
     if not isinstance(record["answers"], dict):
         record["answers"] = {}
     if not isinstance(record["questions"], list):

@@ -253,7 +253,8 @@ def test_unreadable_messages_change_no_answer(intent: str, text: str) -> None:
 )
 @FAST
 def test_every_typed_age_is_scored_or_checked(number: int, form: str) -> None:
-    """18-89 pass, 1-17 and 90-120 end kindly; 0, 250, -3 and the like are asked again."""
+    """18-89 pass, 1-17 and 90-120 are checked, then end kindly; 0, 250, -3 and the like are
+    asked again."""
     text = form.format(number)
     result = prescreen.step(_at_question("age"), Turn(text))
     texts = " ".join(m.get("text", "") for m in result.messages)
@@ -261,8 +262,15 @@ def test_every_typed_age_is_scored_or_checked(number: int, form: str) -> None:
         assert result.state["answers"]["age"] == number
         assert result.state["phase"] == "questions"
     elif 1 <= number <= 120:
-        assert result.state["phase"] == "ended"
-        assert "only for adults aged 18 to 89" in texts
+        # Typed, so checked before it ends anything.
+        assert result.state["phase"] == "confirm"
+        assert (
+            f"Just to check: you are {number} years old"
+            in prescreen.prompt(result.state)[0]["text"]
+        )
+        ended = prescreen.step(result.state, Turn("Yes"))
+        assert ended.state["phase"] == "not_eligible"
+        assert "only for adults aged 18 to 89" in " ".join(m["text"] for m in ended.messages)
     else:
         assert "age" not in result.state["answers"] and result.state["phase"] == "questions"
         assert texts == prescreen.texts()["check_age"].strip()

@@ -29,7 +29,8 @@ from tests.conftest import API_TOKEN
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 CONSENT = r"Do you want to start\?"
-ELIGIBLE = ["Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
+# The last answers "Could you become pregnant?" (a man, or past menopause: no).
+ELIGIBLE = ["Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 
 
 def staff_handoffs(settings: Settings) -> list[dict[str, Any]]:
@@ -174,6 +175,15 @@ def test_keyboard_only(page: Page, site: str) -> None:
     expect(chat.input).to_be_focused()
     before = chat.bot_count()
     page.keyboard.type("16")
+    page.keyboard.press("Enter")
+    # Typed, so checked before it ends anything; then a chance to change an answer.
+    chat.wait_for_bot(r"Just to check: you are 16 years old", before)
+    before = chat.bot_count()
+    page.keyboard.type("yes")
+    page.keyboard.press("Enter")
+    chat.wait_for_bot(r"you can change it now", before)
+    before = chat.bot_count()
+    page.keyboard.type("that's right")
     page.keyboard.press("Enter")
     ended = chat.wait_for_bot(r"clinicaltrials\.gov", before)
     assert "not a medical decision" in ended

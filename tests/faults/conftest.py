@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.stack import Stack
 from tests.conftest import POSTGRES_URL, Conversation, scratch_schema, spare_port, texts
 
-ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
+ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 NAME, EMAIL = "Jane Faultcase", "jane.faultcase@example.com"
 
 

@@ -22,7 +22,7 @@ from tests.production.conftest import Reply, access_log, send
 
 pytestmark = pytest.mark.production
 
-ELIGIBLE = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Does not apply"]
+ELIGIBLE = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 
 
 def new_sender() -> str:
