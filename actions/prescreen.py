@@ -48,7 +48,7 @@ def send(dispatcher: CollectingDispatcher, messages: list[prescreen.Message]) ->
 
 
 class ActionPrescreenStart(Action):
-    """Begin (or begin again) with an empty prescreen, at the consent question."""
+    """Begin (or begin again) with an empty prescreen, and ask the consent question."""
 
     def name(self) -> str:
         return "action_prescreen_start"
@@ -56,7 +56,10 @@ class ActionPrescreenStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return [SlotSet(STATE_SLOT, prescreen.new_state())]
+        state = prescreen.new_state()
+        # The form has no ask action (one action server call per turn): asked here.
+        send(dispatcher, prescreen.prompt(state))
+        return [SlotSet(STATE_SLOT, state)]
 
 
 def last_team_question(tracker: Tracker) -> str:
@@ -82,14 +85,18 @@ class ActionQuestionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = prescreen.new_state(question=last_team_question(tracker))
+        send(dispatcher, prescreen.prompt(state))
         return [SlotSet(STATE_SLOT, state)]
 
 
-class ActionAskPrescreenTurn(Action):
-    """Ask whatever the prescreen needs next (consent, a question, contact details)."""
+class ActionPrescreenAsk(Action):
+    """Ask again what the prescreen needs (after a 911 / 988 message or an empty message).
+
+    Not the form's ask action: the form has none, so a normal prescreen turn is one call to
+    the action server (validate_prescreen_form answers and asks the next question)."""
 
     def name(self) -> str:
-        return "action_ask_prescreen_turn"
+        return "action_prescreen_ask"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -120,6 +127,9 @@ class ValidatePrescreenForm(FormValidationAction):
             return {}
         result = prescreen.step(tracker.get_slot(STATE_SLOT), turn_from(tracker))
         send(dispatcher, result.messages)
+        if not result.finished:
+            # The next question, in the same call (the form has no ask action).
+            send(dispatcher, prescreen.prompt(result.state))
         # The form ends when this slot is filled; otherwise it asks again (the next question).
         return {STATE_SLOT: result.state, TURN_SLOT: "done" if result.finished else None}
 
