@@ -16,7 +16,7 @@ import os
 import random
 import sys
 
-from bench import loadgen, ours
+from bench import loadgen, ours, procs
 from bench.common import BENCH_DIR
 from bot import eligibility
 
@@ -36,10 +36,28 @@ def quantile(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def measure(url: str, level: int, seconds: float) -> str:
+def cpu_by_process(root: int) -> dict[str, float]:
+    """CPU seconds so far of the Rasa server and of the action server (busy machine or not)."""
+    found = {"rasa": 0.0, "actions": 0.0}
+    for pid in procs.tree_of(root):
+        command = procs.cmdline(pid)
+        if "run actions" in command:
+            found["actions"] += procs.cpu_seconds(pid)
+        elif "rasa run" in command:
+            found["rasa"] += procs.cpu_seconds(pid)
+    return found
+
+
+async def measure(url: str, level: int, seconds: float, root: int) -> str:
+    before = cpu_by_process(root)
     result = await loadgen.run_load(url, [(1.0, prescreen)], level, seconds, f"x{level}")
+    after = cpu_by_process(root)
+    turns = max(1, len(result.latencies))
+    cpu = {k: 1000 * (after[k] - before[k]) / turns for k in after}
     answer_turns = [t for text, t in result.turns if text in ANSWERS]
     return (
+        f"x{level:<3} CPU per turn: Rasa {cpu['rasa']:5.1f} ms, action server "
+        f"{cpu['actions']:5.1f} ms\n"
         f"x{level:<3} prescreen answer turns: n {len(answer_turns)}  "
         f"p50 {quantile(answer_turns, 0.5):6.0f} ms  p95 {quantile(answer_turns, 0.95):6.0f} ms"
         f"  | all turns p50 {result.p50:6.0f} ms  {result.throughput:5.1f} msg/s  "
@@ -58,7 +76,7 @@ def main() -> int:
         server.wait_ready(240)
         asyncio.run(loadgen.warm_up(ours.url(), [(1.0, prescreen)]))
         for level in levels:
-            print(asyncio.run(measure(ours.url(), level, seconds)), flush=True)
+            print(asyncio.run(measure(ours.url(), level, seconds, server.pid)), flush=True)
     finally:
         server.stop()
     return 0

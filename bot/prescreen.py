@@ -351,46 +351,52 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
 
 
 def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
-    """The answer to "Just to check: ... Is that right?"."""
+    """The answer to "Just to check: ... Is that right?".
+
+    Yes keeps the answer (and it ends the prescreen); "No, I have" (or a plain no) keeps the
+    opposite; "Not sure" goes to the study team. A reply that answers the question again
+    ("no, never", "I'm 61") is taken as it is, without a second check."""
     t = texts()
     pending = state["pending"]
     target = _criterion(pending["target"])
     _, buttons = _confirm_text(state)
     pressed = " ".join(turn.text.lower().split())
-    said = pressed.strip(" .!")
-    if pressed == buttons[0].lower() or said in ("yes", "yep", "yeah", "correct", "right", "y"):
+    yes, undo, unsure = (b.lower() for b in buttons)
+    button = {yes: "yes", undo: "no", unsure: "unsure"}.get(pressed)
+    reply, rest = (button, "") if button else reading.lead_reply(turn.text)
+    # What the reply says about the question itself: all of it, or what follows "no, ...".
+    about = rest if reply is not None else turn.text
+    found = reading.read(
+        reading.Reply(about, turn.intent, turn.entities), target.id, state["answers"]
+    )
+    again = found.value if found.kind == "answer" and about.strip() else None
+
+    def keep(value: Any) -> None:
         state.pop("pending")
-        _record(state, target.id, pending["value"], pending["also"], pending["correction"])
+        _record(state, target.id, value, pending["also"], pending["correction"])
         _finish_questions(state, messages)
-        return
-    if pressed == buttons[2].lower() or said in ("not sure", "unsure", "i do not know", "idk"):
-        state.pop("pending")
-        _record(state, target.id, "unsure", pending["also"], pending["correction"])
-        _finish_questions(state, messages)
-        return
-    if pressed == buttons[1].lower() or said in ("no", "nope", "nah", "n", "wrong"):
-        state.pop("pending")
-        state["phase"] = "questions"
-        if target.kind == "yes_no":
-            _record(state, target.id, "yes", pending["also"], pending["correction"])
-            _finish_questions(state, messages)
+
+    if reply == "unsure" or again == "unsure":
+        keep("unsure")
+    elif reply == "yes" and pressed != undo:
+        # "yes, I'm 61" to "you are 16?" is a new age; any other yes keeps the answer.
+        keep(again if target.kind == "age" and isinstance(again, int) else pending["value"])
+    elif reply == "no":
+        if again is not None:
+            keep(again)  # "no, never": the same answer, said again; "no, I'm 61"
+        elif target.kind == "yes_no":
+            keep("yes")
         else:
+            state.pop("pending")
+            state["phase"] = "questions"
             state["answers"].pop(target.id, None)
             messages.append(_say(t["ask_again"]))
-        return
-    found = reading.read(
-        reading.Reply(turn.text, turn.intent, turn.entities), target.id, state["answers"]
-    )
-    if found.kind in ("stop", "withdraw"):
+    elif again is not None:
+        keep(again)
+    elif found.kind in ("stop", "withdraw"):
         state.update(resume="confirm", phase="confirm_stop")
     elif found.kind == "restart":
-        state.pop("pending")
         _restart(state, messages)
-    elif found.kind == "answer" and found.value is not None:
-        # A typed answer to the same question, after being asked to check: taken as it is.
-        state.pop("pending")
-        _record(state, target.id, found.value, pending["also"], pending["correction"])
-        _finish_questions(state, messages)
     elif found.kind == "why":
         messages.append(_say(target.why))
     else:

@@ -454,6 +454,25 @@ def read_yes_no(text: str) -> Value | None:
     return found[0] if found else None
 
 
+_LEAD = re.compile(
+    r"^(?:(?P<yes>yes|yeah|yep|yup|ya|y|sure|correct|right|exactly|that is (?:right|correct)|"
+    r"that s (?:right|correct)|thats (?:right|correct)|true)|"
+    r"(?P<no>no|nope|nah|n|wrong|not right|incorrect|that is wrong|that s wrong)|"
+    r"(?P<unsure>not sure|unsure|i do not know|i am not sure|no idea|maybe))\b"
+)
+
+
+def lead_reply(text: str) -> tuple[Value | None, str]:
+    """For "Is that right?": the yes / no / not sure a reply opens with, and what follows it
+    ("no, I have taken them" -> no, "i have taken them"). (None, text) if it opens with none."""
+    norm = _norm(text)
+    m = _LEAD.match(norm)
+    if not m:
+        return None, text
+    value = "yes" if m.group("yes") else "no" if m.group("no") else "unsure"
+    return value, norm[m.end() :].strip()
+
+
 # --- entities -------------------------------------------------------------------------------
 
 

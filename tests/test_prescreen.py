@@ -434,3 +434,45 @@ def test_a_caregiver_answers_for_her_mother() -> None:
     assert record.answers["answered_by"] == "daughter"
     assert record.answers["answers"]["age"] == 74
     assert "Lucia" in prescreen.submitted_messages(p.state, "K7Q2")[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        ("yes that's right", "no"),
+        ("correct", "no"),
+        ("Yes", "no"),
+        ("no, never", "no"),
+        ("no I have taken them", "yes"),
+        ("No", "yes"),
+        ("I did take prednisone once", "yes"),
+        ("not sure", "unsure"),
+    ],
+)
+def test_replies_to_just_to_check(reply: str, kept: str) -> None:
+    p = started()
+    for answer in ELIGIBLE[:4]:
+        p.say(answer)
+    p.say("never had any")
+    assert p.phase == "confirm"
+    pred = [med("prednisone", "systemic_corticosteroid", "past")]
+    entities = pred if "prednisone" in reply else []
+    p.say(reply, entities=entities)
+    assert p.answers["systemic_steroids"] == kept
+    assert p.phase == ("not_eligible" if kept == "no" else "questions")
+
+
+@pytest.mark.parametrize(("reply", "age"), [("no, I'm 61", 61), ("yes, I'm 61", 61), ("yes", 16)])
+def test_replies_to_just_to_check_an_age(reply: str, age: int) -> None:
+    p = started()
+    p.say("16")
+    assert p.phase == "confirm"
+    p.say(reply)
+    assert p.answers["age"] == age
+
+
+def test_no_to_just_to_check_an_age_asks_it_again() -> None:
+    p = started()
+    p.say("16")
+    reply = p.say("No, that's wrong")
+    assert "age" not in p.answers and "How old are you?" in reply[-1]
