@@ -20,6 +20,7 @@ Only `submit` keeps anything; every other ending tells the person nothing was ke
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ State = dict[str, Any]
 Message = dict[str, Any]
 
 ENDINGS = ("submit", "ended", "stopped", "declined")
+# Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
+# never read as an answer; the prescreen waits until the person says they are safe.
+SAFETY_INTENTS = ("emergency", "overdose", "crisis", "stopped_medicine")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Turn:
     entities: Sequence[Mapping[str, Any]] = ()
     # "faq/placebo" or "ask_team/cost" when the message is an FAQ question.
     retrieval_key: str | None = None
+    # The message before this one was a safety message (911 / 988): this one is never read
+    # as an answer; the question is asked again.
+    after_safety: bool = False
 
 
 @dataclass
@@ -103,9 +110,9 @@ def _criterion(cid: str) -> eligibility.Criterion:
     return next(c for c in eligibility.load_criteria() if c.id == cid)
 
 
-def prompt_after_safety(state: State) -> list[Message]:
-    """The question again after an emergency or crisis message interrupted the prescreen."""
-    return [_say(texts()["after_safety"]), *prompt(state)]
+def pauses(turn: Turn) -> bool:
+    """After a safety answer the form asks nothing: the answer is the whole turn."""
+    return turn.intent in SAFETY_INTENTS
 
 
 def offered_buttons(state: State) -> list[str]:
@@ -640,11 +647,19 @@ def step(state: State | None, turn: Turn) -> Result:
     t = texts()
     phase = state["phase"]
 
+    if turn.intent in SAFETY_INTENTS:
+        return Result(state, [{"response": f"utter_{turn.intent}"}])
     unreadable = _unreadable(state, turn)
     if unreadable is not None:
         return Result(state, unreadable)
-    if turn.intent == "safety_resume":
-        return Result(state, messages)  # the same question again, state unchanged
+    if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
+        turn = dataclasses.replace(turn, intent="stop_prescreen")
+    elif turn.intent == "safety_resume" or (
+        turn.after_safety and turn.intent not in ("stop_prescreen", "restart_prescreen")
+    ):
+        # "I'm safe, go on", or anything typed right after a safety answer: nothing is read
+        # as an answer; the form asks the same question again.
+        return Result(state, [_say(t["after_safety"])])
 
     if phase == "confirm_stop":
         reply = reading.read_yes_no(turn.text)
@@ -659,7 +674,11 @@ def step(state: State | None, turn: Turn) -> Result:
             messages.append(_say(t["keep_going"]))
             state["phase"] = state.pop("resume", "questions")
         return Result(state, messages)
-    if turn.intent == "stop_prescreen" and phase not in ("consent", "questions", "confirm"):
+    if phase not in ("consent", "questions", "confirm", "not_eligible") and (
+        turn.intent == "stop_prescreen"
+        or reading.read(reading.Reply(turn.text), None).kind in ("stop", "withdraw")
+    ):
+        # "I don't want to do this anymore" at the name question is not a name.
         state.update(resume=phase, phase="confirm_stop")
         return Result(state, messages)
     if (

@@ -476,3 +476,16 @@ def test_no_to_just_to_check_an_age_asks_it_again() -> None:
     p.say("16")
     reply = p.say("No, that's wrong")
     assert "age" not in p.answers and "How old are you?" in reply[-1]
+
+
+@pytest.mark.parametrize("phase_words", ["Yes, share my answers"])
+def test_withdrawing_at_the_name_question_is_not_a_name(phase_words: str) -> None:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    p.say(phase_words)
+    assert p.phase == "name"
+    p.say("actually I don't want to do this anymore")
+    assert p.phase == "confirm_stop" and p.state["contact"] == {}
+    p.say("No, keep going")
+    assert p.phase == "name"

@@ -174,6 +174,13 @@ def _state_at(phase: str) -> dict[str, Any]:
         state["answers"] = {"age": 52, "diagnosis": "yes", "biopsy": "yes"}
     if phase == "confirm_stop":
         state["resume"] = "questions"
+    if phase == "confirm":  # "Just to check: you are 16 years old. Is that right?"
+        state["pending"] = {"target": "age", "value": 16, "also": {}, "correction": False}
+    if phase == "not_eligible":
+        state["answers"] = {"age": 16}
+    if phase == "call_who":
+        state.update(who="someone_else", caregiver={"name": "Lucia", "patient_name": "Rosa"})
+        state["answers"] = {"age": 74}
     return state
 
 
@@ -201,6 +208,9 @@ PHASES = [
     "question",
     "share_question",
     "confirm_stop",
+    "confirm",
+    "not_eligible",
+    "call_who",
 ]
 INTENTS = [None, "empty_message", "too_long", "non_english", "faq", "affirm", "deny", "greet"]
 KNOWN_PHASES = {*PHASES, "submit", "ended", "stopped", "declined"}
