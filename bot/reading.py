@@ -114,6 +114,7 @@ RELATIONS: Mapping[str, str] = {
     **{w: "nephew" for w in ("nephew",)},
     **{w: "cousin" for w in ("cousin",)},
     **{w: "child" for w in ("kid", "child", "grandchild")},
+    **{w: "caregiver" for w in ("caregiver", "carer", "caretaker", "helper", "aide")},
 }
 _REL = "|".join(sorted(RELATIONS, key=len, reverse=True))
 
@@ -142,10 +143,12 @@ _WITHDRAW = _rx(
     r"\b(want|wanna|going) to (quit|stop) (this|doing this|the questions)\b",
     r"\bdelete (my|all) (answers|info|information|data)\b",
     r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
+    r"\b(this|it) is not for me\b(?!.*\bfor (my|her|him|them)\b)",
 )
 _STOP = re.compile(
-    r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets )?"
+    r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets |i )?"
     r"(stop|quit|cancel|exit|end|pause|abort)( it| this| now| please| here| the questions)*$"
+    r"|^no more questions\b"
 )
 _WHY = _rx(
     r"^why\b",
@@ -161,6 +164,7 @@ _FOR_OTHER = _rx(
     r"(out |in )?(for|on behalf of) (her|him|them|my )",
     r"\bon behalf of\b",
     r"\b(answering|filling (it |this )?(in|out)|doing (this|it)) for (my|her|him|them)\b",
+    rf"^(this is |it is |its |it s )?for my ({_REL})\b",
 )
 _SELF_WHO = _rx(
     r"\b(about|for) me\b",
@@ -183,7 +187,9 @@ _THIRD_PERSON = re.compile(
 # it (the one just before); soft ones ("actually", "wait") only when the reply names an
 # earlier question or a medicine it asked about.
 _EXPLICIT_FIX = re.compile(
-    r"\b(i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
+    r"\b((?:earlier |before )?i (?:said|answered|put|pressed|clicked|tapped) (?:no|yes|not sure)|"
+    r"wrong button|"
+    r"i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
     r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad))\b"
 )
 _SOFT_FIX = re.compile(r"\b(actually|wait|sorry|oops|oh no|earlier|before i said)\b")
@@ -204,6 +210,7 @@ _NOT_ABLE = _rx(
     r"\btubes (are |were |got )?(tied|removed)\b",
     r"\bhad my tubes\b",
     r"\b(infertile|sterile|sterilized)\b",
+    r"^(not possible|impossible|no chance)\b",
     r"\btoo old\b",
     r"\bpast (all )?(that|it|those days|child ?bearing)\b",
     r"\bno longer (applies|relevant)\b",
@@ -253,6 +260,7 @@ _UNSURE = _rx(
     r"\b(kinda|kind of|sort of|sorta|somewhat|mostly|partly)\b",
     r"^a (little|bit)( bit)?$",
     r"\bnot confirmed\b",
+    r"\bnot (officially|formally|yet confirmed|definite)\b",
     r"\binconclusive\b",
     r"\b(have|need|needs|would need) to (think|ask|check)\b",
     r"\b(think|thinking) about it\b",
@@ -261,7 +269,7 @@ _UNSURE = _rx(
     r"\bsuspect\b",
 )
 _SOFT_NO = _rx(
-    r"\bnot that i (know|remember|recall|am aware)\b",
+    r"\bnot that i (can |could )?(know|remember|recall|think of|am aware)\b",
     r"\bprobably not\b",
     r"\b(do not|did not) (think|believe) (so|i)\b",
     r"\b(think|believe|guess|suppose) not\b",
@@ -569,6 +577,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
 def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, Sure] | None:
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
     norm = _norm(text)
+    if re.search(r"\bin (my|her|his|their) (\w+ties|\d0s|\d0 s)\b", norm):
+        return "unsure", "clear"  # "in my sixties": the team asks
     if _UNSURE.search(norm) and not _numbers(low):
         return "unsure", "clear"
     fixes = list(_AGE_FIX.finditer(low))
@@ -619,6 +629,7 @@ _HELPED_NOT = _rx(
     r"\bnot enough\b",
     r"\bbarely\b",
     r"\bnothing (has |have )?(work|help)",
+    r"\bnone (of them )?(has |have )?(work|help|did)",
     r"\bused to help\b",
     r"\b(helped|worked) at first\b",
     r"\bstill (there|bad|active|red)\b",
@@ -629,6 +640,7 @@ _HELPED_PART = _rx(
 )
 _HELPED = _rx(
     r"\b(helped|helps|worked|works|cleared|clears|got better|went away)\b",
+    r"\b(did|does|do) (help|work)\b",
 )
 _NO_CREAM = _rx(
     r"\b(not|never) (\w+ )?(tried|used|had|use|try)\b.*\b(cream|creams|ointment|one|any)\b",
@@ -644,11 +656,13 @@ _WONT_STOP = _rx(
 )
 _RECENT_USE = _rx(
     r"\b(yesterday|today|this morning|last night|tonight|this week)\b",
+    r"\bstill (use|using|on|put|apply)\b",
+    r"\b(use|using|apply|put) (it|them|on) (every day|daily|now|twice a day)\b",
 )
 _STOP_WORD = re.compile(r"\b(stopped|quit|haven t|have not|not used|not for|off it|off them)\b")
 _CHANGE_WORD = re.compile(
     r"\b(chang\w*|started|start|new|added|increased|decreased|switched|went up|went down|"
-    r"stopped|raised|lowered)\b"
+    r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"
 )
 _NO_CHANGE = re.compile(
     r"\b(nothing|none of them|not|never) (has |have )?(been )?chang|\bno changes?\b"
@@ -713,7 +727,11 @@ def _answer(
             return "no", "clear"
         if days and rule is not None:
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
-        if re.search(r"\bnot for (months|weeks|a long time|ages|years)\b", norm):
+        if re.search(r"\bnot for (months|weeks|a long time|ages|years)\b", norm) or re.search(
+            r"\b(have not|has not|not) (used|put|applied|touched)\b.*\b(in|for) (months|weeks|"
+            r"ages|years|a long time|a while|over a month)\b",
+            norm,
+        ):
             return "yes", "clear"
 
     if traits.get("change_means") == "no":
@@ -736,6 +754,8 @@ def _answer(
     for pattern in traits.get("deny", ()):
         if re.search(str(pattern), norm):
             return "no", "clear"
+    if _words_in(norm, traits.get("unsure_words", ())):
+        return "unsure", "clear"
 
     if _UNSURE.search(norm) and not (lexical and lexical[0] == "no" and _SOFT_NO.search(norm)):
         return "unsure", "clear"
@@ -774,7 +794,9 @@ def _answer(
             return "no", "clear"
         if not any(_negated(norm, w) for w in affirm):
             return "yes", "inferred"
-    if time == "now" and _ONGOING.search(norm):
+    if time == "now" and (
+        _ONGOING.search(norm) or re.search(r"\b(right now|at the moment|currently)\b", norm)
+    ):
         return "yes", "inferred"
     return None
 
@@ -798,7 +820,8 @@ def _topic_of(norm: str, candidates: Sequence[eligibility.Criterion]) -> str | N
 
 
 _AGE_CLAIM = re.compile(
-    rf"\b(i am|my age is|age is|i turned|i will be)\s+(\d{{1,3}}|{WORD_NUMBER})\b|"
+    rf"\b(i am|my age is|age is|i turned|i will be)\s+(?:actually |really |only |just )?"
+    rf"(\d{{1,3}}|{WORD_NUMBER})\b|"
     r"\b(\d{1,3}) not (\d{1,3})\b|\b(\d{1,3}),? not (\d{1,3})\b",
     re.IGNORECASE,
 )
