@@ -182,7 +182,7 @@ def prompt(state: State) -> list[Message]:
     if phase == "confirm_stop":
         return [_say(t["confirm_stop"], t["buttons"]["stop"])]
     if phase == "pick":
-        labels = [c.label for c in _answered(state)]
+        labels = [c.change_button for c in _answered(state)]
         return [_say(t["pick_change"], [*labels, t["buttons"]["pick_cancel"]])]
     if phase == "name":
         if other:
@@ -468,7 +468,9 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["phase"] = back
         return
     answered = _answered(state)
-    chosen = next((c for c in answered if c.label.lower() == wanted), None)
+    chosen = next(
+        (c for c in answered if wanted in (c.label.lower(), c.change_button.lower())), None
+    )
     if chosen is None:
         # "the biopsy one", "age": the one answer whose label shares the most words.
         overlap = sorted(

@@ -52,10 +52,27 @@ UP_TO_CREAM = [*UP_TO_STEROIDS, "Yes", "Yes"]
 UP_TO_PREGNANT = [*UP_TO_CREAM, "Yes", "Yes", "Yes"]
 
 
-def test_not_anymore_to_ever_taken_steroid_pills_is_a_yes(chat: Conversation) -> None:
+@pytest.mark.parametrize(
+    "reply", ["not any more", "no longer", "I used to take them, not now", "used to"]
+)
+def test_past_use_to_ever_taken_steroid_pills_is_a_yes(chat: Conversation, reply: str) -> None:
     to_question(chat, "steroid pills", UP_TO_STEROIDS)
-    reply = texts(chat("not anymore"))
-    assert NOT_A_FIT not in reply and "calms the immune system" in reply
+    after = texts(chat(reply))
+    assert NOT_A_FIT not in after and "calms the immune system" in after
+
+
+def test_not_anymore_is_never_a_rejection(chat: Conversation) -> None:
+    """The issue's exact "not anymore" is read as yes by bot.reading (tests/reading), but
+    main's safety layer answers these two words alone with the 988 line first (its
+    classifier's call, reported to the lead). Either way it is never a "no": the answers are
+    kept and the same question comes back."""
+    to_question(chat, "steroid pills", UP_TO_STEROIDS)
+    reply = chat("not anymore")
+    assert NOT_A_FIT not in texts(reply)
+    if "I'm safe, go on" in button_titles(reply):
+        assert "steroid pills" in texts(chat("/safety_resume"))
+        reply = chat("used to")
+    assert "calms the immune system" in texts(reply)
 
 
 def test_i_dont_want_to_do_this_anymore_is_not_a_no_and_keeps_the_answers(
@@ -63,11 +80,14 @@ def test_i_dont_want_to_do_this_anymore_is_not_a_no_and_keeps_the_answers(
 ) -> None:
     to_question(chat, "doctor told you", ["52"])
     reply = chat("actually I don't want to do this anymore")
-    assert NOT_A_FIT not in texts(reply) and "Do you want to stop?" in texts(reply)
-    assert "Yes, stop" in button_titles(reply)
-    # Kept until they say so: going on continues at the same question.
+    assert NOT_A_FIT not in texts(reply)
+    # Main's safety layer answers this phrase with the 988 line first; "Stop for now" then
+    # asks whether to stop, and the answers are kept until the person says yes.
+    assert "988" in texts(reply) and "Stop for now" in button_titles(reply)
+    confirm = chat("/safety_stop")
+    assert "Do you want to stop?" in texts(confirm) and "Yes, stop" in button_titles(confirm)
     assert "doctor told you" in texts(chat("No, keep going"))
-    chat("actually I don't want to do this anymore")
+    assert "Do you want to stop?" in texts(chat("I changed my mind, I don't want to continue"))
     assert "did not keep your answers" in texts(chat("Yes, stop"))
     assert store.count(chat.sender) == 0
 
