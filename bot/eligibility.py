@@ -59,8 +59,6 @@ class Criterion:
     # Asked before a free-text reply ends the prescreen ("Just to check: ...").
     confirm: str | None = None
     confirm_undo: str | None = None
-    # The button that picks this answer under "Change an answer" (its label, as a rule).
-    change_button: str = ""
     # The same, about someone else, for a caregiver answering for them.
     question_other: str | None = None
     confirm_other: str | None = None
@@ -228,9 +226,7 @@ def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
             reading=MappingProxyType(dict(_mapping(item, "reading", where))),
             duration=_duration(item, where),
             confirm=_optional_text(item, "confirm", where),
-            confirm_undo=_optional_text(_mapping(item, "buttons", where), "undo", where),
-            change_button=_optional_text(_mapping(item, "buttons", where), "change", where)
-            or _text(item, "label", where),
+            confirm_undo=_optional_text(item, "confirm_undo", where),
             question_other=_optional_text(item, "question_other", where),
             confirm_other=_optional_text(item, "confirm_other", where),
         )

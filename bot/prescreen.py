@@ -34,6 +34,8 @@ State = dict[str, Any]
 Message = dict[str, Any]
 
 ENDINGS = ("submit", "ended", "stopped", "declined")
+# The payload of an answer's button under "Change an answer" (intent change_answer).
+PICK_PAYLOAD = "/change_answer"
 # Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
 # never read as an answer; the prescreen waits until the person says they are safe.
 SAFETY_INTENTS = ("emergency", "overdose", "crisis", "stopped_medicine")
@@ -137,7 +139,7 @@ def _confirm_text(state: State) -> tuple[str, list[str]]:
     if for_someone_else(state) and criterion.confirm_other:
         text = criterion.confirm_other
     text = text.format(age=pending["value"])
-    undo = criterion.confirm_undo or t["buttons"]["confirm_undo"]
+    undo = criterion.confirm_undo or t["choices"]["confirm_undo"]
     return text, ["Yes", undo, "Not sure"]
 
 
@@ -148,7 +150,9 @@ def prompt(state: State) -> list[Message]:
     other = for_someone_else(state)
     if phase == "consent":
         intro = eligibility.texts()
-        return [_say(f"{intro['intro']} {intro['consent']}", t["buttons"]["consent"])]
+        start, decline = t["buttons"]["consent"]
+        buttons = [start, t["choices"]["consent_other"], decline]
+        return [_say(f"{intro['intro']} {intro['consent']}", buttons)]
     if phase == "questions":
         criterion = current_question(state)
         if criterion is None:  # pragma: no cover - step() moves on before asking
@@ -168,10 +172,10 @@ def prompt(state: State) -> list[Message]:
         text, buttons = _confirm_text(state)
         return [_say(text, buttons)]
     if phase == "not_eligible":
-        return [_say(t["not_eligible_offer"], t["buttons"]["not_eligible"])]
+        return [_say(t["not_eligible_offer"], t["choices"]["not_eligible"])]
     if phase == "share":
         if other:
-            return [_say(t["share_ask_other"], t["buttons"]["share_other"])]
+            return [_say(t["share_ask_other"], t["choices"]["share_other"])]
         return [_say(t["share_ask"], t["buttons"]["share"])]
     if phase == "question":
         return [_say(t["ask_question"])]
@@ -182,8 +186,14 @@ def prompt(state: State) -> list[Message]:
     if phase == "confirm_stop":
         return [_say(t["confirm_stop"], t["buttons"]["stop"])]
     if phase == "pick":
-        labels = [c.change_button for c in _answered(state)]
-        return [_say(t["pick_change"], [*labels, t["buttons"]["pick_cancel"]])]
+        # Each answer's button sends a payload, not its label: the safety layer reads typed
+        # words, and "Took steroid pills, shots or drips" is not an overdose.
+        message = _say(t["pick_change"])
+        message["buttons"] = [
+            {"title": c.label, "payload": f'{PICK_PAYLOAD}{{"which": "{c.id}"}}'}
+            for c in _answered(state)
+        ] + _buttons([t["buttons"]["pick_cancel"]])
+        return [message]
     if phase == "name":
         if other:
             missing = state.get("caregiver", {})
@@ -194,7 +204,7 @@ def prompt(state: State) -> list[Message]:
             return [_say(t["ask_names_other"])]
         return [_say(t["ask_name"])]
     if phase == "call_who":
-        return [_say(t["ask_call_who"], t["buttons"]["call_who"])]
+        return [_say(t["ask_call_who"], t["choices"]["call_who"])]
     if phase == "contact":
         if other and state.get("caregiver", {}).get("call") == "patient":
             return [_say(t["ask_contact_patient"])]
@@ -413,7 +423,7 @@ def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
 def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     wanted = " ".join(turn.text.lower().split())
-    change = t["buttons"]["not_eligible"][0].lower()
+    change = t["choices"]["not_eligible"][0].lower()
     if wanted == change or turn.intent == "change_answer" or "change" in wanted:
         state["phase"] = "pick"
         return
@@ -468,8 +478,10 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["phase"] = back
         return
     answered = _answered(state)
+    picked = re.search(r'"which"\s*:\s*"(\w+)"', turn.text)
     chosen = next(
-        (c for c in answered if wanted in (c.label.lower(), c.change_button.lower())), None
+        (c for c in answered if c.label.lower() == wanted or (picked and picked[1] == c.id)),
+        None,
     )
     if chosen is None:
         # "the biopsy one", "age": the one answer whose label shares the most words.
@@ -541,7 +553,7 @@ def _call_who_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     carer = state.setdefault("caregiver", {})
     wanted = " ".join(turn.text.lower().split())
-    me, them = (b.lower() for b in t["buttons"]["call_who"])
+    me, them = (b.lower() for b in t["choices"]["call_who"])
     if wanted == me or re.search(r"\b(me|my)\b", wanted):
         carer["call"] = "caregiver"
     elif wanted == them or re.search(r"\b(her|him|them|the person|patient)\b", wanted):
@@ -619,7 +631,8 @@ def _unreadable(state: State, turn: Turn) -> list[Message] | None:
 def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     pressed = " ".join(turn.text.lower().split())
-    start, other, _ = (b.lower() for b in t["buttons"]["consent"])
+    start = t["buttons"]["consent"][0].lower()
+    other = t["choices"]["consent_other"].lower()
     found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), reading.WHO)
     reply = reading.read_yes_no(turn.text)
     someone_else = pressed == other or (

@@ -566,6 +566,10 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     for m in _DIGITS.finditer(text):
         if answers._UNIT_AFTER.match(text[m.end() :].lower()):  # noqa: SLF001
             continue
+        if re.match(r"\s*(years?|yrs?)\s+ago\b", text[m.end() :].lower()) or re.search(
+            r"\b(for|in|since)\s+$", text[: m.start()].lower()
+        ):
+            continue  # "diagnosed 3 years ago", "for 6 years", "in 2019": not an age
         found.append((m.start(), int(m.group(0))))
     for m in _WORD_NUM.finditer(text):
         value = parse_number(m.group(0))
@@ -591,7 +595,8 @@ def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, 
         age = answers.entity_age(entity)
         if age is not None and (entity.get("confidence", 1.0) >= MIN_CONFIDENCE or numbers):
             return age, "clear"
-    if numbers:
+    # One number and words, or nothing: "1=1", "3 or 4" and "<b>1</b>" are no one's age.
+    if len(numbers) == 1 and not re.search(r"[=<>{}\[\];|\\*#$%^~`]", text):
         sure: Sure = "inferred" if re.search(r"\b(about|around|think|roughly)\b", norm) else "clear"
         value = numbers[0][1]
         if not answers.MIN_AGE <= value <= answers.MAX_AGE:

@@ -195,9 +195,11 @@ def test_twenty_messages_in_one_second_from_one_sender(live_bot: str) -> None:
 
 def test_two_senders_interleaved_keep_their_own_prescreen(live_bot: str) -> None:
     adult, teen = at_age_question(live_bot), at_age_question(live_bot)
-    ended = teen("15")
-    assert "only for adults aged 18 to 89" in texts(ended)
+    # Typed, so checked first ("Just to check: you are 15 years old"), then it ends.
+    assert "Just to check: you are 15 years old" in texts(teen("15"))
+    assert "only for adults aged 18 to 89" in texts(teen("Yes"))
     assert "Question 2 of" in texts(adult("52"))
+    teen("No, that's right")
     # The teen is out of the prescreen; the adult is not.
     assert "Question" not in texts(teen("yes"))
     assert "Question 3 of" in texts(adult("yes"))
