@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bot import crypto
 from bot.schema import audit, handoffs
 from bot.web.security import SECURITY_HEADERS
 from tests.web.conftest import USER, XSS, ClientFactory, csrf_from, login
@@ -219,7 +220,7 @@ async def test_status_change_writes_audit(
         "new",
         "contacted",
     )
-    assert row["note"] == f"Left voicemail {XSS}"
+    assert crypto.decrypt(row["note"]) == f"Left voicemail {XSS}"  # encrypted at rest
     assert record["status"] == "contacted" and record["updated_at"] > record["created_at"]
     html = await (await staff_client.get(f"/staff/handoffs/{handoff_id}")).text()
     assert "Left voicemail &lt;script&gt;" in html and "New → Contacted" in html
