@@ -216,8 +216,14 @@ class HandoffStore:
 
     def reference_for(self, conversation_id: str) -> str | None:
         """The newest reference of the conversation (None: nothing handed over)."""
-        found = self.all_for(conversation_id)
-        return str(found[-1]["reference"]) if found else None
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.select(handoffs.c.reference)
+                .where(handoffs.c.conversation_id == conversation_id)
+                .order_by(handoffs.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return str(found) if found else None
 
     def count(self, conversation_id: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(handoffs)
