@@ -192,6 +192,36 @@ def test_migration_0003_keeps_and_encrypts_existing_rows(
     store.engine.dispose()
 
 
+def test_migration_0003_downgrades_to_plain_one_per_conversation(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _key(monkeypatch, Fernet.generate_key().decode())
+    store = HandoffStore(url, channels=[])
+    store.submit(_handoff("conv-1"))
+    store.engine.dispose()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(url, future=True)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert json.loads(_raw_column(url, "select questions from handoffs")[0]) == [QUESTION]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "insert into handoffs (reference, conversation_id, kind, outcome, status,"
+                " answers, questions, contact, consent_version, created_at, updated_at)"
+                " select 'DUP1', conversation_id, kind, outcome, status, answers, questions,"
+                " contact, consent_version, created_at, updated_at from handoffs"
+            )
+        )
+    engine.dispose()
+    again = HandoffStore(url, channels=[])  # and up again
+    record = again.get("conv-1")
+    assert record is not None and record["questions"] == [QUESTION]
+    again.engine.dispose()
+
+
 def test_several_keys_old_records_readable_after_rotation_then_rotate_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
