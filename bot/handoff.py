@@ -38,6 +38,7 @@ from bot.settings import Settings
 # No 0/O, 1/I/L: easy to read out on the phone.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 4
+LEGACY = "legacy"  # the submission id migration 0003 gave the records made before it
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -160,6 +161,10 @@ class HandoffStore:
         """Store the handoff (and its outbox rows) once per submission; (reference, created)."""
         key = handoff.key()
         existing = self._reference(handoff.conversation_id, key)
+        if not existing and not handoff.submission_id:
+            # Made before submission ids (e.g. a spool file from before migration 0003): the
+            # store was then one handoff per conversation, so a "legacy" record is this one.
+            existing = self._reference(handoff.conversation_id, LEGACY)
         if existing:
             return existing, False
         for _ in range(20):

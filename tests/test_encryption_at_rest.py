@@ -186,7 +186,9 @@ def test_migration_0003_keeps_and_encrypts_existing_rows(
     old = store.get("conv-1")
     assert old is not None and old["questions"] == [QUESTION] and old["reference"] == "OLD1"
     assert [e["note"] for e in queries.audit_trail(store.engine, old["id"])] == [NOTE]
-    # The same conversation can now hand over again: a second record, the first one kept.
+    # A copy of the old record without a submission id (a spool file from before) is the same
+    # one; a new submission of the conversation is a second record, the first one kept.
+    assert store.submit(_handoff("conv-1", "")) == ("OLD1", False)
     reference, created = store.submit(_handoff("conv-1", "s-2"))
     assert created and [r["reference"] for r in store.all_for("conv-1")] == ["OLD1", reference]
     store.engine.dispose()
