@@ -271,3 +271,6 @@ async def test_detail_links_the_other_handoffs_of_the_conversation(
     assert f'<a href="/staff/handoffs/{ids[0]}">{first}</a>' in html
     html = await (await staff_client.get(f"/staff/handoffs/{ids[0]}")).text()
     assert f'<a href="/staff/handoffs/{ids[1]}">{second}</a>' in html
+    listing = await (await staff_client.get("/staff/handoffs")).text()
+    assert f"(same conversation as {first})" in listing
+    assert f"(same conversation as {second})" in listing
