@@ -129,11 +129,21 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
     return text[begin:start], text[begin:stop]
 
 
-_IF_CLAUSE = re.compile(r"\bif (i|you|he|she|they|we|someone|somebody|it|my|his|her|the|there) \w+")
+_IF_CLAUSE = re.compile(
+    r"\bif (i'm|i've|i|you|he|she|they|we|someone|somebody|it|my|his|her|the|there) [\w']+"
+)
 # A negation inside the matched words of an emergency ("my throat isn't swelling"), unless it
 # is part of the danger itself ("isn't breathing", "won't wake up", "isn't moving").
-_NEGATED_INSIDE = re.compile(r"\b(isn't|is not|wasn't|was not|aren't|are not|no longer|never)\b")
+_NEGATED_INSIDE = re.compile(
+    r"\b(isn't|is not|wasn't|was not|aren't|are not|not|no longer|never)\b"
+)
 _DANGER_NEGATED = re.compile(r"breath|respond|wak|moving|move|answer|stop")
+# The clause of a match told in the past ("my throat swelled up").
+_PAST_VERB = re.compile(
+    r"\b(was|were|had|swelled|fainted|passed|collapsed|happened|went|got|did|used to)\b"
+)
+# Crisis words that a question can be about ("can the cream cause suicidal thoughts?").
+_CRISIS_TOPIC = re.compile(r"suicid|self[- ]?harm|hurt(ing)? myself|kill(ing)? myself|depress")
 
 
 def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
@@ -151,8 +161,10 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     text, clause = r.resolved.sub(" ", text), r.resolved.sub(" ", clause)
     if (r.history.search(lead) or r.past.search(clause)) and not r.present.search(clause):
         return True
-    if (over or r.past.search(text)) and not r.present.search(text):
+    if not r.present.search(text) and (over or (r.past.search(text) and _PAST_VERB.search(clause))):
         return True  # "I had a reaction as a kid, my throat swelled up"; "... I'm fine now"
+    if kind == "crisis" and not _CRISIS_TOPIC.search(text[start:end]):
+        return False  # a plan told as a question ("how many would it take?") is still a plan
     return asks_about_risk(text, clause)
 
 

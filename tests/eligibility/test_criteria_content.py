@@ -145,12 +145,9 @@ def test_never_promises_or_denies_eligibility(where: str, text: str) -> None:
 @pytest.mark.parametrize("criterion", CRITERIA, ids=[c.id for c in CRITERIA])
 def test_one_short_question_with_a_short_why(criterion: Any) -> None:
     question = criterion.question
-    # One question, or one and its "If not, ...?" (the washout one, safety issue 13).
-    assert question.count("?") in (1, 2)
-    assert re.split(r"(?<=[.!?])\s+", question)[0].endswith("?")
+    assert question.count("?") == 1 and re.split(r"(?<=[.!?])\s+", question)[0].endswith("?")
     assert len(question.split()) <= 40
-    # Up to 3 sentences: the washout one adds "Please don't stop any medicine on your own."
-    assert 1 <= len(re.findall(r"[.!?](?:\s|$)", criterion.why)) <= 3
+    assert 1 <= len(re.findall(r"[.!?](?:\s|$)", criterion.why)) <= 2
     assert 1 <= len(re.findall(r"[.!?](?:\s|$)", criterion.fail_reason)) <= 2
 
 
