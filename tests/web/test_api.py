@@ -114,7 +114,8 @@ async def test_patch_validates_and_audits(
     assert missing.status == 404
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(audit).order_by(audit.c.id)).mappings().all()
+        handoff_rows = sa.select(audit).where(audit.c.handoff_id.is_not(None))
+        rows = connection.execute(handoff_rows.order_by(audit.c.id)).mappings().all()
     engine.dispose()
     assert [
         (r["actor"], r["action"], r["old_status"], r["new_status"], r["note"]) for r in rows
