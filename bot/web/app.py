@@ -99,6 +99,7 @@ def create_app(
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
         yield
+        await app[LIMITER].close()
         await asyncio.to_thread(engine.dispose)
 
     app.cleanup_ctx.append(database)

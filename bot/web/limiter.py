@@ -79,6 +79,8 @@ class Counters(Protocol):
 
     async def clear(self, key: str) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class MemoryCounters:
     """Counters in this process's memory, bounded to max_keys keys."""
@@ -120,6 +122,9 @@ class MemoryCounters:
 
     async def clear(self, key: str) -> None:
         self._hits.pop(key, None)
+
+    async def close(self) -> None:
+        self._hits.clear()
 
 
 class RedisCounters:
@@ -222,3 +227,6 @@ class LoginLimiter:
         """The right password: the name's failures are cleared, this attempt withdrawn."""
         await self.counters.clear(f"user:{attempt.username}")
         await self.counters.withdraw(f"ip:{attempt.ip}", attempt.member)
+
+    async def close(self) -> None:
+        await self.counters.close()
