@@ -9,7 +9,7 @@ import os
 import sys
 
 from bot import envfile
-from bot.stack import Stack, serve
+from bot.stack import Stack, Supervisor, serve
 
 
 def run() -> int:
@@ -38,10 +38,16 @@ def run() -> int:
         f"{token_note})\n"
         f"  Rasa API:     {rasa_api}\n"
         f"  Logs:         {s.log_dir}/\n"
-        "Press Ctrl-C to stop."
+        "A service that crashes is started again; press Ctrl-C to stop."
     )
     starting = "Starting the web app, the action server and the Rasa server (about a minute)..."
-    return serve(stack, starting, lambda: banner, stack.check_alive)
+    supervisor = Supervisor(stack)  # a crashed service is started again; the others go on
+
+    def tick() -> None:
+        for line in supervisor.tick():
+            print(line, flush=True)
+
+    return serve(stack, starting, lambda: banner, tick)
 
 
 def main(argv: list[str] | None = None) -> int:
