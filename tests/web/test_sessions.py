@@ -132,6 +132,8 @@ async def test_audit_log_has_logins_exports_and_user_changes_but_no_passwords(
     assert await login(client) == 303
     csv = await client.get("/staff/handoffs.csv?outcome=needs_review")
     assert csv.status == 200
+    page = await client.get("/staff/handoffs")
+    await client.post("/staff/logout", data={"csrf_token": csrf_from(await page.text())})
     set_pw = cli(sqlite_url, "set-password", USER, "--password-stdin", stdin=NEW_PASSWORD)
     assert set_pw.returncode == 0, set_pw.stderr
     assert cli(sqlite_url, "disable-user", USER).returncode == 0
@@ -145,6 +147,7 @@ async def test_audit_log_has_logins_exports_and_user_changes_but_no_passwords(
         (USER, audit.LOGIN_FAILED),
         (audit.UNKNOWN_USER, audit.LOGIN_FAILED),  # a name that is no user is not kept
         (USER, audit.CSV_EXPORT),
+        (USER, audit.LOGOUT),
         ("command line", audit.PASSWORD_CHANGED),
         ("command line", audit.USER_DISABLED),
     ]
