@@ -26,6 +26,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import session_token
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -116,11 +118,15 @@ class RestInput(rest.RestInput):
 
 
 class SocketIOInput(socketio.SocketIOInput):
-    """The socket.io channel (`/socket.io`) that never answers with silence."""
+    """The socket.io channel (`/socket.io`) that never answers with silence, and whose
+    conversations are bound to a signed session token (bot/session_token.py)."""
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        return super().blueprint(never_silent(on_new_message))
+        handler = never_silent(on_new_message)
+        blueprint = super().blueprint(handler)
+        session_token.bind_sessions(self, handler)
+        return blueprint
