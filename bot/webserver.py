@@ -16,9 +16,13 @@ from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters
 
 
 def login_limiter() -> LoginLimiter:
-    """Counters in Redis in the production profile (shared by every web replica), else here."""
+    """Counters in Redis (shared by every web replica) with LOGIN_LIMIT_REDIS_URL, or in the
+    production profile (its REDIS_URL); else in this process's memory."""
     from bot.production import ProductionConfig, is_production
 
+    explicit = os.environ.get("LOGIN_LIMIT_REDIS_URL", "").strip()
+    if explicit:
+        return LoginLimiter(RedisCounters(explicit, "assistant:login:"))
     if not is_production():
         return LoginLimiter(MemoryCounters())
     config = ProductionConfig()

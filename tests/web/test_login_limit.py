@@ -171,3 +171,34 @@ async def test_counters_shared_between_replicas_through_redis(app_factory: objec
             plain.delete(*keys)
     finally:
         plain.close()
+
+
+async def test_where_the_web_process_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.webserver import login_limiter
+
+    monkeypatch.delenv("LOGIN_LIMIT_REDIS_URL", raising=False)
+    monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)
+    assert isinstance(login_limiter().counters, MemoryCounters)
+    monkeypatch.setenv("ASSISTANT_PROFILE", "production")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("LOCK_STORE_KEY_PREFIX", "site1")
+    counters = login_limiter().counters
+    assert isinstance(counters, RedisCounters) and counters.prefix == "site1:login:"
+    await counters.close()
+    monkeypatch.delenv("ASSISTANT_PROFILE")
+    monkeypatch.setenv("LOGIN_LIMIT_REDIS_URL", REDIS_URL)  # e.g. two web pods on Kubernetes
+    counters = login_limiter().counters
+    assert isinstance(counters, RedisCounters)
+    await counters.close()
+
+
+async def test_redis_down_falls_back_to_counting_here() -> None:
+    """Staff can still log in (and are still limited, per replica) while Redis is down."""
+    limiter = LoginLimiter(RedisCounters("redis://127.0.0.1:1/0"), per_ip=2, slow_after=100)
+    try:
+        for _ in range(2):
+            await limiter.start("someone", "192.0.2.1")
+        assert await limiter.blocked("192.0.2.1")
+        assert not await limiter.blocked("192.0.2.2")
+    finally:
+        await limiter.close()
