@@ -18,8 +18,9 @@ logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
-# Intents that interrupt the prescreen with the 911 / 988 message (data/rules/prescreen.yml).
-SAFETY = ("emergency", "crisis")
+# Payload intents of the channels' safety layer: they pause the prescreen with the 911 / 988
+# answer and are never an answer (bot/prescreen.py).
+SAFETY = prescreen.SAFETY_INTENTS
 RETRIEVAL_INTENTS = ("faq", "ask_team")
 
 
@@ -36,7 +37,16 @@ def turn_from(tracker: Tracker) -> prescreen.Turn:
         intent=intent,
         entities=message.get("entities") or [],
         retrieval_key=key,
+        after_safety=previous_intent(tracker) in SAFETY,
     )
+
+
+def previous_intent(tracker: Tracker) -> str | None:
+    """The intent of the patient's message before the latest one."""
+    users = (e for e in reversed(tracker.events) if e.get("event") == "user")
+    next(users, None)
+    before = next(users, None) or {}
+    return ((before.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 def send(dispatcher: CollectingDispatcher, messages: list[prescreen.Message]) -> None:
@@ -95,9 +105,8 @@ class ActionAskPrescreenTurn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = tracker.get_slot(STATE_SLOT) or prescreen.new_state()
-        interrupted_by_safety = tracker.latest_message.get("intent", {}).get("name") in SAFETY
-        ask = prescreen.prompt_after_safety if interrupted_by_safety else prescreen.prompt
-        send(dispatcher, ask(state))
+        if not prescreen.pauses(turn_from(tracker)):
+            send(dispatcher, prescreen.prompt(state))
         return []
 
 
@@ -143,6 +152,8 @@ def transcript(tracker: Tracker, limit: int = 200) -> list[dict[str, str]]:
     lines: list[dict[str, str]] = []
     for event in tracker.events:
         kind = event.get("event")
+        if is_safety_event(event):
+            continue  # a 911 / 988 turn is not passed to staff
         if kind == "action" and event.get("name") in START_ACTIONS:
             lines = [lines[-1]] if lines and lines[-1]["who"] == "patient" else []
         elif kind == "user" and event.get("text"):
@@ -150,6 +161,19 @@ def transcript(tracker: Tracker, limit: int = 200) -> list[dict[str, str]]:
         elif kind == "bot" and event.get("text"):
             lines.append({"who": "assistant", "text": str(event["text"])[:2000]})
     return lines[-limit:]
+
+
+SAFETY_RESPONSES = {f"utter_{kind}" for kind in SAFETY}
+
+
+def is_safety_event(event: dict[str, Any]) -> bool:
+    """A safety message's payload, or the assistant's 911 / 988 answer to it."""
+    if event.get("event") == "user":
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        return intent in SAFETY
+    if event.get("event") == "bot":
+        return (event.get("metadata") or {}).get("utter_action") in SAFETY_RESPONSES
+    return False
 
 
 class ActionPrescreenDone(Action):

@@ -1,4 +1,15 @@
-"""Rasa input channels that never leave a patient in silence.
+"""Rasa input channels: safety first, size limits before any work, never silence.
+
+Every message from a patient goes through `guarded` before Rasa sees it:
+1. A message over MAX_MESSAGE_CHARS is answered here ("could you ask in a few words?") and
+   never reaches NLU or the tracker (unless its first part reads as an emergency). A request
+   body over MAX_BODY_BYTES is refused unread (413).
+2. The safety layer (bot.safety) reads every message. A message that needs 911, Poison Control,
+   the 988 line or "call your doctor" is replaced by its intent payload ("/crisis"): the
+   person's words never reach the NLU, the prescreen or the tracker, so they can be neither
+   taken as an answer nor passed to staff, and the rules in data/rules/safety.yml answer it.
+   A message that only might be one gets its normal answer plus one line.
+3. A turn that produced no bot message gets the apology (or, for a safety message, its answer).
 
 Rasa 3.6 catches a failed custom action inside its processor ("Encountered an exception while
 running action ..."), drops the action's events and carries on; when the action server is down
@@ -26,7 +37,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import session_token
+from bot import input_check, safety, session_token
+from bot.safety import replies
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +64,35 @@ def _count_replies(output: OutputChannel) -> list[int]:
     return sent
 
 
-def never_silent(on_new_message: Handler) -> Handler:
-    """Wrap Rasa's message handler: a turn without any bot message gets the apology."""
+async def _send(message: UserMessage, reply: dict[str, Any]) -> None:
+    """Send one bot message on the message's own channel, never raising."""
+    try:
+        if reply.get("buttons"):
+            await message.output_channel.send_text_with_buttons(
+                message.sender_id, reply["text"], reply["buttons"]
+            )
+        else:
+            await message.output_channel.send_text_message(message.sender_id, reply["text"])
+    except Exception as error:  # noqa: BLE001 - e.g. the socket went away
+        log.warning("could not send a reply: %s", type(error).__name__)
+
+
+def guarded(on_new_message: Handler) -> Handler:
+    """Wrap Rasa's message handler with the size limit, the safety layer and the apology."""
 
     async def handle(message: UserMessage) -> Any:
+        text = message.text if isinstance(message.text, str) else ""
+        too_long = len(text) > MAX_MESSAGE_CHARS
+        verdict = (
+            safety.assess_start(text, 2 * MAX_MESSAGE_CHARS) if too_long else safety.assess(text)
+        )
+        if verdict.kind is None and too_long:
+            await _send(message, replies.response("utter_too_long") or {"text": no_reply_text()})
+            return None
+        if verdict.kind is not None:
+            # Only the kind goes on: "/crisis" is read as that intent, without NLU.
+            log.info("safety message (%s, %s)", verdict.kind, verdict.source)
+            message.text = f"/{verdict.kind}"
         sent = _count_replies(message.output_channel)
         result = None
         try:
@@ -65,23 +102,32 @@ def never_silent(on_new_message: Handler) -> Handler:
         except Exception as error:  # noqa: BLE001 - the patient must get an answer
             log.error("message handling failed: %s", type(error).__name__)
         if sent[0] == 0:
-            log.warning("no reply on channel %s: sending the apology", message.input_channel)
-            try:
-                await message.output_channel.send_text_message(message.sender_id, no_reply_text())
-            except Exception as error:  # noqa: BLE001 - e.g. the socket went away
-                log.warning("could not send the apology: %s", type(error).__name__)
+            log.warning("no reply on channel %s: answering here", message.input_channel)
+            fallback = replies.safety(verdict.kind) if verdict.kind else None
+            await _send(message, fallback or {"text": no_reply_text()})
+        elif verdict.possible is not None:
+            await _send(message, {"text": replies.possible(verdict.possible)})
         return result
 
     return handle
 
 
 MAX_SENDER_LENGTH = 128
+# A patient's message: longer than any real question (about 170 words). Longer ones get
+# "could you ask in a few words?" here, before NLU or the tracker.
+MAX_MESSAGE_CHARS = input_check.MAX_CHARS
+# A request body: room for a pasted page of emoji (10,000, JSON-escaped), which still gets the
+# kind "too long" answer. Larger bodies are refused unparsed (413) here, in the socket.io
+# server and in nginx (deploy/nginx.conf.template).
+MAX_BODY_BYTES = 256 * 1024
 
 
 def invalid_rest_body(request: Request) -> str | None:
     """Why a REST webhook call is malformed, or None. Stock Rasa answers a body of `[]` with a
     500, a non-text message with silence, and puts every call without a sender into one shared
     "default" conversation; we refuse those with a 400 instead."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        return "the body is too large"
     try:
         body = request.json
     except Exception:  # noqa: BLE001 - sanic raises its own error for bad JSON
@@ -105,14 +151,18 @@ class RestInput(rest.RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        blueprint = super().blueprint(never_silent(on_new_message))
+        blueprint = super().blueprint(guarded(on_new_message))
+        safety.warm_up()
 
         @blueprint.middleware("request")
         async def check_body(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
             problem = invalid_rest_body(request)
-            return response.json({"error": problem}, status=400) if problem else None
+            if problem is None:
+                return None
+            status = 413 if problem == "the body is too large" else 400
+            return response.json({"error": problem}, status=status)
 
         return blueprint
 
@@ -126,7 +176,10 @@ class SocketIOInput(socketio.SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        handler = never_silent(on_new_message)
+        handler = guarded(on_new_message)
         blueprint = super().blueprint(handler)
-        session_token.bind_sessions(self, handler)
+        if self.sio is not None:  # set by the stock blueprint(): refuse huge packets unread
+            self.sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        session_token.bind_sessions(self, handler)  # conversations bound to a signed token
+        safety.warm_up()
         return blueprint

@@ -15,6 +15,7 @@ Only `submit` keeps anything; every other ending tells the person nothing was ke
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ State = dict[str, Any]
 Message = dict[str, Any]
 
 ENDINGS = ("submit", "ended", "stopped", "declined")
+# Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
+# never read as an answer; the prescreen waits until the person says they are safe.
+SAFETY_INTENTS = ("emergency", "overdose", "crisis", "stopped_medicine")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class Turn:
     entities: Sequence[Mapping[str, Any]] = ()
     # "faq/placebo" or "ask_team/cost" when the message is an FAQ question.
     retrieval_key: str | None = None
+    # The message before this one was a safety message (911 / 988): this one is never read
+    # as an answer; the question is asked again.
+    after_safety: bool = False
 
 
 @dataclass
@@ -90,9 +97,9 @@ def current_question(state: State) -> eligibility.Criterion | None:
     return eligibility.next_question(state["answers"])
 
 
-def prompt_after_safety(state: State) -> list[Message]:
-    """The question again after an emergency or crisis message interrupted the prescreen."""
-    return [_say(texts()["after_safety"]), *prompt(state)]
+def pauses(turn: Turn) -> bool:
+    """After a safety answer the form asks nothing: the answer is the whole turn."""
+    return turn.intent in SAFETY_INTENTS
 
 
 def prompt(state: State) -> list[Message]:
@@ -405,9 +412,19 @@ def step(state: State | None, turn: Turn) -> Result:
     t = texts()
     phase = state["phase"]
 
+    if turn.intent in SAFETY_INTENTS:
+        return Result(state, [{"response": f"utter_{turn.intent}"}])
     unreadable = _unreadable(state, turn)
     if unreadable is not None:
         return Result(state, unreadable)
+    if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
+        turn = dataclasses.replace(turn, intent="stop_prescreen")
+    elif turn.intent == "safety_resume" or (
+        turn.after_safety and turn.intent not in ("stop_prescreen", "restart_prescreen")
+    ):
+        # "I'm safe, go on", or anything typed right after a safety answer: nothing is read
+        # as an answer; the form asks the same question again.
+        return Result(state, [_say(t["after_safety"])])
 
     if phase == "confirm_stop":
         reply = answers.interpret(turn.text)

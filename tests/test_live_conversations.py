@@ -33,7 +33,7 @@ def test_menu_button_payloads_are_answered(chat: Chat) -> None:
 
 def test_emergency_comes_first(chat: Chat) -> None:
     reply = chat("my throat feels swollen after I put the cream on")
-    assert "call 911" in reply[0]["text"]
+    assert reply[0]["text"].startswith("Call 911 now")
 
 
 def test_crisis_gets_988(chat: Chat) -> None:

@@ -67,15 +67,18 @@ def test_numbers_come_from_the_sources() -> None:
     sources = " ".join(p.read_text() for p in FACTS if p.exists())
     if not sources:
         pytest.skip("shared/trial sources not beside the checkout")
-    allowed = set(re.findall(r"\d+(?:\.\d+)?", sources)) | {"911", "988"}
+    # And the help lines of the brief: 911, the 988 line, Poison Control (1-800-222-1222).
+    allowed = set(re.findall(r"\d+(?:\.\d+)?", sources)) | {"911", "988", "1", "800", "222", "1222"}
     for name, _, variant in VARIANTS:
         text = re.sub(r"https?://\S+", "", variant["text"])
         for number in re.findall(r"\d+(?:\.\d+)?", text):
             assert number in allowed, f"{name} states {number}, not in the trial sources"
 
 
-def test_emergency_answer_starts_with_911() -> None:
-    first_sentence = _sentences(RESPONSES["utter_emergency"][0]["text"])[0]
-    assert "911" in first_sentence
+def test_safety_answers_say_what_to_do_first() -> None:
+    for name in ("utter_emergency", "utter_overdose"):
+        assert _sentences(RESPONSES[name][0]["text"])[0].startswith("Call 911 now")
+    assert "1-800-222-1222" in RESPONSES["utter_overdose"][0]["text"]
     crisis = RESPONSES["utter_crisis"][0]["text"]
-    assert "911" in _sentences(crisis)[0] and "988" in crisis
+    assert "988" in _sentences(crisis)[0] and "911" in crisis
+    assert "prescribed it today" in _sentences(RESPONSES["utter_stopped_medicine"][0]["text"])[0]

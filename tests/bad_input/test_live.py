@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.input_check import MAX_CHARS
 from tests.bad_input.strategies import (
     CONTROL,
     EMOJI,
@@ -87,7 +88,10 @@ def test_bad_messages_mid_prescreen_keep_the_question(live_bot: str) -> None:
     def one_message(text: str) -> None:
         reply = chat(text)
         assert not reply_problems(reply), (text[:80], reply)
-        assert AGE_QUESTION in texts(reply), (text[:80], reply)
+        if len(text) > MAX_CHARS:  # refused by the channel, unread: the question still waits
+            assert "long message" in texts(reply), (text[:80], reply)
+        else:
+            assert AGE_QUESTION in texts(reply), (text[:80], reply)
 
     one_message()
     assert "Question 2 of" in texts(chat("52"))
@@ -125,9 +129,9 @@ def test_the_english_only_offer_can_be_declined(chat: Conversation) -> None:
 @pytest.mark.parametrize(
     ("text", "first"),
     [
-        ("ayuda, no puedo respirar", "call 911"),
-        ("tengo dolor en el pecho", "call 911"),
-        ("ya no quiero vivir", "call 911"),
+        ("ayuda, no puedo respirar", "Call 911 now"),
+        ("tengo dolor en el pecho", "Call 911 now"),
+        ("ya no quiero vivir", "call or text 988"),
     ],
 )
 def test_safety_wins_over_english_only(chat: Conversation, text: str, first: str) -> None:
@@ -155,7 +159,7 @@ def test_a_10000_character_message_gets_a_quick_kind_answer(live_bot: str, text:
 
 def test_a_long_emergency_still_gets_911(live_bot: str) -> None:
     reply, _ = timed(live_bot, new_sender(), "my throat is swelling " + "please help " * 900)
-    assert "call 911" in reply[0]["text"]
+    assert reply[0]["text"].startswith("Call 911 now")
 
 
 @pytest.mark.parametrize("age", ["0", "250", "-3"])

@@ -1,0 +1,43 @@
+"""What the channels say themselves: safety answers when Rasa cannot, "too long", "possible".
+
+The safety answers are the domain's responses (`utter_<kind>` in domain.yml), so there is one
+text for each; the channel sends it only when Rasa produced no reply at all.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import content
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def _domain_responses() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    responses: dict[str, Any] = data["responses"]
+    return responses
+
+
+def response(name: str) -> dict[str, Any] | None:
+    """The domain's response `name` as one message: {"text", "buttons"}."""
+    variants = _domain_responses().get(name)
+    if not variants:
+        return None
+    first = variants[0]
+    return {"text": " ".join(str(first["text"]).split()), "buttons": first.get("buttons", [])}
+
+
+def safety(kind: str) -> dict[str, Any] | None:
+    """The answer to a safety message of this kind."""
+    return response(f"utter_{kind}")
+
+
+def possible(kind: str) -> str:
+    lines: dict[str, str] = content.load("service")["possible"]
+    return lines.get(kind, lines["emergency"])

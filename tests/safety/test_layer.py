@@ -1,0 +1,127 @@
+"""bot.safety without Rasa: the reviewed patterns, their context, the classifier, the cost."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from bot import safety
+from bot.safety import patterns
+
+# Messages from the issue that the first release missed, and what each must get.
+MISSED_BEFORE = [
+    ("i took all my pills at once", "overdose"),
+    ("i dont want to wake up tomorrow", "crisis"),
+    ("it feels like an elephant is sitting on my chest", "emergency"),
+    ("my arm went numb and my speech is slurred", "emergency"),
+    ("everyone would be better off without me", "crisis"),
+    ("i've been saving up my pills", "crisis"),
+    ("I already stopped my methotrexate to get ready for the study", "stopped_medicine"),
+]
+
+# Categories the issue names, each in a few wordings.
+EMERGENCIES = [
+    "my chest feels so tight and heavy",
+    "her face is drooping on one side",
+    "he cant lift his arm and his words are slurred",
+    "i cant breath",
+    "my lips and tongue are swelling up",
+    "my throat is closing",
+    "my husband collapsed and won't wake up",
+    "she is having a seizure",
+    "fever of 104 and shaking chills",
+    "blisters all over and my skin is peeling off",
+    "i'm coughing up blood",
+    "my grandson ate some of the cream",
+    "i took a whole bottle of tylenol",
+]
+CRISES = [
+    "I want to kill myself",
+    "i wish i wasn't alive",
+    "nobody would miss me if i was gone",
+    "whats the point of living anymore",
+    "i wrote goodbye letters to my kids",
+    "I've been cutting myself again",
+    "i'm done fighting, i just want it all to stop for good",
+]
+# Alarming words that are not an emergency: the normal answer, at most one extra line.
+NOT_ALARMS = [
+    "I'm dying to know if there is a placebo",
+    "this rash is killing me",
+    "I overdid the cream on my hands",
+    "no chest pain or anything, just the rash",
+    "I had a stroke in 2015, can I still join?",
+    "my mother died of a heart attack, does that matter?",
+    "can the cream cause blood clots?",
+    "is chest pain a side effect?",
+    "what if I have an allergic reaction?",
+    "I stopped prednisone last year",
+    "I take too many pills a day to count, do I list them all?",
+    "I'm not suicidal, just tired of this rash",
+    "that parking bill almost gave me a heart attack",
+    "is there a placebo",
+    "yes",
+    "52",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), MISSED_BEFORE)
+def test_messages_missed_before_are_caught(text: str, kind: str) -> None:
+    assert safety.assess(text).kind == kind
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_emergencies(text: str) -> None:
+    assert safety.assess(text).kind in ("emergency", "overdose")
+
+
+@pytest.mark.parametrize("text", CRISES)
+def test_crises(text: str) -> None:
+    assert safety.assess(text).kind == "crisis"
+
+
+@pytest.mark.parametrize("text", NOT_ALARMS)
+def test_alarming_words_are_not_alarms(text: str) -> None:
+    assert safety.assess(text).kind is None
+
+
+def test_a_possible_danger_gets_only_the_extra_line() -> None:
+    verdict = safety.assess("is chest pain a side effect?")
+    assert verdict.kind is None and verdict.possible == "emergency"
+
+
+def test_button_payloads_are_not_read() -> None:
+    assert safety.assess("/crisis").kind is None
+    assert safety.assess("").kind is None
+
+
+def test_present_danger_beats_a_past_event() -> None:
+    assert safety.assess("I had a stroke in 2015 and now my face is drooping").kind == "emergency"
+
+
+def test_urgent_wording_beats_a_question() -> None:
+    assert safety.assess("my chest hurts, could it be the cream?").kind == "emergency"
+
+
+def test_normalise_restores_apostrophes_and_squeezes_repeats() -> None:
+    assert patterns.normalise("I CANT breathhhhh!!!!") == "i can't breathh !!"
+
+
+def test_every_pattern_compiles_and_each_kind_has_patterns() -> None:
+    rules = patterns.rules()
+    assert set(rules.kinds) == set(safety.KINDS)
+    assert all(p.pattern for p in rules.kinds.values())
+
+
+def test_the_layer_costs_well_under_5_ms_per_message() -> None:
+    safety.warm_up()
+    messages = [t for t, _ in MISSED_BEFORE] + EMERGENCIES + CRISES + NOT_ALARMS
+    timings = []
+    for _ in range(5):
+        for text in messages:
+            start = time.perf_counter()
+            safety.assess(text)
+            timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.005
