@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,11 +42,27 @@ def port_free(host: str, port: int) -> bool:
 
 
 def http_ok(url: str) -> bool:
+    """True if GET url answers 200 within 2 s.
+
+    A port in the ephemeral range that nothing listens on yet can be "reached" by a TCP
+    self-connect (the kernel picks that very port as the source): the poll then reads its own
+    request and, worse, holds the port the server is about to bind. Such a connection counts
+    as not ready and is closed at once.
+    """
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        connection.connect()
+        sock = connection.sock
+        if sock is not None and sock.getsockname() == sock.getpeername():
+            return False
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("GET", target)
+        return bool(connection.getresponse().status == 200)
+    except (http.client.HTTPException, ConnectionError, TimeoutError, OSError):
         return False
+    finally:
+        connection.close()
 
 
 @dataclass
