@@ -23,6 +23,8 @@ KNOWN = (
     "The intent 'too_long' is listed in the domain file, but is not found in the NLU",
     "The intent 'non_english' is listed in the domain file, but is not found in the NLU",
     # Sent as payloads by the channels' safety layer (bot/channels.py) and its buttons.
+    "The intent 'emergency' is listed in the domain file, but is not found in the NLU",
+    "The intent 'crisis' is listed in the domain file, but is not found in the NLU",
     "The intent 'overdose' is listed in the domain file, but is not found in the NLU",
     "The intent 'stopped_medicine' is listed in the domain file, but is not found in the NLU",
     "The intent 'safety_resume' is listed in the domain file, but is not found in the NLU",

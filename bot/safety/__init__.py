@@ -67,11 +67,12 @@ def _classified(text: str, found: patterns.Match | None) -> Verdict:
     # A question about a risk ("if I swallowed some cream, would it hurt me?") gets its answer
     # and the one line, never the classifier's alarm alone: it reads words, not questions.
     hypothetical = patterns.asks_about_risk(patterns.normalise(text))
-    needed = limits["alarm"] if found is None else limits["alarm_despite_context"]
-    if probability >= needed and not hypothetical:
-        return Verdict(label, "classifier")
+    # A match that its context disarmed ("no chest pain", "I fainted in 2021, I'm fine now")
+    # is never turned back into an alarm by the classifier, which reads words, not time.
     if found is not None:
         return Verdict(possible=found.kind)
+    if probability >= limits["alarm"] and not hypothetical:
+        return Verdict(label, "classifier")
     if probability >= limits["possible"]:
         return Verdict(possible=label)
     return Verdict()

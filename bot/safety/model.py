@@ -26,8 +26,6 @@ TRAIN_FILE = ROOT / "data" / "safety" / "train.yml"
 NLU_DIR = ROOT / "data" / "nlu"
 CONTENT_DIR = ROOT / "bot" / "content"
 LABELS = ("emergency", "overdose", "crisis", "ordinary")
-# NLU intents whose examples are safety messages, not ordinary ones.
-_NLU_SAFETY = {"emergency": "emergency", "crisis": "crisis"}
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
@@ -43,11 +41,10 @@ def _nlu_examples() -> Iterator[tuple[str, str]]:
             intent = item.get("intent")
             if not intent or "examples" not in item:
                 continue
-            label = _NLU_SAFETY.get(intent, "ordinary")
             for line in str(item["examples"]).splitlines():
                 line = line.strip()
                 if line.startswith("- "):
-                    yield _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:]), label
+                    yield _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:]), "ordinary"
 
 
 def _button_texts(node: object) -> Iterator[str]:

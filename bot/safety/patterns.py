@@ -85,6 +85,7 @@ class _Rules:
     negation: re.Pattern[str]
     past: re.Pattern[str]
     present: re.Pattern[str]
+    resolved: re.Pattern[str]
     present_anywhere: re.Pattern[str]
     history: re.Pattern[str]
     risk_question: re.Pattern[str]
@@ -101,6 +102,7 @@ def rules() -> _Rules:
         negation=re.compile(rf"\b{context['negation']}"),
         past=re.compile(context["past"]),
         present=re.compile(context["present"]),
+        resolved=re.compile(context["resolved"]),
         present_anywhere=re.compile(context["present_anywhere"]),
         history=re.compile(rf"\b{context['history']}"),
         risk_question=re.compile(context["risk_question"]),
@@ -127,21 +129,42 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
     return text[begin:start], text[begin:stop]
 
 
-_IF_CLAUSE = re.compile(r"\bif (i|you|he|she|they|we|someone|somebody|it) \w+")
+_IF_CLAUSE = re.compile(
+    r"\bif (i'm|i've|i|you|he|she|they|we|someone|somebody|it|my|his|her|the|there) [\w']+"
+)
+# A negation inside the matched words of an emergency ("my throat isn't swelling"), unless it
+# is part of the danger itself ("isn't breathing", "won't wake up", "isn't moving").
+_NEGATED_INSIDE = re.compile(
+    r"\b(isn't|is not|wasn't|was not|aren't|are not|not|no longer|never)\b"
+)
+_DANGER_NEGATED = re.compile(r"breath|respond|wak|moving|move|answer|stop")
+# The clause of a match told in the past ("my throat swelled up").
+_PAST_VERB = re.compile(
+    r"\b(was|were|had|swelled|fainted|passed|collapsed|happened|went|got|did|used to)\b"
+)
+# Crisis words that a question can be about ("can the cream cause suicidal thoughts?").
+_CRISIS_TOPIC = re.compile(r"suicid|self[- ]?harm|hurt(ing)? myself|kill(ing)? myself|depress")
 
 
-def _disarmed(text: str, start: int, end: int) -> bool:
+def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     r = rules()
     before, clause = _clause_around(text, start, end)
     lead = before.rstrip() + " "
     if r.negation.search(lead):
         return True
+    inside = text[start:end]
+    if kind != "crisis" and _NEGATED_INSIDE.search(inside) and not _DANGER_NEGATED.search(inside):
+        return True
     if r.present_anywhere.search(text):
         return False
-    if r.history.search(lead) or (r.past.search(clause) and not r.present.search(clause)):
+    over = r.resolved.search(text) is not None
+    text, clause = r.resolved.sub(" ", text), r.resolved.sub(" ", clause)
+    if (r.history.search(lead) or r.past.search(clause)) and not r.present.search(clause):
         return True
-    if r.past.search(text) and not r.present.search(text):
-        return True  # "I had a reaction as a kid, my throat swelled up"
+    if not r.present.search(text) and (over or (r.past.search(text) and _PAST_VERB.search(clause))):
+        return True  # "I had a reaction as a kid, my throat swelled up"; "... I'm fine now"
+    if kind == "crisis" and not _CRISIS_TOPIC.search(text[start:end]):
+        return False  # a plan told as a question ("how many would it take?") is still a plan
     return asks_about_risk(text, clause)
 
 
@@ -160,7 +183,7 @@ def match(text: str) -> Match | None:
     possible: Match | None = None
     for kind, pattern in rules().kinds.items():
         for found in pattern.finditer(cleaned):
-            if kind in DISARMABLE and _disarmed(cleaned, found.start(), found.end()):
+            if kind in DISARMABLE and _disarmed(kind, cleaned, found.start(), found.end()):
                 possible = possible or Match(kind, certain=False)
                 continue
             return Match(kind, certain=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 
 import pytest
+import textstat
 
-from bot import safety
-from bot.safety import patterns
+from bot import content, safety
+from bot.safety import model, patterns, replies
 
 # Messages from the issue that the first release missed, and what each must get.
 MISSED_BEFORE = [
@@ -125,3 +127,18 @@ def test_the_layer_costs_well_under_5_ms_per_message() -> None:
             safety.assess(text)
             timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.005
+
+
+def test_the_channels_own_lines_are_plain_and_true() -> None:
+    """What the channel adds itself: grade 8 or lower, only the brief's help-line numbers."""
+    lines = [replies.possible(kind) for kind in ("emergency", "overdose", "crisis")]
+    lines.append(" ".join(str(content.load("prescreen")["after_safety"]).split()))
+    for line in lines:
+        assert textstat.flesch_kincaid_grade(line) <= 8, line
+        assert set(re.findall(r"\d+", line)) <= {"911", "988", "1", "800", "222", "1222"}, line
+
+
+def test_button_texts_are_never_alarms() -> None:
+    for text in model.button_examples():
+        verdict = safety.assess(text)
+        assert verdict.kind is None and verdict.possible is None, text

@@ -310,3 +310,10 @@ def test_a_stream_of_oversized_messages_does_not_slow_other_patients(live_bot: s
             thread.join(timeout=60)
     print(f"p95 of another turn: idle {idle * 1000:.0f} ms, stream {loaded * 1000:.0f} ms")
     assert loaded <= 1.5 * idle + 0.02, (idle, loaded)
+
+
+def test_while_asking_which_topic_was_meant(chat: Conversation) -> None:
+    """The two-stage fallback's question is open: a crisis still gets the 988 answer first."""
+    assert "not sure what you mean" in texts(chat("xyzzy flurb"))
+    assert_safety_answer(chat("i want to die"), "crisis")
+    assert "What would you like to know" in texts(chat("/safety_resume"))
