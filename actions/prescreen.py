@@ -69,9 +69,26 @@ class ActionPrescreenStart(Action):
         return [SlotSet(STATE_SLOT, prescreen.new_state())]
 
 
+# Where an earlier prescreen or question began or ended.
+BOUNDARY_ACTIONS = (
+    "action_prescreen_done",
+    "action_prescreen_start",
+    "action_question_start",
+    "prescreen_form",
+)
+
+
 def last_team_question(tracker: Tracker) -> str:
-    """The patient's most recent question that only the study team can answer, if any."""
+    """The patient's most recent question that only the study team can answer, if any.
+
+    Only messages since the last prescreen or question ended count: a reply typed into an
+    earlier one (e.g. "anytime after 3pm" as the best time) is not a new question.
+    """
     for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" or (
+            event.get("event") == "action" and event.get("name") in BOUNDARY_ACTIONS
+        ):
+            break
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

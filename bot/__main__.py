@@ -1,6 +1,7 @@
 """Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`
 (also set-password, disable-user, enable-user); `python -m bot purge --older-than 90d`
-applies the retention limit."""
+applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
+newest key in HANDOFF_KEY."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 import os
 import sys
 
-from bot import envfile
+from bot import envfile, private
 from bot.stack import Stack, Supervisor, serve
 
 
@@ -75,7 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         help="delete handoffs and conversations older than a limit (see docs/operations.md)",
     )
     purge.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d or 12h")
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored record with the first key in HANDOFF_KEY "
+        "(see docs/operations.md)",
+    )
     args = parser.parse_args(argv)
+    private.restrict()  # files this command (and what it starts) creates: 0600, folders 0700
+    if args.command == "rotate-key":
+        envfile.ensure()
+        from bot import rotation
+
+        return rotation.main()
     if args.command == "purge":
         envfile.ensure()
         from bot import retention

@@ -1,13 +1,21 @@
-"""The handoff store: one durable record per person the study team should contact.
+"""The handoff store: one durable record per submission the study team should act on.
 
 SQLite under var/ by default; PostgreSQL (or any SQLAlchemy URL) when DATABASE_URL is set.
-The schema is created and upgraded with Alembic (bot/migrations). Writing is idempotent per
-conversation: a retried submission returns the first record. The handoff and its outbox rows
-(one per notification channel) are written in one transaction. Contact details are encrypted.
+The schema is created and upgraded with Alembic (bot/migrations).
+
+One conversation may hand over several times (a question, then a prescreen, then another
+question): each submission is its own record with its own reference code, linked to the others
+by the conversation id. Writing is idempotent per submission: the same submission sent again
+(a retry after a crash at submit, a drained spool file, a resent final message) returns the first
+record; the key is the submission id the prescreen state carries (bot.prescreen.new_state), or
+for a record without one a digest of its content. The handoff and its outbox rows (one per
+notification channel) are written in one transaction. Everything the patient typed (answers,
+questions, contact details, transcript) is encrypted (bot.crypto).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -23,13 +31,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto
+from bot import crypto, private
 from bot.schema import handoffs, outbox
 from bot.settings import Settings
 
 # No 0/O, 1/I/L: easy to read out on the phone.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 4
+LEGACY = "legacy"  # the submission id migration 0003 gave the records made before it
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -38,7 +47,7 @@ def default_url(settings: Settings | None = None) -> str:
     if url:
         return url
     var_dir = Path((settings or Settings()).var_dir)
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private.directory(var_dir)
     return f"sqlite:///{var_dir / 'handoffs.db'}"
 
 
@@ -91,6 +100,49 @@ class Handoff:
     questions: list[str] = field(default_factory=list)
     # [{"who": "patient" | "assistant", "text": ...}] from the start of the prescreen
     transcript: list[dict[str, str]] = field(default_factory=list)
+    # Random id of this prescreen or question (its state's "submission"); "" = from content.
+    submission_id: str = ""
+
+    def key(self) -> str:
+        """What makes two submissions the same one (the store keeps each key once)."""
+        if self.submission_id:
+            return self.submission_id[:64]
+        content = json.dumps(
+            [
+                self.kind,
+                self.outcome,
+                self.answers,
+                self.questions,
+                self.contact,
+                self.consent_version,
+                self.consent_at,
+                self.share_consent_at,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return "c-" + hashlib.sha256(content.encode()).hexdigest()[:40]
+
+
+def seal(value: Any) -> str:
+    """JSON, encrypted (bot.crypto)."""
+    return crypto.encrypt(json.dumps(value))
+
+
+def unseal(stored: str | None, default: Any) -> Any:
+    """Parse a sealed value; plain JSON written before migration 0003 is still read."""
+    if not stored:
+        return default
+    return json.loads(crypto.decrypt(stored) if crypto.is_token(stored) else stored)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
 
 
 class HandoffStore:
@@ -98,13 +150,21 @@ class HandoffStore:
 
     def __init__(self, url: str | None = None, channels: list[str] | None = None) -> None:
         self.url = url or default_url()
+        database = _sqlite_path(self.url)
+        if database is not None and database.parent.is_dir():
+            private.sqlite_files(database)  # 0600 before SQLite first creates it
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
         self.channels = notification_channels() if channels is None else channels
         migrate(self.engine)
 
     def submit(self, handoff: Handoff) -> tuple[str, bool]:
-        """Store the handoff (and its outbox rows) once; returns (reference, created)."""
-        existing = self.reference_for(handoff.conversation_id)
+        """Store the handoff (and its outbox rows) once per submission; (reference, created)."""
+        key = handoff.key()
+        existing = self._reference(handoff.conversation_id, key)
+        if not existing and not handoff.submission_id:
+            # Made before submission ids (e.g. a spool file from before migration 0003): the
+            # store was then one handoff per conversation, so a "legacy" record is this one.
+            existing = self._reference(handoff.conversation_id, LEGACY)
         if existing:
             return existing, False
         for _ in range(20):
@@ -113,13 +173,14 @@ class HandoffStore:
             row = {
                 "reference": reference,
                 "conversation_id": handoff.conversation_id,
+                "submission_id": key,
                 "kind": handoff.kind,
                 "outcome": handoff.outcome,
                 "status": "new",
-                "answers": json.dumps(handoff.answers),
-                "questions": json.dumps(handoff.questions),
-                "contact": crypto.encrypt(json.dumps(handoff.contact)),
-                "transcript": crypto.encrypt(json.dumps(handoff.transcript)),
+                "answers": seal(handoff.answers),
+                "questions": seal(handoff.questions),
+                "contact": seal(handoff.contact),
+                "transcript": seal(handoff.transcript),
                 "consent_version": handoff.consent_version,
                 "consent_at": handoff.consent_at,
                 "share_consent_at": handoff.share_consent_at,
@@ -142,16 +203,30 @@ class HandoffStore:
                         )
                 return reference, True
             except IntegrityError:
-                existing = self.reference_for(handoff.conversation_id)
-                if existing:  # a concurrent retry of the same conversation won
+                existing = self._reference(handoff.conversation_id, key)
+                if existing:  # a concurrent retry of the same submission won
                     return existing, False
                 # else: the reference was taken; draw another
         raise RuntimeError("could not allocate a handoff reference")
 
-    def reference_for(self, conversation_id: str) -> str | None:
+    def _reference(self, conversation_id: str, key: str) -> str | None:
         with self.engine.connect() as connection:
             found = connection.execute(
-                sa.select(handoffs.c.reference).where(handoffs.c.conversation_id == conversation_id)
+                sa.select(handoffs.c.reference).where(
+                    handoffs.c.conversation_id == conversation_id,
+                    handoffs.c.submission_id == key,
+                )
+            ).scalar_one_or_none()
+        return str(found) if found else None
+
+    def reference_for(self, conversation_id: str) -> str | None:
+        """The newest reference of the conversation (None: nothing handed over)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.select(handoffs.c.reference)
+                .where(handoffs.c.conversation_id == conversation_id)
+                .order_by(handoffs.c.id.desc())
+                .limit(1)
             ).scalar_one_or_none()
         return str(found) if found else None
 
@@ -162,23 +237,30 @@ class HandoffStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def get(self, conversation_id: str) -> dict[str, Any] | None:
+    def all_for(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every handoff of one conversation, oldest first, decoded."""
         with self.engine.connect() as connection:
-            row = (
+            rows = (
                 connection.execute(
-                    sa.select(handoffs).where(handoffs.c.conversation_id == conversation_id)
+                    sa.select(handoffs)
+                    .where(handoffs.c.conversation_id == conversation_id)
+                    .order_by(handoffs.c.id)
                 )
                 .mappings()
-                .first()
+                .all()
             )
-        return decode(dict(row)) if row is not None else None
+        return [decode(dict(row)) for row in rows]
+
+    def get(self, conversation_id: str) -> dict[str, Any] | None:
+        """The newest handoff of the conversation, decoded."""
+        found = self.all_for(conversation_id)
+        return found[-1] if found else None
 
 
 def decode(record: dict[str, Any]) -> dict[str, Any]:
-    """A handoff row as staff see it: JSON parsed, contact details decrypted."""
-    record["answers"] = json.loads(record["answers"])
-    record["questions"] = json.loads(record["questions"])
-    record["contact"] = json.loads(crypto.decrypt(record["contact"]))
-    transcript = record.get("transcript")
-    record["transcript"] = json.loads(crypto.decrypt(transcript)) if transcript else []
+    """A handoff row as staff see it: decrypted and parsed."""
+    record["answers"] = unseal(record["answers"], {})
+    record["questions"] = unseal(record["questions"], [])
+    record["contact"] = unseal(record["contact"], {})
+    record["transcript"] = unseal(record.get("transcript"), [])
     return record

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -69,6 +70,9 @@ def new_state(now: datetime | None = None, question: str | None = None) -> State
     if question is not None:
         phase = "share_question" if question.strip() else "question"
     return {
+        # Names this submission: a retry of the same one is stored once (bot.handoff), a later
+        # question or prescreen in the same conversation is a new one.
+        "submission": secrets.token_hex(8),
         "mode": "prescreen" if question is None else "question",
         "questions": [question.strip()] if question and question.strip() else [],
         "phase": phase,
@@ -489,6 +493,7 @@ def handoff_record(
             consent_version=str(state.get("version")),
             consent_at=state.get("consent_at"),
             share_consent_at=state.get("share_consent_at"),
+            submission_id=str(state.get("submission") or ""),
         )
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
@@ -502,6 +507,7 @@ def handoff_record(
         consent_at=state.get("consent_at"),
         share_consent_at=state.get("share_consent_at"),
         questions=list(state.get("questions", [])),
+        submission_id=str(state.get("submission") or ""),
     )
 
 

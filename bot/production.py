@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import pwd
 import shutil
 import sys
 import time
@@ -28,6 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 
+from bot import private
 from bot.settings import ROOT, Settings
 from bot.stack import (
     Service,
@@ -194,6 +196,8 @@ def render_nginx_conf(
 
     values = {
         "prefix": str(prefix),
+        # nginx's workers run as this service's user, the owner of the private VAR_DIR.
+        "user": pwd.getpwuid(os.getuid()).pw_name,
         "log_dir": str(log_dir),
         "listen": listen,
         "actions_listen": actions_listen,
@@ -397,7 +401,9 @@ class ProductionStack(ServiceGroup):
     def start(self) -> None:
         self._check_ports()
         check_stores(self.config)
-        self.settings.log_dir.mkdir(parents=True, exist_ok=True)
+        private.restrict()  # var/ 0700, files 0600 (logs, nginx's files, spool)
+        private.var_tree(self.settings.var_dir)
+        private.directory(self.settings.log_dir)
         self.services = self.plan()
         self.write_nginx_conf()
         env = self.environment()

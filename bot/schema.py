@@ -14,15 +14,18 @@ handoffs = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("reference", sa.String(12), nullable=False, unique=True),
-    sa.Column("conversation_id", sa.String(255), nullable=False, unique=True),
+    # One conversation may hand over several times: one row per submission (migration 0003).
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("submission_id", sa.String(64), nullable=False),
     # prescreen (from the prescreen) or question (someone asked to reach the team)
     sa.Column("kind", sa.String(16), nullable=False, server_default="prescreen"),
     # likely_eligible | needs_review | question
     sa.Column("outcome", sa.String(32), nullable=False),
     # new -> contacted -> scheduled -> not_a_fit | enrolled
     sa.Column("status", sa.String(32), nullable=False, server_default="new"),
-    sa.Column("answers", sa.Text, nullable=False),  # JSON: answers and per-question reasons
-    sa.Column("questions", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    # Encrypted JSON (bot.crypto): answers and per-question reasons; open questions (a list).
+    sa.Column("answers", sa.Text, nullable=False),
+    sa.Column("questions", sa.Text, nullable=False, server_default="[]"),
     sa.Column("contact", sa.Text, nullable=False),  # encrypted JSON (bot.crypto)
     sa.Column("transcript", sa.Text, nullable=True),  # encrypted JSON [{who, text}]
     sa.Column("consent_version", sa.String(32), nullable=False),
@@ -30,6 +33,7 @@ handoffs = sa.Table(
     sa.Column("share_consent_at", sa.String(40), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("conversation_id", "submission_id", name="uq_handoffs_submission"),
 )
 
 # One row per handoff and channel, written in the same transaction as the handoff, so a
@@ -72,6 +76,6 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("old_status", sa.String(32), nullable=True),
     sa.Column("new_status", sa.String(32), nullable=True),
-    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),  # encrypted (bot.crypto) since 0003
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

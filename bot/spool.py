@@ -1,11 +1,11 @@
 """A local spool for handoffs the store could not take (database down or locked).
 
 When `HandoffStore.submit` fails, the action server writes the handoff here instead of losing
-it: one file per conversation under VAR_DIR/spool/, the whole record encrypted with the same
-key as the store's contact details (bot.crypto), written atomically (temporary file, fsync,
-rename), so no plaintext answers or contact details ever reach the disk. A drainer submits
-spooled handoffs to the store when it is back; the store is idempotent per conversation, so a
-handoff drained twice (two drainers, or a crash between submit and delete) is stored once.
+it: one file per submission under VAR_DIR/spool/ (a conversation may hand over several times),
+the whole record encrypted with the store's keys (bot.crypto), written atomically (temporary
+file, fsync, rename), so no plaintext answers or contact details ever reach the disk. A drainer
+submits spooled handoffs to the store when it is back; the store is idempotent per submission,
+so a handoff drained twice (two drainers, or a crash between submit and delete) is stored once.
 
 Drainers: the action server starts one after spooling (and on each submit while files wait);
 the web process runs one in the background (bot.webserver). Logs carry counts only.
@@ -25,7 +25,7 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from bot import crypto
+from bot import crypto, private
 from bot.handoff import Handoff, HandoffStore
 from bot.settings import Settings
 
@@ -42,15 +42,16 @@ class Spool:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_dir()
 
-    def path_for(self, conversation_id: str) -> Path:
+    def path_for(self, handoff: Handoff) -> Path:
         # The conversation id is a random session id, but keep even that out of file names.
-        digest = hashlib.sha256(conversation_id.encode()).hexdigest()[:32]
+        name = f"{handoff.conversation_id}\0{handoff.key()}"
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
         return self.directory / f"{digest}{SUFFIX}"
 
     def put(self, handoff: Handoff) -> Path:
         """Keep one handoff (encrypted) until the store takes it; atomic, durable."""
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.path_for(handoff.conversation_id)
+        private.directory(self.directory)
+        path = self.path_for(handoff)
         token = crypto.encrypt(json.dumps(dataclasses.asdict(handoff)))
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -107,7 +108,7 @@ class Spool:
                 # Encrypted with another key, or damaged: keep it for a person to look at.
                 log.error("spool: cannot read %s; left in place", path.name)
                 continue
-            store.submit(handoff)  # idempotent per conversation
+            store.submit(handoff)  # idempotent per submission
             try:
                 if path.read_text() == token:  # not replaced meanwhile
                     path.unlink()

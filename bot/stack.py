@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from bot import private
 from bot.settings import ROOT, Settings
 
 
@@ -323,7 +324,9 @@ class Stack(ServiceGroup):
                     f"Port {port} on {s.host} is already in use: stop what uses it, "
                     f"or set {what} to another port."
                 )
-        s.log_dir.mkdir(parents=True, exist_ok=True)
+        private.restrict()  # var/ 0700, files 0600 (logs, stores, spool), for children too
+        private.var_tree(s.var_dir)
+        private.directory(s.log_dir)
         self.services = self.plan()
         env = self.environment()
         for service in self.services:

@@ -17,6 +17,9 @@ routes = web.RouteTableDef()
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# Ids are PostgreSQL integers; a longer one cannot exist (and would overflow the driver).
+MAX_ID = 2**31 - 1
+MAX_CONVERSATION_ID = 255
 
 
 def problem(status: int, message: str, **headers: str) -> web.Response:
@@ -55,6 +58,8 @@ def item(record: dict[str, Any]) -> dict[str, Any]:
         "consent_version": record["consent_version"],
         "consent_at": record["consent_at"],
         "share_consent_at": record["share_consent_at"],
+        # The other handoffs of the same conversation (a question, then a prescreen, ...).
+        "related": record.get("related", []),
     }
 
 
@@ -75,6 +80,9 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         queries.validate_filters(outcome, status)
     except queries.InvalidChange as error:
         return problem(400, str(error))
+    conversation_id = request.query.get("conversation_id") or None
+    if conversation_id is not None and len(conversation_id) > MAX_CONVERSATION_ID:
+        return problem(400, f"conversation_id must be at most {MAX_CONVERSATION_ID} characters")
     limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT)
     offset = _int_param(request, "offset", 0, 10**9)
     records = await asyncio.to_thread(
@@ -82,6 +90,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         request.app[ENGINE],
         outcome=outcome,
         status=status,
+        conversation_id=conversation_id,
         limit=limit,
         offset=offset,
     )
@@ -89,15 +98,18 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
 
 
 def _handoff_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    """The id in the path; one that cannot exist (too many digits, too large) is not found."""
+    raw = request.match_info["id"]
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        raise queries.NotFound(raw)
+    return int(raw)
 
 
 @routes.get(r"/api/handoffs/{id:\d+}")
 async def get_handoff(request: web.Request) -> web.StreamResponse:
     try:
-        record = await asyncio.to_thread(
-            queries.get_handoff, request.app[ENGINE], _handoff_id(request)
-        )
+        handoff_id = _handoff_id(request)
+        record = await asyncio.to_thread(queries.get_handoff, request.app[ENGINE], handoff_id)
     except queries.NotFound:
         return problem(404, "not found")
     return web.json_response(item(record))
@@ -106,9 +118,15 @@ async def get_handoff(request: web.Request) -> web.StreamResponse:
 @routes.patch(r"/api/handoffs/{id:\d+}")
 async def patch_handoff(request: web.Request) -> web.StreamResponse:
     try:
+        handoff_id = _handoff_id(request)
+    except queries.NotFound:
+        return problem(404, "not found")
+    try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return problem(400, "body must be JSON")
+    except RecursionError:
+        return problem(400, "body is nested too deeply")
     if not isinstance(body, dict):
         return problem(400, "body must be a JSON object")
     unknown = set(body) - {"status", "note"}
@@ -120,7 +138,6 @@ async def patch_handoff(request: web.Request) -> web.StreamResponse:
     if note is not None and not isinstance(note, str):
         return problem(400, "note must be a string")
     engine = request.app[ENGINE]
-    handoff_id = _handoff_id(request)
     try:
         await asyncio.to_thread(
             queries.change_status, engine, handoff_id, actor="api", new_status=status, note=note

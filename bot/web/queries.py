@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
+from bot import crypto
 from bot.handoff import decode
 from bot.schema import audit, handoffs, outbox
 
@@ -28,6 +29,14 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 MAX_NOTE_LENGTH = 2000
 EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class NotFound(LookupError):
@@ -90,11 +99,37 @@ def validate_filters(outcome: str | None, status: str | None) -> None:
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
 
 
+def _related(connection: Any, records: list[dict[str, Any]]) -> None:
+    """record["related"]: the other handoffs of the same conversation, oldest first."""
+    conversations = {record["conversation_id"] for record in records}
+    by_conversation: dict[str, list[dict[str, Any]]] = {}
+    if conversations:
+        rows = connection.execute(
+            sa.select(
+                handoffs.c.id,
+                handoffs.c.reference,
+                handoffs.c.kind,
+                handoffs.c.outcome,
+                handoffs.c.conversation_id,
+            )
+            .where(handoffs.c.conversation_id.in_(sorted(conversations)))
+            .order_by(handoffs.c.id)
+        ).all()
+        for row in rows:
+            by_conversation.setdefault(row.conversation_id, []).append(
+                {"id": row.id, "reference": row.reference, "kind": row.kind, "outcome": row.outcome}
+            )
+    for record in records:
+        siblings = by_conversation.get(record["conversation_id"], [])
+        record["related"] = [entry for entry in siblings if entry["id"] != record["id"]]
+
+
 def list_handoffs(
     engine: sa.engine.Engine,
     *,
     outcome: str | None = None,
     status: str | None = None,
+    conversation_id: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
@@ -105,6 +140,8 @@ def list_handoffs(
         query = query.where(handoffs.c.outcome == outcome)
     if status:
         query = query.where(handoffs.c.status == status)
+    if conversation_id:
+        query = query.where(handoffs.c.conversation_id == conversation_id)
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -120,7 +157,8 @@ def list_handoffs(
                 .distinct()
             ).scalars()
         )
-    records = [_record(row) for row in rows]
+        records = [_record(row) for row in rows]
+        _related(connection, records)
     for record in records:
         record["undelivered"] = record["id"] in undelivered
     return records
@@ -133,9 +171,11 @@ def get_handoff(engine: sa.engine.Engine, handoff_id: int) -> dict[str, Any]:
             .mappings()
             .first()
         )
-    if row is None:
-        raise NotFound(handoff_id)
-    return _record(row)
+        if row is None:
+            raise NotFound(handoff_id)
+        record = _record(row)
+        _related(connection, [record])
+    return record
 
 
 def audit_trail(engine: sa.engine.Engine, handoff_id: int) -> list[dict[str, Any]]:
@@ -150,8 +190,20 @@ def audit_trail(engine: sa.engine.Engine, handoff_id: int) -> list[dict[str, Any
     for row in rows:
         entry = dict(row)
         entry["created_at"] = utc(entry["created_at"])
+        entry["note"] = _open_note(entry["note"], entry["id"])
         trail.append(entry)
     return trail
+
+
+def _open_note(stored: str | None, audit_id: int) -> str | None:
+    """Staff notes are encrypted (since migration 0003); older plain ones read as they are."""
+    if stored is None or not crypto.is_token(stored):
+        return stored
+    try:
+        return crypto.decrypt(stored)
+    except InvalidToken:
+        log.warning("audit note %s could not be decrypted (wrong HANDOFF_KEY?)", audit_id)
+        return "(this note could not be decrypted; check HANDOFF_KEY)"
 
 
 def change_status(
@@ -171,6 +223,8 @@ def change_status(
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise InvalidChange(f"note must be at most {MAX_NOTE_LENGTH} characters")
+    if note is not None and not _encodable(note):
+        raise InvalidChange("note must be valid text (no lone surrogates)")
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
         current = connection.execute(
@@ -202,7 +256,7 @@ def change_status(
                 action=action,
                 old_status=old,
                 new_status=target,
-                note=note,
+                note=crypto.encrypt(note) if note is not None else None,
                 created_at=now,
             )
         )

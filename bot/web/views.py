@@ -204,10 +204,10 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
 
 
 def _handoff_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    raw = request.match_info["id"]
+    if len(raw) > 10 or int(raw) > 2**31 - 1:  # cannot exist (PostgreSQL integer ids)
+        raise web.HTTPNotFound()
+    return int(raw)
 
 
 def _criteria(answers: dict[str, Any]) -> list[dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -34,12 +35,16 @@ def _handoff(conversation: str) -> Handoff:
     )
 
 
-def test_put_is_encrypted_private_and_one_file_per_conversation(tmp_path: Path) -> None:
+def test_put_is_encrypted_private_and_one_file_per_submission(tmp_path: Path) -> None:
     box = Spool(tmp_path / "spool")
     first = box.put(_handoff("c1"))
     again = box.put(_handoff("c1"))
     box.put(_handoff("c2"))
     assert first == again and box.count() == 2
+    # A later submission of the same conversation (a question after the prescreen): its own file.
+    later = box.put(dataclasses.replace(_handoff("c1"), kind="question", submission_id="q2"))
+    assert later != first and box.count() == 3
+    later.unlink()
     assert not list((tmp_path / "spool").glob(".*.tmp"))  # no temporary files left
     for path in box.pending():
         raw = path.read_text()

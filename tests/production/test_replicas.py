@@ -7,10 +7,12 @@ the alternation is observed, not assumed.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ import sqlalchemy as sa
 from bot.handoff import HandoffStore
 from bot.production import ProductionConfig, ProductionStack
 from bot.stack import http_ok
+from tests.at_rest import EMAIL, NAME, QUESTION, full_prescreen_with_a_question, secrets_to_find
+from tests.conftest import POSTGRES_URL
 from tests.production.conftest import Reply, access_log, send
 
 pytestmark = pytest.mark.production
@@ -259,3 +263,32 @@ def test_web_app_is_served_through_the_same_nginx(prod: ProductionStack) -> None
     with urllib.request.urlopen(f"{prod.url}/healthz", timeout=10) as response:
         assert response.status == 200
         assert response.headers["X-Upstream"] == f"{prod.settings.host}:{prod.settings.web_port}"
+
+
+def test_raw_postgres_dump_holds_no_patient_text(
+    prod: ProductionStack, prod_config: ProductionConfig
+) -> None:
+    """After a question and a full prescreen through nginx, a raw pg_dump of the production
+    schema (conversations and handoffs) holds none of the patient's name, email, phone,
+    answers or question; the store still reads them back, decrypted."""
+    sender = new_sender()
+    asked, shared = full_prescreen_with_a_question(
+        lambda text: send(prod.url, sender, text).messages
+    )
+    store = HandoffStore(prod_config.database_url, channels=[])
+    try:
+        records = store.all_for(sender)
+    finally:
+        store.engine.dispose()
+    assert [r["kind"] for r in records] == ["question", "prescreen"]
+    assert records[0]["reference"] in asked and records[1]["reference"] in shared
+    assert records[0]["questions"] == [QUESTION] and records[1]["contact"]["name"] == NAME
+    assert records[1]["contact"]["email"] == EMAIL
+    schema = unquote(prod_config.database_url).split("search_path=")[1].split("&")[0]
+    dump = subprocess.run(
+        ["pg_dump", "--no-owner", "--schema", schema, POSTGRES_URL],
+        capture_output=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    assert sender.encode() in dump and b"COPY " + schema.encode() + b".events" in dump
+    leaked = [s for s in secrets_to_find() if s in dump]
+    assert not leaked, leaked

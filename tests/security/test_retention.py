@@ -23,7 +23,7 @@ from bot import retention
 from bot.handoff import Handoff, HandoffStore
 from bot.schema import audit, handoffs, outbox
 from bot.spool import Spool
-from bot.tracker_store import SQLiteTrackerStore
+from bot.tracker_store import EncryptedTrackerStore, SQLiteTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
@@ -101,6 +101,15 @@ def remaining(url: str, table: sa.Table | str) -> list[str]:
         engine.dispose()
 
 
+def stored_values(url: str, query: str) -> list[str]:
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            return [str(value) for value in connection.execute(sa.text(query)).scalars()]
+    finally:
+        engine.dispose()
+
+
 def test_purge_command_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     handoff_url = f"sqlite:///{tmp_path / 'handoffs.db'}"
     tracker_url = f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
@@ -113,6 +122,12 @@ def test_purge_command_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     )
     old_spooled = Spool(tmp_path / "spool").put(_handoff("spooled-long-ago"))
     os.utime(old_spooled, (time.time() - 100 * DAY,) * 2)
+    # Everything is encrypted at rest: what must vanish from the disk are the stored tokens.
+    gone_tokens = stored_values(tracker_url, "select data from events where sender_id = 'gone'")
+    gone_tokens += stored_values(
+        handoff_url, "select answers from handoffs where conversation_id = 'old'"
+    )
+    assert gone_tokens and all(token.startswith("gAAAAA") for token in gone_tokens)
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACKER_STORE_URL")}
     env.update(VAR_DIR=str(tmp_path), HANDOFF_KEY=key, PYTHONPATH=str(ROOT))
@@ -132,8 +147,17 @@ def test_purge_command_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # Gone from the disk too, not only from query results (free pages, WAL).
     for name in ("handoffs.db", "rasa_tracker.db", "rasa_tracker.db-wal"):
         raw = (tmp_path / name).read_bytes() if (tmp_path / name).exists() else b""
-        assert b"answers-of-old" not in raw and b"said-by-gone" not in raw, name
-    assert b"said-by-recent" in (tmp_path / "rasa_tracker.db").read_bytes()
+        assert b"answers-of-" not in raw and b"said-by-" not in raw, name  # never plain
+        for token in gone_tokens:
+            assert token[20:80].encode() not in raw, name
+    kept = stored_values(tracker_url, "select data from events where sender_id = 'recent'")
+    assert kept and kept[0][20:80].encode() in (tmp_path / "rasa_tracker.db").read_bytes()
+    recent = asyncio.run(
+        SQLiteTrackerStore(dialect="sqlite", db=str(tmp_path / "rasa_tracker.db")).retrieve(
+            "recent"
+        )
+    )
+    assert recent is not None and "said-by-recent" in str(recent.latest_message.text)
 
     again = subprocess.run(
         [sys.executable, "-m", "bot", "purge", "--older-than", "2h"],
@@ -162,7 +186,7 @@ async def test_purge_on_postgres(
     monkeypatch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
     seed_handoffs(postgres_url)
     url = sa.engine.make_url(postgres_url)
-    trackers = SQLTrackerStore(
+    trackers = EncryptedTrackerStore(  # the production profile's store
         dialect="postgresql", host=url.host, port=url.port, db=url.database,
         username=url.username, query=dict(url.query),
     )  # fmt: skip

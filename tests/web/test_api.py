@@ -9,9 +9,12 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bot.handoff import HandoffStore
 from bot.schema import audit
+from bot.web import queries
 from bot.web.security import SECURITY_HEADERS
 from tests.web.conftest import API_TOKEN, XSS, ClientFactory, seed
+from tests.web.conftest import handoff as make_handoff
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -114,8 +117,9 @@ async def test_patch_validates_and_audits(
     assert missing.status == 404
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:
-        handoff_rows = sa.select(audit).where(audit.c.handoff_id.is_not(None))
-        rows = connection.execute(handoff_rows.order_by(audit.c.id)).mappings().all()
+        on_handoffs = sa.select(audit.c.note).where(audit.c.handoff_id.is_not(None))
+        raw = connection.execute(on_handoffs.order_by(audit.c.id)).scalars().all()
+    rows = queries.audit_trail(engine, seeded["c-eligible"])
     engine.dispose()
     assert [
         (r["actor"], r["action"], r["old_status"], r["new_status"], r["note"]) for r in rows
@@ -123,6 +127,8 @@ async def test_patch_validates_and_audits(
         ("api", "status", "new", "contacted", "Called"),
         ("api", "note", "contacted", "contacted", "Will call back"),
     ]
+    # Staff notes are encrypted at rest (read back decrypted above).
+    assert all(note.startswith("gAAAAA") for note in raw) and "Called" not in "".join(raw)
 
 
 async def test_openapi_document(client: TestClient) -> None:
@@ -133,3 +139,58 @@ async def test_openapi_document(client: TestClient) -> None:
     assert set(document["paths"]) >= {"/api/handoffs", "/api/handoffs/{id}", "/api/openapi.json"}
     assert {"get", "patch"} <= set(document["paths"]["/api/handoffs/{id}"])
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_hostile_bodies_and_ids_get_json_errors_not_500(
+    backend: str, request: pytest.FixtureRequest, make_client: ClientFactory
+) -> None:
+    """A lone surrogate in a note, a 5,000-deep JSON body, an over-long id: 400/404 in JSON."""
+    url = request.getfixturevalue(f"{backend}_url")
+    ids = seed(url)
+    client = await make_client(url)
+    path = f"/api/handoffs/{ids['c-eligible']}"
+    json_headers = {**AUTH, "Content-Type": "application/json"}
+    cases: list[tuple[str, str, bytes | None, int]] = [
+        ("PATCH", path, b'{"note": "call \\ud800 back"}', 400),
+        ("PATCH", path, b'{"status": "contacted", "note": "\\udfff"}', 400),
+        ("PATCH", path, b'{"note": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400),
+        ("PATCH", path, b"[" * 5000 + b"]" * 5000, 400),
+        ("GET", "/api/handoffs/" + "9" * 5000, None, 404),
+        ("GET", "/api/handoffs/" + "9" * 30, None, 404),
+        ("GET", "/api/handoffs/2147483648", None, 404),
+        ("PATCH", "/api/handoffs/" + "9" * 5000, b'{"note": "x"}', 404),
+        ("PATCH", "/api/handoffs/" + "9" * 30, b'{"note": "x"}', 404),
+        ("GET", "/api/handoffs?conversation_id=" + "c" * 300, None, 400),
+    ]
+    for method, target, body, expected in cases:
+        response = await client.request(method, target, data=body, headers=json_headers)
+        assert response.status == expected, (method, target[:40], (body or b"")[:40])
+        assert response.content_type == "application/json"
+        assert "error" in await response.json()
+    # Nothing was written by the refused requests; a valid note still works.
+    engine = sa.create_engine(url)
+    assert queries.audit_trail(engine, ids["c-eligible"]) == []
+    engine.dispose()
+    ok = await client.patch(path, json={"note": "call back ✓"}, headers=AUTH)
+    assert ok.status == 200
+
+
+async def test_handoffs_of_one_conversation_are_linked(
+    sqlite_url: str, make_client: ClientFactory
+) -> None:
+    store = HandoffStore(sqlite_url, channels=[])
+    first, _ = store.submit(make_handoff("c-two", submission_id="s1", kind="question"))
+    second, _ = store.submit(make_handoff("c-two", submission_id="s2"))
+    again, created = store.submit(make_handoff("c-two", submission_id="s2"))
+    store.submit(make_handoff("c-other"))
+    store.engine.dispose()
+    assert first != second and (again, created) == (second, False)
+    client = await make_client(sqlite_url)
+    response = await client.get("/api/handoffs?conversation_id=c-two", headers=AUTH)
+    items = (await response.json())["items"]
+    assert [i["reference"] for i in items] == [second, first]  # newest first
+    assert [r["reference"] for r in items[0]["related"]] == [first]
+    assert [r["reference"] for r in items[1]["related"]] == [second]
+    detail = await client.get(f"/api/handoffs/{items[1]['id']}", headers=AUTH)
+    assert [r["reference"] for r in (await detail.json())["related"]] == [second]

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bot import crypto
+from bot.handoff import HandoffStore
 from bot.schema import audit, handoffs
 from bot.web.security import SECURITY_HEADERS
-from tests.web.conftest import USER, XSS, ClientFactory, csrf_from, login
+from tests.web.conftest import USER, XSS, ClientFactory, csrf_from, handoff, login
 
 
 def assert_security_headers(headers: Mapping[str, str]) -> None:
@@ -214,7 +216,7 @@ async def test_status_change_writes_audit(
         "new",
         "contacted",
     )
-    assert row["note"] == f"Left voicemail {XSS}"
+    assert crypto.decrypt(row["note"]) == f"Left voicemail {XSS}"  # encrypted at rest
     assert record["status"] == "contacted" and record["updated_at"] > record["created_at"]
     html = await (await staff_client.get(f"/staff/handoffs/{handoff_id}")).text()
     assert "Left voicemail &lt;script&gt;" in html and "New → Contacted" in html
@@ -242,3 +244,28 @@ async def test_csv_export_filtered_and_neutralised(
             assert not value.startswith(("=", "+", "-", "@")), value
     filtered = await (await staff_client.get("/staff/handoffs.csv?outcome=question")).text()
     assert len(list(csv.DictReader(io.StringIO(filtered)))) == 1
+
+
+async def test_detail_of_an_impossible_id_is_404(
+    staff_client: TestClient, seeded: dict[str, int]
+) -> None:
+    for raw in ("9" * 5000, "9" * 30, "2147483648"):
+        response = await staff_client.get(f"/staff/handoffs/{raw}")
+        assert response.status == 404, raw[:12]
+
+
+async def test_detail_links_the_other_handoffs_of_the_conversation(
+    staff_client: TestClient, sqlite_url: str
+) -> None:
+    store = HandoffStore(sqlite_url, channels=[])
+    first, _ = store.submit(handoff("c-many", submission_id="q", kind="question"))
+    second, _ = store.submit(handoff("c-many", submission_id="p"))
+    ids = [r["id"] for r in store.all_for("c-many")]
+    store.engine.dispose()
+    html = await (await staff_client.get(f"/staff/handoffs/{ids[1]}")).text()
+    assert f'<a href="/staff/handoffs/{ids[0]}">{first}</a>' in html
+    html = await (await staff_client.get(f"/staff/handoffs/{ids[0]}")).text()
+    assert f'<a href="/staff/handoffs/{ids[1]}">{second}</a>' in html
+    listing = await (await staff_client.get("/staff/handoffs")).text()
+    assert f"(same conversation as {first})" in listing
+    assert f"(same conversation as {second})" in listing

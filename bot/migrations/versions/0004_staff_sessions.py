@@ -6,7 +6,7 @@ user) and disabled_at. audit.handoff_id becomes nullable, so logins, lockouts, C
 user changes can be audited too (they belong to no handoff).
 
 Revision ID: 0004
-Revises: 0002 (re-chain after 0003 when both are merged)
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,86 @@
+"""ActionPrescreenDone against a real SQLite handoff store: the same submission run twice (as
+Rasa does when it retries the action after a crash at submit) is stored once; a later question
+or prescreen in the same conversation is a new record, and each reply names its own reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import prescreen as actions
+from bot import prescreen
+from bot.handoff import HandoffStore
+
+
+def _tracker(sender: str, state: dict[str, object]) -> Tracker:
+    return Tracker(sender, {"prescreen": state}, {}, [], False, None, {}, None)
+
+
+def _submitted(mode: str) -> dict[str, object]:
+    state = prescreen.new_state(question="Is parking free?" if mode == "question" else None)
+    state.update(phase="submit", contact={"name": "Ada", "email": "ada@example.com"})
+    return state
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HandoffStore:
+    monkeypatch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
+    made = HandoffStore(f"sqlite:///{tmp_path / 'handoffs.db'}", channels=[])
+    monkeypatch.setattr(actions, "store", lambda: made)
+    monkeypatch.setattr(actions, "spooled", lambda: actions.spool.Spool(tmp_path / "spool"))
+    return made
+
+
+async def _run(tracker: Tracker) -> str:
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionPrescreenDone().run(dispatcher, tracker, domain={})
+    assert {"event": "slot", "name": "prescreen", "value": None, "timestamp": None} in events
+    return " ".join(str(m.get("text")) for m in dispatcher.messages)
+
+
+async def test_retried_submission_once_and_every_later_one_kept(store: HandoffStore) -> None:
+    question, answers = _submitted("question"), _submitted("prescreen")
+    first = await _run(_tracker("conv", question))
+    retried = await _run(_tracker("conv", question))  # the same submission again
+    assert store.count("conv") == 1 and first == retried
+    assert "sent your question" in first
+    second = await _run(_tracker("conv", answers))
+    records = store.all_for("conv")
+    assert [r["kind"] for r in records] == ["question", "prescreen"]
+    assert records[0]["reference"] in first and records[1]["reference"] in second
+    assert records[1]["reference"] not in first and "sent your answers" in second
+    assert records[0]["questions"] == ["Is parking free?"]
+    third = await _run(_tracker("conv", _submitted("question")))  # another question
+    assert store.count("conv") == 3
+    assert store.all_for("conv")[2]["reference"] in third
+    store.engine.dispose()
+
+
+def _user(text: str, intent: str) -> dict[str, object]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def test_a_reply_typed_into_an_earlier_handoff_is_not_the_next_question() -> None:
+    """Found live: the best time of a first question ("anytime after 3pm", read as ask_team)
+    was offered as the question of the next "talk to a person"."""
+    earlier = [
+        _user("anytime after 3pm", "ask_team"),
+        {"event": "active_loop", "name": None},
+        {"event": "action", "name": "action_prescreen_done"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    now = [_user("I want to talk to a real person", "talk_to_person")]
+    tracker = Tracker("c", {}, {}, [*earlier, *now], False, None, {}, None)
+    assert actions.last_team_question(tracker) == ""
+    asked = [
+        _user("how much does it cost?", "ask_team"),
+        {"event": "action", "name": "utter_ask_team/cost"},
+        {"event": "action", "name": "action_listen"},
+        _user("yes", "affirm"),
+    ]
+    tracker = Tracker("c", {}, {}, [*earlier, *asked], False, None, {}, None)
+    assert actions.last_team_question(tracker) == "how much does it cost?"
