@@ -1,6 +1,7 @@
-"""Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`;
-`python -m bot purge --older-than 90d` applies the retention limit; `python -m bot rotate-key`
-re-encrypts everything stored with the newest key in HANDOFF_KEY."""
+"""Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`
+(also set-password, disable-user, enable-user); `python -m bot purge --older-than 90d`
+applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
+newest key in HANDOFF_KEY."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import sys
 
 from bot import envfile, private
-from bot.stack import Stack, serve
+from bot.stack import Stack, Supervisor, serve
 
 
 def run() -> int:
@@ -38,10 +39,16 @@ def run() -> int:
         f"{token_note})\n"
         f"  Rasa API:     {rasa_api}\n"
         f"  Logs:         {s.log_dir}/\n"
-        "Press Ctrl-C to stop."
+        "A service that crashes is started again; press Ctrl-C to stop."
     )
     starting = "Starting the web app, the action server and the Rasa server (about a minute)..."
-    return serve(stack, starting, lambda: banner, stack.check_alive)
+    supervisor = Supervisor(stack)  # a crashed service is started again; the others go on
+
+    def tick() -> None:
+        for line in supervisor.tick():
+            print(line, flush=True)
+
+    return serve(stack, starting, lambda: banner, tick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,8 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the Rasa server, the action server and the web app")
     staff = commands.add_parser("staff", help="manage staff inbox users")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
-    add_user = staff_commands.add_parser("add-user", help="create a user (asks for a password)")
-    add_user.add_argument("name")
+    for name, what, takes_password in (
+        ("add-user", "create a user (asks for a password)", True),
+        ("set-password", "change a user's password and end every session of theirs", True),
+        ("disable-user", "stop a user logging in and end every session of theirs", False),
+        ("enable-user", "let a disabled user log in again", False),
+    ):
+        command = staff_commands.add_parser(name, help=what)
+        command.add_argument("name")
+        if takes_password:
+            command.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="read the password from the first line of standard input (for scripts)",
+            )
     purge = commands.add_parser(
         "purge",
         help="delete handoffs and conversations older than a limit (see docs/operations.md)",
@@ -82,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return run()
     if args.command == "staff":
         envfile.ensure()
-        from bot.staff import main_add_user
+        from bot.staff import main as staff_main
 
-        return main_add_user(args.name)
+        return staff_main(args.staff_command, args.name, getattr(args, "password_stdin", False))
     return 2
 
 

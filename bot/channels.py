@@ -37,7 +37,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import input_check, safety
+from bot import input_check, safety, session_token
 from bot.safety import replies
 
 log = logging.getLogger(__name__)
@@ -168,15 +168,18 @@ class RestInput(rest.RestInput):
 
 
 class SocketIOInput(socketio.SocketIOInput):
-    """The socket.io channel (`/socket.io`) that never answers with silence."""
+    """The socket.io channel (`/socket.io`) that never answers with silence, and whose
+    conversations are bound to a signed session token (bot/session_token.py)."""
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        blueprint = super().blueprint(guarded(on_new_message))
+        handler = guarded(on_new_message)
+        blueprint = super().blueprint(handler)
         if self.sio is not None:  # set by the stock blueprint(): refuse huge packets unread
             self.sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        session_token.bind_sessions(self, handler)  # conversations bound to a signed token
         safety.warm_up()
         return blueprint

@@ -18,6 +18,8 @@ GENERATED = {
     "STAFF_API_TOKEN": lambda: secrets.token_urlsafe(32),
     "STAFF_SESSION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     "HANDOFF_KEY": lambda: Fernet.generate_key().decode(),
+    # Signs the chat widget's socket.io session tokens (bot/session_token.py).
+    "CHAT_SESSION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 }
 
 

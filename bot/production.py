@@ -58,6 +58,12 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _with_loopback(proxies: str) -> str:
+    """TRUSTED_PROXIES plus nginx's own loopback address."""
+    items = [p.strip() for p in proxies.split(",") if p.strip()]
+    return ",".join(dict.fromkeys([*items, LOOPBACK]))
+
+
 def is_production() -> bool:
     """True when the environment selects the production profile."""
     return os.environ.get("ASSISTANT_PROFILE", "").strip().lower() == "production"
@@ -87,6 +93,10 @@ class ProductionConfig:
     lb_port: int = field(default_factory=lambda: _int("LB_PORT", 8000))
     rasa_replicas: int = field(default_factory=lambda: _int("RASA_REPLICAS", 2))
     action_replicas: int = field(default_factory=lambda: _int("ACTION_REPLICAS", 2))
+    # PROXY_DEBUG_HEADERS=1: nginx adds X-Upstream (which replica answered) to every response.
+    debug_headers: bool = field(
+        default_factory=lambda: os.environ.get("PROXY_DEBUG_HEADERS", "").strip() == "1"
+    )
 
     def lock_store_env(self) -> dict[str, str]:
         """REDIS_URL taken apart for deploy/endpoints.production.yml (Rasa wants the parts)."""
@@ -177,6 +187,7 @@ def render_nginx_conf(
     rasa_servers: Sequence[str],
     action_servers: Sequence[str],
     web_server: str,
+    debug_headers: bool = False,
 ) -> str:
     def servers(addresses: Sequence[str]) -> str:
         return "\n".join(
@@ -194,6 +205,9 @@ def render_nginx_conf(
         "action_servers": servers(action_servers),
         "web_server": web_server,
         "fail_timeout": FAIL_TIMEOUT,
+        "debug_headers": "        add_header X-Upstream $upstream_addr always;"
+        if debug_headers
+        else "        # (X-Upstream off)",
     }
     text = NGINX_TEMPLATE.read_text()
     for name, value in values.items():
@@ -277,6 +291,10 @@ class ProductionStack(ServiceGroup):
             ACTION_ENDPOINT_URL=f"http://{self.settings.host}:{self.actions_lb_port}/webhook",
             TRACKER_STORE_URL=self.config.tracker_store_url,
             DATABASE_URL=self.config.database_url,
+            # The web app's login limiter counts in the same Redis (bot.web.limiter).
+            REDIS_URL=self.config.redis_url,
+            # nginx (on loopback) is the web app's proxy: its X-Forwarded-For is believed.
+            TRUSTED_PROXIES=_with_loopback(os.environ.get("TRUSTED_PROXIES", "")),
             # One Sanic worker per replica: replicas, not workers, are the unit of scale.
             SANIC_WORKERS="1",
             INBOX_URL=os.environ.get("INBOX_URL", self.url),
@@ -356,6 +374,7 @@ class ProductionStack(ServiceGroup):
                 rasa_servers=self.rasa_addresses,
                 action_servers=self.action_addresses,
                 web_server=f"{host}:{self.settings.web_port}",
+                debug_headers=self.config.debug_headers,
             )
         )
         return conf

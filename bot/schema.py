@@ -59,13 +59,19 @@ staff_users = sa.Table(
     sa.Column("username", sa.String(80), nullable=False, unique=True),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Carried in each session cookie; bumped by logout, a password change or disable-user,
+    # which ends every session of the user at once (migration 0004).
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
 )
 
+# Staff actions on a handoff (status, note), and with handoff_id NULL: logins that failed or
+# were limited, CSV exports and user changes. Never a password.
 audit = sa.Table(
     "audit",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("handoff_id", sa.Integer, sa.ForeignKey("handoffs.id"), nullable=False),
+    sa.Column("handoff_id", sa.Integer, sa.ForeignKey("handoffs.id"), nullable=True),
     sa.Column("actor", sa.String(80), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("old_status", sa.String(32), nullable=True),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,27 @@ def port_free(host: str, port: int) -> bool:
 
 
 def http_ok(url: str) -> bool:
+    """True if GET url answers 200 within 2 s.
+
+    A port in the ephemeral range that nothing listens on yet can be "reached" by a TCP
+    self-connect (the kernel picks that very port as the source): the poll then reads its own
+    request and, worse, holds the port the server is about to bind. Such a connection counts
+    as not ready and is closed at once.
+    """
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        connection.connect()
+        sock = connection.sock
+        if sock is not None and sock.getsockname() == sock.getpeername():
+            return False
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("GET", target)
+        return bool(connection.getresponse().status == 200)
+    except (http.client.HTTPException, ConnectionError, TimeoutError, OSError):
         return False
+    finally:
+        connection.close()
 
 
 @dataclass
@@ -70,6 +87,9 @@ class ServiceGroup:
         raise NotImplementedError
 
     def wait_ready(self) -> None:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
         raise NotImplementedError
 
     def __enter__(self) -> ServiceGroup:
@@ -136,6 +156,95 @@ class ServiceGroup:
             # Children left in the group (e.g. nginx workers) go too.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(service.process.pid, signal.SIGKILL)
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+class Supervisor:
+    """Restarts a crashed service of a ServiceGroup with backoff while the others keep serving.
+
+    The first restart is at once, the next ones after RESTART_BACKOFF_BASE x 2^(n-2) seconds
+    (1, 2, 4, ... at most RESTART_BACKOFF_MAX, 30). More than RESTART_MAX_CRASHES (5) crashes
+    of one service within RESTART_WINDOW seconds (300) is not a crash but a fault: `tick()`
+    raises StartupError (one line), and serve() stops everything.
+    """
+
+    def __init__(
+        self,
+        group: ServiceGroup,
+        *,
+        restartable: Callable[[Service], bool] = lambda service: True,
+        max_crashes: int | None = None,
+        window: float | None = None,
+        backoff_base: float | None = None,
+        backoff_max: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.group = group
+        self.restartable = restartable
+        self.max_crashes = int(
+            max_crashes if max_crashes is not None else _env_float("RESTART_MAX_CRASHES", 5)
+        )
+        self.window = window if window is not None else _env_float("RESTART_WINDOW", 300)
+        self.backoff_base = (
+            backoff_base if backoff_base is not None else _env_float("RESTART_BACKOFF_BASE", 1)
+        )
+        self.backoff_max = (
+            backoff_max if backoff_max is not None else _env_float("RESTART_BACKOFF_MAX", 30)
+        )
+        self.clock = clock
+        self.crashes: dict[str, deque[float]] = {}
+        self.due: dict[str, float] = {}  # service name -> when to start it again
+        self.coming_back: set[str] = set()  # started again, not yet answering its health check
+
+    def delay(self, crashes: int) -> float:
+        """Seconds before the restart that follows the n-th crash in the window."""
+        if crashes <= 1:
+            return 0.0
+        return float(min(self.backoff_max, self.backoff_base * 2 ** (crashes - 2)))
+
+    def tick(self) -> list[str]:
+        """Look at every service once; returns what happened, one line each, to print."""
+        said: list[str] = []
+        now = self.clock()
+        for service in self.group.services:
+            process = service.process
+            name = service.name
+            if process is None or process.poll() is None:
+                if name in self.coming_back and http_ok(service.health_url):
+                    self.coming_back.discard(name)
+                    said.append(f"The {name} is back.")
+                continue
+            if not self.restartable(service):
+                self.group._check_alive(service)  # raises StartupError
+            if name not in self.due:
+                self.coming_back.discard(name)
+                history = self.crashes.setdefault(name, deque())
+                history.append(now)
+                while history and history[0] < now - self.window:
+                    history.popleft()
+                if len(history) > self.max_crashes:
+                    raise StartupError(
+                        f"The {name} crashed {len(history)} times within "
+                        f"{self.window:.0f}s (last exit code {process.returncode}); "
+                        f"stopped everything. See {service.log_path}"
+                    )
+                wait = self.delay(len(history))
+                self.due[name] = now + wait
+                said.append(
+                    f"The {name} stopped (exit code {process.returncode}); "
+                    f"starting it again in {wait:.0f}s. See {service.log_path}"
+                )
+            if now >= self.due[name]:
+                del self.due[name]
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)  # what the crash left in its group
+                self.group._spawn(service, self.group.environment())
+                self.coming_back.add(name)
+        return said
 
 
 @dataclass
@@ -260,12 +369,13 @@ def serve(
     tick: Callable[[], None],
 ) -> int:
     """Start `stack`, print `banner()` when ready, call `tick()` twice a second until Ctrl-C or
-    SIGTERM, then stop everything. A startup problem is printed as one line (exit code 1)."""
-    stopping = False
+    SIGTERM, then stop everything. A startup problem, or a tick() that gives up (StartupError),
+    is printed as one line (exit code 1); Ctrl-C or SIGTERM as one line too (exit code 0)."""
+    stopping: str | None = None
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
-        stopping = True
+        stopping = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -274,15 +384,13 @@ def serve(
         stack.start()
         stack.wait_ready()
         print(banner(), flush=True)
-        while not stopping:
+        while stopping is None:
             tick()
             time.sleep(0.5)
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
     finally:  # whatever happened, nothing is left running
-        if stopping:
-            print("\nStopping...", flush=True)
         stack.stop()
-    print("Stopped.", flush=True)
+    print(f"\nStopped ({stopping}): every service is shut down.", flush=True)
     return 0

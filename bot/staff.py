@@ -1,4 +1,8 @@
-"""Staff users of the web inbox: add a user (argon2id hash) and check a password.
+"""Staff users of the web inbox: add a user (argon2id hash), check a password, change it,
+disable a user, and the per-user session version that lets all of a user's sessions end at once.
+
+A session cookie carries the user's session_version from login time; logout, a password
+change and disable-user bump the version, so every cookie issued before stops working.
 
 Blocking (SQLAlchemy 1.4 Core); call from async code via asyncio.to_thread. Passwords and
 hashes are never logged.
@@ -11,16 +15,19 @@ import re
 import sys
 from datetime import datetime, timezone
 from functools import cache
+from typing import TextIO
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from bot import audit
 from bot.schema import staff_users
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+CLI_ACTOR = "command line"
 
 _hasher = PasswordHasher()
 
@@ -39,45 +46,132 @@ def _dummy_hash() -> str:
     return _hasher.hash("not a real password, only here to spend the same time")
 
 
-def add_user(engine: sa.engine.Engine, username: str, password: str) -> None:
-    """Create a staff user; raises StaffError for a bad name, weak password or duplicate."""
-    name = normalise(username)
-    if not USERNAME.match(name):
-        raise StaffError("username: 1-80 characters of a-z, 0-9, '.', '_', '@', '-'")
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise StaffError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def add_user(
+    engine: sa.engine.Engine, username: str, password: str, *, actor: str = CLI_ACTOR
+) -> None:
+    """Create a staff user; raises StaffError for a bad name, weak password or duplicate."""
+    name = normalise(username)
+    if not USERNAME.match(name):
+        raise StaffError("username: 1-80 characters of a-z, 0-9, '.', '_', '@', '-'")
+    _check_password(password)
     row = {
         "username": name,
         "password_hash": _hasher.hash(password),
         "created_at": datetime.now(timezone.utc),
+        "session_version": 0,
     }
     try:
         with engine.begin() as connection:
             connection.execute(staff_users.insert().values(**row))
+            audit.record(connection, actor, audit.USER_ADDED, f"user={name}")
     except sa.exc.IntegrityError:
         raise StaffError("username: already taken") from None
 
 
-def verify(engine: sa.engine.Engine, username: str, password: str) -> bool:
-    """True if the password is right; one argon2 verification whether or not the user exists."""
+def _bump(
+    engine: sa.engine.Engine,
+    username: str,
+    action: str,
+    actor: str,
+    **values: object,
+) -> None:
+    """Bump the user's session version (ending every session) with other changes, audited."""
+    name = normalise(username)
+    with engine.begin() as connection:
+        updated = connection.execute(
+            staff_users.update()
+            .where(staff_users.c.username == name)
+            .values(session_version=staff_users.c.session_version + 1, **values)
+        )
+        if updated.rowcount != 1:
+            raise StaffError(f"no staff user {name!r}")
+        audit.record(connection, actor, action, f"user={name}")
+
+
+def set_password(
+    engine: sa.engine.Engine, username: str, password: str, *, actor: str = CLI_ACTOR
+) -> None:
+    """A new password; every session of the user ends (a disabled user stays disabled)."""
+    _check_password(password)
+    _bump(engine, username, audit.PASSWORD_CHANGED, actor, password_hash=_hasher.hash(password))
+
+
+def disable_user(engine: sa.engine.Engine, username: str, *, actor: str = CLI_ACTOR) -> None:
+    """The user can no longer log in and every session of theirs ends now."""
+    _bump(engine, username, audit.USER_DISABLED, actor, disabled_at=datetime.now(timezone.utc))
+
+
+def enable_user(engine: sa.engine.Engine, username: str, *, actor: str = CLI_ACTOR) -> None:
+    """A disabled user may log in again (with the password they had)."""
+    _bump(engine, username, audit.USER_ENABLED, actor, disabled_at=None)
+
+
+def end_sessions(engine: sa.engine.Engine, username: str) -> None:
+    """Logout: every session of the user ends (the cookie in another browser too)."""
+    name = normalise(username)
+    with engine.begin() as connection:
+        connection.execute(
+            staff_users.update()
+            .where(staff_users.c.username == name)
+            .values(session_version=staff_users.c.session_version + 1)
+        )
+        audit.record(connection, name, audit.LOGOUT)
+
+
+def exists(engine: sa.engine.Engine, username: str) -> bool:
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                sa.select(staff_users.c.id).where(staff_users.c.username == normalise(username))
+            ).first()
+            is not None
+        )
+
+
+def session_version(engine: sa.engine.Engine, username: str) -> int | None:
+    """The user's current session version, or None when no such user or disabled."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(staff_users.c.session_version, staff_users.c.disabled_at).where(
+                staff_users.c.username == normalise(username)
+            )
+        ).first()
+    if row is None or row.disabled_at is not None:
+        return None
+    return int(row.session_version)
+
+
+def authenticate(engine: sa.engine.Engine, username: str, password: str) -> int | None:
+    """The session version to put in a new session if the password is right, else None.
+
+    One argon2 verification whether or not the user exists (or is disabled).
+    """
     name = normalise(username)
     if len(password) > MAX_PASSWORD_LENGTH or len(name) > 80:
         _verify_quietly(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])
-        return False
+        return None
     with engine.connect() as connection:
         row = connection.execute(
-            sa.select(staff_users.c.id, staff_users.c.password_hash).where(
-                staff_users.c.username == name
-            )
+            sa.select(
+                staff_users.c.id,
+                staff_users.c.password_hash,
+                staff_users.c.session_version,
+                staff_users.c.disabled_at,
+            ).where(staff_users.c.username == name)
         ).first()
     if row is None:
         _verify_quietly(_dummy_hash(), password)
-        return False
+        return None
     stored = str(row.password_hash)
-    if not _verify_quietly(stored, password):
-        return False
+    if not _verify_quietly(stored, password) or row.disabled_at is not None:
+        return None
     if _hasher.check_needs_rehash(stored):  # parameters were raised since it was made
         with engine.begin() as connection:
             connection.execute(
@@ -85,7 +179,12 @@ def verify(engine: sa.engine.Engine, username: str, password: str) -> bool:
                 .where(staff_users.c.id == row.id)
                 .values(password_hash=_hasher.hash(password))
             )
-    return True
+    return int(row.session_version)
+
+
+def verify(engine: sa.engine.Engine, username: str, password: str) -> bool:
+    """True if the password is right (and the user not disabled)."""
+    return authenticate(engine, username, password) is not None
 
 
 def _verify_quietly(stored: str, password: str) -> bool:
@@ -95,21 +194,61 @@ def _verify_quietly(stored: str, password: str) -> bool:
         return False
 
 
-def main_add_user(username: str) -> int:
-    """`python -m bot staff add-user NAME`: asks for the password twice; returns an exit code."""
-    from bot.handoff import HandoffStore  # migrates the schema on first use
-
+def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str | None:
+    """The password: one line of standard input (--password-stdin), or asked twice at the
+    terminal. None (after a message) when the two typed differ or stdin is empty."""
+    if from_stdin:
+        line = (stdin or sys.stdin).readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+        if not password:
+            print("error: no password on standard input", file=sys.stderr)
+            return None
+        return password
     password = getpass.getpass("Password: ")
     if password != getpass.getpass("Password again: "):
         print("error: the passwords differ", file=sys.stderr)
-        return 1
+        return None
+    return password
+
+
+def main(command: str, username: str, password_stdin: bool = False) -> int:
+    """`python -m bot staff add-user|set-password|disable-user|enable-user NAME`: exit code."""
+    from bot.handoff import HandoffStore  # migrates the schema on first use
+
+    password = None
+    if command in ("add-user", "set-password"):
+        password = read_password(password_stdin)
+        if password is None:
+            return 1
     store = HandoffStore(channels=[])
+    name = normalise(username)
     try:
-        add_user(store.engine, username, password)
+        if command == "add-user":
+            assert password is not None
+            add_user(store.engine, username, password)
+            done = f"Added staff user {name}."
+        elif command == "set-password":
+            assert password is not None
+            set_password(store.engine, username, password)
+            done = f"Changed the password of {name}; every session of theirs has ended."
+        elif command == "disable-user":
+            disable_user(store.engine, username)
+            done = f"Disabled {name}; every session of theirs has ended."
+        elif command == "enable-user":
+            enable_user(store.engine, username)
+            done = f"Enabled {name} again."
+        else:
+            raise StaffError(f"unknown command {command}")
     except StaffError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
         store.engine.dispose()
-    print(f"Added staff user {normalise(username)}.")
+    print(done)
     return 0
+
+
+def main_add_user(username: str, password_stdin: bool = False) -> int:
+    """`python -m bot staff add-user NAME`: asks for the password twice; returns an exit code."""
+    return main("add-user", username, password_stdin)

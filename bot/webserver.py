@@ -12,6 +12,21 @@ from bot.outbox import OutboxWorker, worker_context
 from bot.settings import Settings
 from bot.spool import Spool, drain_context
 from bot.web.app import create_app
+from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters
+
+
+def login_limiter() -> LoginLimiter:
+    """Counters in Redis (shared by every web replica) with LOGIN_LIMIT_REDIS_URL, or in the
+    production profile (its REDIS_URL); else in this process's memory."""
+    from bot.production import ProductionConfig, is_production
+
+    explicit = os.environ.get("LOGIN_LIMIT_REDIS_URL", "").strip()
+    if explicit:
+        return LoginLimiter(RedisCounters(explicit, "assistant:login:"))
+    if not is_production():
+        return LoginLimiter(MemoryCounters())
+    config = ProductionConfig()
+    return LoginLimiter(RedisCounters(config.redis_url, f"{config.lock_key_prefix}:login:"))
 
 
 def build_app(settings: Settings | None = None) -> web.Application:
@@ -25,6 +40,7 @@ def build_app(settings: Settings | None = None) -> web.Application:
         # Browsers send Secure cookies to http://localhost too; a real site runs behind TLS.
         secure_cookies=os.environ.get("STAFF_INSECURE_COOKIES", "") != "1",
         chat_server_url=settings.chat_server_url,
+        limiter=login_limiter(),
     )
     interval = float(os.environ.get("OUTBOX_INTERVAL", "5"))
     app.cleanup_ctx.append(worker_context(OutboxWorker(store.engine), interval=interval))

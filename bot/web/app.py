@@ -19,8 +19,9 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from bot.handoff import default_url, migrate
 from bot.settings import Settings
 from bot.web import api, public, views
-from bot.web.security import HSTS_KEY, LoginLimiter, add_security_headers, staff_guard
-from bot.web.state import API_TOKEN, ENGINE, LIMITER
+from bot.web.limiter import LoginLimiter, parse_proxies
+from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
+from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
@@ -38,6 +39,8 @@ def create_app(
     session_key: bytes | None,
     secure_cookies: bool = True,
     chat_server_url: str | None = None,
+    trusted_proxies: str | None = None,
+    limiter: LoginLimiter | None = None,
 ) -> web.Application:
     """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz.
 
@@ -47,6 +50,9 @@ def create_app(
     cookie (None: a random key, so sessions end when the process restarts). secure_cookies:
     False only for plain-http local use and tests. chat_server_url: where the public page's
     chat widget connects (default: Settings().chat_server_url, i.e. CHAT_SERVER_URL or Rasa).
+    trusted_proxies: addresses/networks whose X-Forwarded-For is believed (default: the
+    TRUSTED_PROXIES environment variable; none). limiter: the login limiter (default: one
+    counting in memory, settings from LOGIN_* variables; see bot.web.limiter).
     """
     if session_key is None:
         session_key = secrets.token_bytes(32)
@@ -69,7 +75,10 @@ def create_app(
     )
     engine = sa.create_engine(engine_url or default_url(), future=True, pool_pre_ping=True)
     app[ENGINE] = engine
-    app[LIMITER] = LoginLimiter()
+    app[LIMITER] = limiter or LoginLimiter()
+    app[TRUSTED_PROXIES] = parse_proxies(
+        os.environ.get("TRUSTED_PROXIES", "") if trusted_proxies is None else trusted_proxies
+    )
     app[API_TOKEN] = api_token or ""
     app[HSTS_KEY] = secure_cookies
     aiohttp_jinja2.setup(
@@ -90,6 +99,7 @@ def create_app(
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
         yield
+        await app[LIMITER].close()
         await asyncio.to_thread(engine.dispose)
 
     app.cleanup_ctx.append(database)

@@ -1,11 +1,11 @@
-"""Security plumbing: response headers, staff login check, CSRF, login rate limit, API token."""
+"""Security plumbing: response headers, staff login check (with revocable sessions), CSRF,
+API token. The login limiter is in bot.web.limiter."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -29,12 +29,15 @@ PUBLIC_STAFF_PATHS = ("/staff/login",)
 STATIC_PREFIX = "/staff/static/"
 CSRF_FIELD = "csrf_token"
 SESSION_USER = "user"
+SESSION_VERSION = "version"  # the user's staff_users.session_version when the session began
 SESSION_CSRF = "csrf"
 HSTS_KEY = web.AppKey("hsts", bool)
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare hook: runs for every response, errors and static files included."""
+    # aiohttp would name itself and its version ("Server: Python/3.10 aiohttp/3.9.5").
+    response.headers.popall("Server", None)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if not request.path.startswith(STATIC_PREFIX):
@@ -54,12 +57,20 @@ def csrf_token(session: Session) -> str:
 
 @web.middleware
 async def staff_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Under /staff/: anonymous users go to the login page; every POST needs the CSRF token."""
+    """Under /staff/: anonymous users go to the login page; every POST needs the CSRF token.
+
+    A session counts only while its user exists, is not disabled and still has the session
+    version the session began with (logout, a password change and disable-user bump it).
+    """
     path = request.path
     if not path.startswith("/staff") or path.startswith(STATIC_PREFIX):
         return await handler(request)
     session = await get_session(request)
-    if path not in PUBLIC_STAFF_PATHS and not session.get(SESSION_USER):
+    user = session.get(SESSION_USER)
+    if user and not await session_current(request, session):
+        session.clear()  # ended elsewhere: this cookie is anonymous from now on
+        user = None
+    if path not in PUBLIC_STAFF_PATHS and not user:
         raise web.HTTPSeeOther("/staff/login")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = session.get(SESSION_CSRF)
@@ -75,6 +86,17 @@ async def staff_guard(request: web.Request, handler: Handler) -> web.StreamRespo
     return await handler(request)
 
 
+async def session_current(request: web.Request, session: Session) -> bool:
+    from bot import staff
+    from bot.web.state import ENGINE
+
+    user, version = session.get(SESSION_USER), session.get(SESSION_VERSION)
+    if not isinstance(user, str) or not isinstance(version, int):
+        return False
+    current = await asyncio.to_thread(staff.session_version, request.app[ENGINE], user)
+    return current is not None and current == version
+
+
 def bearer_ok(request: web.Request, api_token: str | None) -> bool:
     if not api_token:
         return False
@@ -83,65 +105,3 @@ def bearer_ok(request: web.Request, api_token: str | None) -> bool:
     if scheme.lower() != "bearer" or not given:
         return False
     return hmac.compare_digest(given.strip().encode(), api_token.encode())
-
-
-class LoginLimiter:
-    """Failed logins per (username, IP) and per IP in a sliding window, kept in memory.
-
-    An attempt counts as failed from the moment it starts and is withdrawn on success, so
-    concurrent guesses cannot slip past the limit while argon2 runs.
-    """
-
-    def __init__(
-        self,
-        *,
-        per_user: int = 5,
-        per_ip: int = 30,
-        window: float = 15 * 60,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 100_000,
-    ) -> None:
-        self.per_user = per_user
-        self.per_ip = per_ip
-        self.window = window
-        self.clock = clock
-        self.max_keys = max_keys
-        self._hits: dict[tuple[str, str], deque[float]] = {}
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        hits = self._hits.get(key)
-        if hits is None:
-            return deque()
-        cutoff = self.clock() - self.window
-        while hits and hits[0] <= cutoff:
-            hits.popleft()
-        if not hits:
-            del self._hits[key]
-        return hits
-
-    def blocked(self, username: str, ip: str) -> bool:
-        return (
-            len(self._recent(("user", f"{username}\x00{ip}"))) >= self.per_user
-            or len(self._recent(("ip", ip))) >= self.per_ip
-        )
-
-    def start(self, username: str, ip: str) -> float:
-        if len(self._hits) >= self.max_keys:
-            self._prune()
-        stamp = self.clock()
-        for key in (("user", f"{username}\x00{ip}"), ("ip", ip)):
-            self._hits.setdefault(key, deque()).append(stamp)
-        return stamp
-
-    def succeeded(self, username: str, ip: str, stamp: float) -> None:
-        """A successful login clears that user's failures from this IP."""
-        self._hits.pop(("user", f"{username}\x00{ip}"), None)
-        hits = self._hits.get(("ip", ip))
-        if hits is not None and stamp in hits:
-            hits.remove(stamp)
-
-    def _prune(self) -> None:
-        for key in list(self._hits):
-            self._recent(key)
-        while len(self._hits) >= self.max_keys:  # still full: drop the oldest keys
-            self._hits.pop(next(iter(self._hits)))

@@ -14,11 +14,12 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from bot import staff
+from bot import audit, staff
 from bot.outbox import delivery_status
 from bot.web import queries
-from bot.web.security import CSRF_FIELD, SESSION_USER, csrf_token
-from bot.web.state import ENGINE, LIMITER
+from bot.web.limiter import client_address
+from bot.web.security import CSRF_FIELD, SESSION_USER, SESSION_VERSION, csrf_token
+from bot.web.state import ENGINE, LIMITER, TRUSTED_PROXIES
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -87,8 +88,16 @@ async def render(
 
 
 def _client_ip(request: web.Request) -> str:
-    # The peer address; behind a proxy configure aiohttp's forwarded handling, not a header.
-    return request.remote or "unknown"
+    """The real client: the peer, or X-Forwarded-For when the peer is a trusted proxy."""
+    return client_address(
+        request.remote,
+        request.headers.getall("X-Forwarded-For", []),
+        request.app[TRUSTED_PROXIES],
+    )
+
+
+async def _audit(request: web.Request, actor: str, action: str, note: str | None = None) -> None:
+    await asyncio.to_thread(audit.log, request.app[ENGINE], actor, action, note)
 
 
 @routes.get("/staff")
@@ -111,8 +120,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     username = staff.normalise(str(form.get("username") or ""))[:200]
     password = str(form.get("password") or "")
     limiter = request.app[LIMITER]
+    engine = request.app[ENGINE]
     ip = _client_ip(request)
-    if limiter.blocked(username, ip):
+    if await limiter.blocked(ip):
         log.info("login rate limited from %s", ip)
         return await render(
             request,
@@ -120,26 +130,41 @@ async def login(request: web.Request) -> web.StreamResponse:
             {"error": "Too many failed attempts. Try again in 15 minutes.", "username": ""},
             status=429,
         )
-    stamp = limiter.start(username, ip)
-    ok = await asyncio.to_thread(staff.verify, request.app[ENGINE], username, password)
-    if not ok:
+    attempt = await limiter.start(username, ip)
+    if attempt.delay:  # this name had several failures: slow down, never lock out
+        await asyncio.sleep(attempt.delay)
+    version = await asyncio.to_thread(staff.authenticate, engine, username, password)
+    if version is None:
         log.info("failed staff login from %s", ip)
+        # Only a real user's name is kept: a name that is no user may be a mistyped password.
+        known = await asyncio.to_thread(staff.exists, engine, username)
+        actor = username if known else audit.UNKNOWN_USER
+        await _audit(request, actor, audit.LOGIN_FAILED, f"ip={ip}")
+        if attempt.ip_failures == limiter.per_ip:
+            await _audit(request, actor, audit.LOGIN_LOCKED, f"ip={ip} failures={limiter.per_ip}")
+        if attempt.account_failures == limiter.slow_after + 1:
+            await _audit(request, actor, audit.LOGIN_SLOWED, f"ip={ip}")
         return await render(
             request,
             "login.html",
             {"error": "Wrong username or password.", "username": username},
             status=401,
         )
-    limiter.succeeded(username, ip, stamp)
+    await limiter.succeeded(attempt)
     session = await new_session(request)  # fresh session: nothing carried over from before
     session[SESSION_USER] = username
+    session[SESSION_VERSION] = version
     csrf_token(session)
     raise web.HTTPSeeOther("/staff/handoffs")
 
 
 @routes.post("/staff/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends every session of this user (other browsers and copied cookies too)."""
     session = await get_session(request)
+    user = session.get(SESSION_USER)
+    if isinstance(user, str) and user:
+        await asyncio.to_thread(staff.end_sessions, request.app[ENGINE], user)
     session.invalidate()
     raise web.HTTPSeeOther("/staff/login")
 
@@ -318,6 +343,14 @@ async def handoff_csv(request: web.Request) -> web.StreamResponse:
     outcome, status = _filters(request)
     records = await asyncio.to_thread(
         queries.list_handoffs, request.app[ENGINE], outcome=outcome, status=status
+    )
+    session = await get_session(request)
+    await _audit(
+        request,
+        str(session[SESSION_USER]),
+        audit.CSV_EXPORT,
+        f"rows={len(records)} outcome={outcome or 'any'} status={status or 'any'} "
+        f"ip={_client_ip(request)}",
     )
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
     return web.Response(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from bot.session_token import SessionTokens, key_from_env
 from bot.settings import Settings
 from tests.browser.conftest import (
     DESKTOP,
@@ -45,6 +46,7 @@ def staff_handoffs(settings: Settings) -> list[dict[str, Any]]:
 
 
 def session_id(page: Page) -> str:
+    """The conversation's id as the widget keeps it (sessionStorage)."""
     saved = page.evaluate("() => JSON.parse(sessionStorage.getItem('ruxChat.v1'))")
     return str(saved["sessionId"])
 
@@ -137,6 +139,9 @@ def test_reload_mid_prescreen_shows_the_chat_and_continues(page: Page, site: str
     after = chat.pick("Yes")
     chat.wait_for_bot(r"Question 3 of", after)
     sender, shown = session_id(page), chat.log.locator(".msg").count()
+    # The id and its token were issued by our channel (bot/session_token.py), not made up here.
+    saved = page.evaluate("() => JSON.parse(sessionStorage.getItem('ruxChat.v1'))")
+    assert SessionTokens(key_from_env()).valid(saved["sessionId"], saved["token"])
 
     page.reload()
     expect(chat.panel).to_be_visible()

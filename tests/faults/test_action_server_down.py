@@ -7,7 +7,6 @@ import asyncio
 import socket
 import urllib.error
 import urllib.request
-import uuid
 from typing import Any
 
 import pytest
@@ -78,19 +77,18 @@ async def test_socketio_channel_apologises_too(sqlite_stack: Stack) -> None:
     """The website widget's channel (socket.io) gets the same apology, then goes on."""
     client = socketio.AsyncClient(reconnection=False)
     replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmed = asyncio.Event()
+    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", lambda *_: confirmed.set())
-    session = f"faults-{uuid.uuid4().hex[:12]}"
+    client.on("session_confirm", confirmations.put_nowait)
     await client.connect(
         sqlite_stack.settings.rasa_url, transports=["websocket"], socketio_path="/socket.io"
     )
     try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.wait(), 30)
+        await client.emit("session_request", {})
+        session = await asyncio.wait_for(confirmations.get(), 30)  # {session_id, token}
 
         async def say(text: str) -> list[str]:
-            await client.emit("user_uttered", {"message": text, "session_id": session})
+            await client.emit("user_uttered", {"message": text, **session})
             got = [await asyncio.wait_for(replies.get(), 60)]
             while True:  # the rest of this turn's messages follow at once
                 try:

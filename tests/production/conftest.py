@@ -6,6 +6,7 @@ Skipped only when PostgreSQL or Redis cannot be reached (they run here and in CI
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -67,12 +68,14 @@ def prod_config() -> Iterator[ProductionConfig]:
     except StartupError as error:
         pytest.skip(f"production profile needs PostgreSQL and Redis: {error}")
     with scratch_stores(ProductionConfig()) as config:
-        yield config
+        # These tests watch the round-robin through nginx's X-Upstream (a debug setting).
+        yield dataclasses.replace(config, debug_headers=True)
 
 
-# Module scope: the fixture sets HANDOFF_KEY in this process for the stack's lifetime; a session
-# fixture would leave it set for every later test (e.g. the live bot's handoff readers).
-@pytest.fixture(scope="module")
+# Package scope (one stack for tests/production/): the fixture sets HANDOFF_KEY in this process
+# for the stack's lifetime; a session fixture would leave it set for every later test (e.g. the
+# live bot's handoff readers).
+@pytest.fixture(scope="package")
 def prod(
     prod_config: ProductionConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProductionStack]:

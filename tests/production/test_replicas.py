@@ -241,23 +241,20 @@ async def test_socketio_widget_channel_works_through_nginx(prod: ProductionStack
 
     client = socketio.AsyncClient(reconnection=False)
     replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmed = asyncio.Event()
+    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", lambda *_: confirmed.set())
-    session = new_sender()
+    client.on("session_confirm", confirmations.put_nowait)
     await client.connect(prod.url, transports=["websocket"], socketio_path="/socket.io")
     try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.wait(), 30)
-        await client.emit(
-            "user_uttered", {"message": "can I join the study?", "session_id": session}
-        )
+        await client.emit("session_request", {})
+        session = await asyncio.wait_for(confirmations.get(), 30)  # {session_id, token}
+        await client.emit("user_uttered", {"message": "can I join the study?", **session})
         first = await asyncio.wait_for(replies.get(), 60)
         assert "2 minutes" in str(first.get("text", ""))
     finally:
         await client.disconnect()
     # The same conversation goes on over REST, on whichever replica nginx picks.
-    assert "How old are you?" in send(prod.url, session, "Yes, let's start").text
+    assert "How old are you?" in send(prod.url, session["session_id"], "Yes, let's start").text
 
 
 def test_web_app_is_served_through_the_same_nginx(prod: ProductionStack) -> None:

@@ -211,15 +211,14 @@ def test_a_possible_danger_gets_its_answer_and_one_line(chat: Conversation) -> N
 async def _socketio_turn(url: str, text: str) -> list[dict[str, Any]]:
     client = socketio.AsyncClient(reconnection=False)
     replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmed = asyncio.Event()
+    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", lambda *_: confirmed.set())
-    session = f"safety-{uuid.uuid4().hex[:12]}"
+    client.on("session_confirm", confirmations.put_nowait)
     await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
     try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.wait(), 30)
-        await client.emit("user_uttered", {"message": text, "session_id": session})
+        await client.emit("session_request", {})  # the channel issues {session_id, token}
+        session = await asyncio.wait_for(confirmations.get(), 30)
+        await client.emit("user_uttered", {"message": text, **session})
         got = [await asyncio.wait_for(replies.get(), 60)]
         while True:
             try:

@@ -117,7 +117,8 @@ async def test_patch_validates_and_audits(
     assert missing.status == 404
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:
-        raw = connection.execute(sa.select(audit.c.note).order_by(audit.c.id)).scalars().all()
+        on_handoffs = sa.select(audit.c.note).where(audit.c.handoff_id.is_not(None))
+        raw = connection.execute(on_handoffs.order_by(audit.c.id)).scalars().all()
     rows = queries.audit_trail(engine, seeded["c-eligible"])
     engine.dispose()
     assert [

@@ -68,16 +68,6 @@ async def test_login_failure(client: TestClient) -> None:
     assert response.status == 303
 
 
-async def test_login_rate_limited(client: TestClient) -> None:
-    for _ in range(5):
-        assert await login(client, password="wrong password here") == 401
-    assert await login(client, password="wrong password here") == 429
-    # Even the right password is refused while the limit holds.
-    assert await login(client) == 429
-    # Another username from the same address is counted separately.
-    assert await login(client, user="bob", password="wrong password here") == 401
-
-
 async def test_login_needs_csrf(client: TestClient) -> None:
     await client.get("/staff/login")
     response = await client.post(
@@ -102,7 +92,8 @@ async def test_posts_without_or_with_wrong_csrf_are_refused(
     assert logout.status == 403
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(audit)).scalar() == 0
+        on_handoffs = sa.select(sa.func.count()).where(audit.c.handoff_id.is_not(None))
+        assert connection.execute(on_handoffs).scalar() == 0
         status = connection.execute(
             sa.select(handoffs.c.status).where(handoffs.c.id == handoff_id)
         ).scalar()
@@ -206,7 +197,11 @@ async def test_status_change_writes_audit(
     assert bogus.status == 400
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(audit)).mappings().all()
+        rows = (
+            connection.execute(sa.select(audit).where(audit.c.handoff_id.is_not(None)))
+            .mappings()
+            .all()
+        )
         record = (
             connection.execute(sa.select(handoffs).where(handoffs.c.id == handoff_id))
             .mappings()

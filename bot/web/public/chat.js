@@ -1,13 +1,16 @@
 /*
  * The chat widget of the public trial page: a small client for Rasa's socket.io channel.
  *
- * Protocol (Rasa 3.6, session_persistence on): emit `session_request {session_id}`, wait for
- * `session_confirm`, then emit `user_uttered {message, session_id}`; the bot answers with
+ * Protocol (Rasa 3.6, session_persistence on, bot/session_token.py): emit `session_request
+ * {session_id, token}` (both null for a new chat), wait for `session_confirm {session_id,
+ * token}` (the server's id and signed token: a new pair unless ours were valid), then emit
+ * `user_uttered {message, session_id, token}`; the bot answers with
  * `bot_uttered` events ({text, quick_replies: [{title, payload}]}). Websocket transport only,
  * so one conversation stays on one Rasa replica behind a round-robin load balancer.
  *
  * Kept on the device (sessionStorage, this tab only, cleared by "Start over" or closing the
- * tab): the session id and the transcript, so a reload shows and continues the same chat.
+ * tab): the session id, its token and the transcript, so a reload shows and continues the same
+ * chat.
  * Every message is rendered as text (textContent); only http(s) URLs become links.
  * No build step: plain ES2017 for current browsers. See docs/widget.md.
  */
@@ -59,24 +62,20 @@
 
   // ---- state on the device -------------------------------------------------------------
 
-  function newId() {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) {
-      return ("0" + b.toString(16)).slice(-2);
-    }).join("");
-  }
-
+  /* The session id and its token come from the server (session_confirm): a conversation is
+     bound to the token, so an id alone cannot read or write it. */
   function fresh() {
-    return { sessionId: newId(), messages: [], open: false };
+    return { sessionId: null, token: null, messages: [], open: false };
   }
 
   function load() {
     try {
       var raw = window.sessionStorage.getItem(STORE_KEY);
       var saved = raw && JSON.parse(raw);
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages)) {
+      if (!saved || typeof saved !== "object") return null;
+      var paired = typeof saved.sessionId === "string" && typeof saved.token === "string";
+      var unconfirmed = saved.sessionId === null && saved.token === null;
+      if ((paired || unconfirmed) && Array.isArray(saved.messages)) {
         return saved;
       }
     } catch (error) {
@@ -245,16 +244,21 @@
       reconnectionDelayMax: 4000,
       timeout: 10000
     };
-    var sessionId = state.sessionId;
     var current = serverUrl === "/" ? window.io(options) : window.io(serverUrl, options);
     socket = current;
     if (!everConfirmed) setStatus(TEXT.connecting);
 
     current.on("connect", function () {
-      current.emit("session_request", { session_id: sessionId });
-    });
-    current.on("session_confirm", function () {
       if (current !== socket) return;
+      // Asked again on every (re)connection, with what the server gave us last time.
+      current.emit("session_request", { session_id: state.sessionId, token: state.token });
+    });
+    current.on("session_confirm", function (data) {
+      if (current !== socket) return;
+      if (!data || typeof data.session_id !== "string" || typeof data.token !== "string") return;
+      state.sessionId = data.session_id;
+      state.token = data.token;
+      save();
       confirmed = true;
       everConfirmed = true;
       if (dropped) setStatus(lostWhileAwaiting ? TEXT.maybeLost : TEXT.back, "info");
@@ -297,7 +301,7 @@
   }
 
   function emit(payload) {
-    socket.emit("user_uttered", { message: payload, session_id: state.sessionId });
+    socket.emit("user_uttered", { message: payload, session_id: state.sessionId, token: state.token });
     awaiting = true;
     showTyping(true);
   }
