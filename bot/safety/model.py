@@ -49,10 +49,10 @@ def _nlu_examples() -> Iterator[tuple[str, str]]:
 
 def _button_texts(node: object) -> Iterator[str]:
     """Every button a patient can press sends its title or payload as text ("No, keep
-    going"): found under any `buttons` key of the domain and the content files."""
+    going"): found under any `buttons` or `choices` key of the domain and the content files."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "buttons":
+            if key in ("buttons", "choices"):
                 yield from _strings(value)
             else:
                 yield from _button_texts(value)
