@@ -26,13 +26,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.core.channels import rest, socketio
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -43,12 +40,6 @@ from bot.safety import replies
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
-SERVICE_TEXTS = Path(__file__).resolve().parent / "content" / "service.yml"
-
-
-@cache
-def no_reply_text() -> str:
-    return str(yaml.safe_load(SERVICE_TEXTS.read_text())["no_reply"])
 
 
 def _count_replies(output: OutputChannel) -> list[int]:
@@ -77,22 +68,56 @@ async def _send(message: UserMessage, reply: dict[str, Any]) -> None:
         log.warning("could not send a reply: %s", type(error).__name__)
 
 
+# Rasa turns of safety messages, running after their answer was sent (kept referenced).
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+async def _answer_safety(on_new_message: Handler, message: UserMessage, verdict: Any) -> None:
+    """The safety answer goes out at once, from here, whatever Rasa and the action server do.
+
+    Then Rasa gets the payload ("/crisis": the person's words go no further), in the
+    background and with its replies discarded, so the prescreen pauses and the tracker knows.
+    A later message of the same conversation waits for that turn (Rasa's lock store).
+    """
+    log.info("safety message (%s, %s)", verdict.kind, verdict.source)
+    await _send(message, replies.safety(verdict.kind) or {"text": replies.no_reply()})
+    message.text = f"/{verdict.kind}"
+    message.output_channel = CollectingOutputChannel()
+
+    async def quietly() -> None:
+        try:
+            await on_new_message(message)
+        except Exception as error:  # noqa: BLE001 - the answer is already out
+            log.error("safety turn failed in Rasa: %s", type(error).__name__)
+
+    task = asyncio.create_task(quietly())
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
 def guarded(on_new_message: Handler) -> Handler:
     """Wrap Rasa's message handler with the size limit, the safety layer and the apology."""
 
     async def handle(message: UserMessage) -> Any:
-        text = message.text if isinstance(message.text, str) else ""
-        too_long = len(text) > MAX_MESSAGE_CHARS
-        verdict = (
-            safety.assess_start(text, 2 * MAX_MESSAGE_CHARS) if too_long else safety.assess(text)
-        )
+        try:
+            text = message.text if isinstance(message.text, str) else ""
+            too_long = len(text) > MAX_MESSAGE_CHARS
+            if too_long:
+                verdict = safety.assess_start(text, 2 * MAX_MESSAGE_CHARS)
+            else:
+                verdict = safety.assess(text)
+        except Exception as error:  # noqa: BLE001 - fail safe: nothing goes on unchecked
+            log.error("safety check failed: %s", type(error).__name__)
+            await _send(message, {"text": replies.no_reply()})
+            return None
         if verdict.kind is None and too_long:
-            await _send(message, replies.response("utter_too_long") or {"text": no_reply_text()})
+            await _send(message, replies.response("utter_too_long") or {"text": replies.no_reply()})
+            if verdict.possible is not None:
+                await _send(message, {"text": replies.possible(verdict.possible)})
             return None
         if verdict.kind is not None:
-            # Only the kind goes on: "/crisis" is read as that intent, without NLU.
-            log.info("safety message (%s, %s)", verdict.kind, verdict.source)
-            message.text = f"/{verdict.kind}"
+            await _answer_safety(on_new_message, message, verdict)
+            return None
         sent = _count_replies(message.output_channel)
         result = None
         try:
@@ -102,9 +127,8 @@ def guarded(on_new_message: Handler) -> Handler:
         except Exception as error:  # noqa: BLE001 - the patient must get an answer
             log.error("message handling failed: %s", type(error).__name__)
         if sent[0] == 0:
-            log.warning("no reply on channel %s: answering here", message.input_channel)
-            fallback = replies.safety(verdict.kind) if verdict.kind else None
-            await _send(message, fallback or {"text": no_reply_text()})
+            log.warning("no reply on channel %s: sending the apology", message.input_channel)
+            await _send(message, {"text": replies.no_reply()})
         elif verdict.possible is not None:
             await _send(message, {"text": replies.possible(verdict.possible)})
         return result

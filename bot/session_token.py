@@ -35,6 +35,9 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
+from bot import safety
+from bot.safety import replies
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -81,6 +84,16 @@ async def _maybe_await(result: object) -> None:
         await result
 
 
+async def _safety_answer_only(sio: Any, event: str, sid: str, text: object) -> None:
+    """A refused message still gets the 911 / 988 answer if it needs one: to this connection
+    only, revealing nothing of any conversation, and nothing else is done with it."""
+    verdict = safety.assess(text) if isinstance(text, str) else None
+    reply = replies.safety(verdict.kind) if verdict is not None and verdict.kind else None
+    if reply is not None:
+        output = SocketIOOutput(sio, event)
+        await output.send_text_with_buttons(sid, reply["text"], reply["buttons"])
+
+
 def bind_sessions(
     channel: SocketIOInput, on_new_message: Handler, tokens: SessionTokens | None = None
 ) -> None:
@@ -116,6 +129,7 @@ def bind_sessions(
         if bound.get(sid) != session_id or not tokens.valid(session_id, data.get("token")):
             log.warning("socket.io message refused: no valid session token on this connection")
             await sio.emit("session_refused", {}, room=sid, namespace=namespace)
+            await _safety_answer_only(sio, channel.bot_message_evt, sid, data.get("message"))
             return
         metadata = data.get(channel.metadata_key, {})
         if isinstance(metadata, str):

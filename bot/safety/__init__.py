@@ -7,11 +7,12 @@ certain, a small classifier trained on our own examples does (bot/safety/model.p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from bot import content
-from bot.safety import model, patterns
+from bot.safety import model, patterns, replies
 
 # Intents (and domain responses utter_<kind>) of the safety messages.
 KINDS = patterns.KINDS
@@ -42,10 +43,29 @@ def _thresholds() -> dict[str, float]:
     return {k: float(v) for k, v in content.load("safety")["classifier"].items()}
 
 
+# A button's payload: "/affirm", "/change_answer{...}". Anything else that starts with "/" is
+# the person's own words ("/I took 40 pills") and is read like any message.
+_PAYLOAD = re.compile(r"/[a-z_]+(\{.*\})?", re.DOTALL)
+
+
+def is_payload(text: str) -> bool:
+    match = _PAYLOAD.fullmatch(text.strip())
+    return match is not None and text.strip()[1:].split("{")[0] in _intents()
+
+
+@cache
+def _intents() -> frozenset[str]:
+    return frozenset(replies.domain_intents())
+
+
+def _words(text: str) -> str:
+    return "" if not text or is_payload(text) else text.lstrip("/ ")
+
+
 def assess(text: str) -> Verdict:
-    if not text or text.startswith("/"):
+    text = _words(text)[:MAX_READ]
+    if not text:
         return Verdict()  # a button payload ("/affirm"), not the person's words
-    text = text[:MAX_READ]
     if patterns.normalise(text) in _buttons():
         return Verdict()  # one of our own buttons ("No, keep going")
     found = patterns.match(text)
@@ -57,8 +77,11 @@ def assess(text: str) -> Verdict:
 def assess_start(text: str, length: int) -> Verdict:
     """The patterns alone, on the first `length` characters: for a message too long to read,
     which is refused whatever the classifier would say (and must stay cheap)."""
-    found = patterns.match(text[:length]) if text and not text.startswith("/") else None
-    return Verdict(found.kind, "pattern") if found is not None and found.certain else Verdict()
+    words = _words(text)
+    found = patterns.match(words[:length]) if words else None
+    if found is None:
+        return Verdict()
+    return Verdict(found.kind, "pattern") if found.certain else Verdict(possible=found.kind)
 
 
 def _classified(text: str, found: patterns.Match | None) -> Verdict:
@@ -87,4 +110,5 @@ def warm_up() -> None:
     """Compile the patterns and train the classifier now, not on a patient's first message."""
     patterns.rules()
     _buttons()
+    _intents()
     model.classifier()

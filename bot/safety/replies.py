@@ -24,6 +24,17 @@ def _domain_responses() -> dict[str, Any]:
     return responses
 
 
+def domain_intents() -> list[str]:
+    """The intent names of the domain (a "/name" payload is a button, not words)."""
+    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [next(iter(i)) if isinstance(i, dict) else str(i) for i in data.get("intents", [])]
+
+
+def no_reply() -> str:
+    """The apology for a turn that produced no reply (bot/content/service.yml)."""
+    return " ".join(str(content.load("service")["no_reply"]).split())
+
+
 def response(name: str) -> dict[str, Any] | None:
     """The domain's response `name` as one message: {"text", "buttons"}."""
     variants = _domain_responses().get(name)

@@ -11,17 +11,16 @@ from typing import Any
 
 import pytest
 import socketio
-import yaml
 
-from bot.channels import SERVICE_TEXTS
 from bot.handoff import HandoffStore
+from bot.safety.replies import no_reply
 from bot.stack import Stack
 from tests.conftest import Conversation, texts
 from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME
 
 pytestmark = pytest.mark.live
 
-APOLOGY = yaml.safe_load(SERVICE_TEXTS.read_text())["no_reply"]
+APOLOGY = no_reply()
 
 
 def test_apology_then_resume_then_one_handoff(sqlite_stack: Stack) -> None:

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
 from cryptography.fernet import Fernet
 
-from bot.channels import SERVICE_TEXTS
+from bot.safety.replies import no_reply
 from bot.stack import http_ok
 from tests.conftest import Conversation, spare_port, texts
 from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME, wait_for
@@ -32,7 +31,7 @@ from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME, wait_for
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
-APOLOGY = yaml.safe_load(SERVICE_TEXTS.read_text())["no_reply"]
+APOLOGY = no_reply()
 # What tells each child of `python -m bot run` apart in its command line.
 MARKS = {"web app": "bot.webserver", "action server": "actions", "Rasa server": "--model"}
 
