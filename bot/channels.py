@@ -39,6 +39,30 @@ from bot.safety import replies
 
 log = logging.getLogger(__name__)
 
+
+class _WithoutText:
+    """Rasa's REST channel logs the patient's message itself when a request is cancelled or
+    fails (`rest.message.received.timeout text=...`, at ERROR). This logger drops what a
+    patient typed from those events; everything else is logged as before."""
+
+    _DROPPED = ("text", "user_text", "message", "parse_data_text")
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+
+        def call(event: str, *args: Any, **fields: Any) -> Any:
+            return method(
+                event, *args, **{k: v for k, v in fields.items() if k not in self._DROPPED}
+            )
+
+        return call
+
+
+rest.structlogger = _WithoutText(rest.structlogger)
+
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
