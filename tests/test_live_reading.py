@@ -80,12 +80,9 @@ def test_i_dont_want_to_do_this_anymore_is_not_a_no_and_keeps_the_answers(
 ) -> None:
     to_question(chat, "doctor told you", ["52"])
     reply = chat("actually I don't want to do this anymore")
-    assert NOT_A_FIT not in texts(reply)
-    # Main's safety layer answers this phrase with the 988 line first; "Stop for now" then
-    # asks whether to stop, and the answers are kept until the person says yes.
-    assert "988" in texts(reply) and "Stop for now" in button_titles(reply)
-    confirm = chat("/safety_stop")
-    assert "Do you want to stop?" in texts(confirm) and "Yes, stop" in button_titles(confirm)
+    assert NOT_A_FIT not in texts(reply) and "988" not in texts(reply)
+    # A withdrawal: asked whether to stop, and the answers are kept until the person says yes.
+    assert "Do you want to stop?" in texts(reply) and "Yes, stop" in button_titles(reply)
     assert "doctor told you" in texts(chat("No, keep going"))
     assert "Do you want to stop?" in texts(chat("I changed my mind, I don't want to continue"))
     assert "did not keep your answers" in texts(chat("Yes, stop"))
