@@ -119,8 +119,7 @@ RELATIONS: Mapping[str, str] = {
 _REL = "|".join(sorted(RELATIONS, key=len, reverse=True))
 
 
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+_rx = answers._rx  # noqa: SLF001 - the shared "one pattern of alternatives" helper
 
 
 _RESTART = _rx(

@@ -18,16 +18,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache
+def _domain() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return data
+
+
 def _domain_responses() -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    responses: dict[str, Any] = data["responses"]
+    responses: dict[str, Any] = _domain()["responses"]
     return responses
 
 
 def domain_intents() -> list[str]:
     """The intent names of the domain (a "/name" payload is a button, not words)."""
-    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [next(iter(i)) if isinstance(i, dict) else str(i) for i in data.get("intents", [])]
+    intents = _domain().get("intents", [])
+    return [next(iter(i)) if isinstance(i, dict) else str(i) for i in intents]
 
 
 def no_reply() -> str:
