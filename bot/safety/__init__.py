@@ -63,6 +63,7 @@ def _words(text: str) -> str:
 
 
 def assess(text: str) -> Verdict:
+    message = text if isinstance(text, str) else ""
     text = _words(text)[:MAX_READ]
     if not text:
         return Verdict()  # a button payload ("/affirm"), not the person's words
@@ -70,8 +71,23 @@ def assess(text: str) -> Verdict:
         return Verdict()  # one of our own buttons ("No, keep going")
     found = patterns.match(text)
     if found is not None and found.certain:
+        if _vetoed(text, found, message):
+            return Verdict(possible=found.kind)
         return Verdict(found.kind, "pattern")
-    return _classified(text, found)
+    return _classified(text, found, message)
+
+
+def _vetoed(text: str, found: patterns.Match, message: str) -> bool:
+    """An emergency or overdose word in a message that is surely not one: the classifier is
+    all but certain it is ordinary ("the app has a big red Emergency button, does that call
+    911?") and nothing in it says "now" or "help". Never for a crisis: a crisis word is
+    always answered. The message gets its normal answer and the one line."""
+    if found.kind not in ("emergency", "overdose"):
+        return False
+    if patterns.urgent(text):
+        return False
+    ordinary = model.classifier().scores(text, message).by_label["ordinary"]
+    return ordinary >= _thresholds()["veto"]
 
 
 def assess_start(text: str, length: int) -> Verdict:
@@ -84,9 +100,10 @@ def assess_start(text: str, length: int) -> Verdict:
     return Verdict(found.kind, "pattern") if found.certain else Verdict(possible=found.kind)
 
 
-def _classified(text: str, found: patterns.Match | None) -> Verdict:
+def _classified(text: str, found: patterns.Match | None, message: str) -> Verdict:
     limits = _thresholds()
-    label, probability = model.classifier().scores(text).alarm
+    # The encoder reads the message as the NLU will, so that its vector is computed once.
+    label, probability = model.classifier().scores(text, message).alarm
     # A question about a risk ("if I swallowed some cream, would it hurt me?") gets its answer
     # and the one line, never the classifier's alarm alone: it reads words, not questions.
     hypothetical = patterns.asks_about_risk(patterns.normalise(text))
@@ -94,7 +111,15 @@ def _classified(text: str, found: patterns.Match | None) -> Verdict:
     # is never turned back into an alarm by the classifier, which reads words, not time.
     if found is not None:
         return Verdict(possible=found.kind)
+    # The classifier reads words, not time: an emergency that the message says is over ("a
+    # little lightheaded, goes away in a second") gets the one line. Never for a crisis.
+    if label != "crisis" and patterns.over(text):
+        return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
     if probability >= limits["alarm"] and not hypothetical:
+        return Verdict(label, "classifier")
+    # A report told with a question ("... for thirty minutes. What should I do?"): an alarm
+    # only when the classifier is all but sure.
+    if probability >= limits["question_alarm"]:
         return Verdict(label, "classifier")
     if probability >= limits["possible"]:
         return Verdict(possible=label)

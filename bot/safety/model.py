@@ -1,31 +1,48 @@
 """A small classifier for safety messages that the reviewed patterns do not name.
 
-Word 1-2-grams and character 2-5-grams (TF-IDF) into a logistic regression, trained on our own
-examples in data/safety/train.yml plus, as "ordinary", every other example of the assistant's
-NLU data (data/nlu/*.yml) and the text of every button a patient can press. Trained when
-first used (about 2 s), deterministic, no download; a prediction takes about 1 ms.
+Features: word 1-2-grams and character 2-5-grams (TF-IDF), which catch misspellings and exact
+wording, beside the 384-number sentence vector of the pretrained encoder (bot/encoder.py),
+which gives meaning ("I won't be a burden much longer" is near "better off without me").
+One logistic regression over both, trained on our own examples in data/safety/train.yml plus,
+as "ordinary", every other example of the assistant's NLU data (data/nlu/, recursively) and
+the text of every button a patient can press.
+
+Trained when first used, deterministic, no download. The training texts' vectors are kept on
+disk (ENCODER_CACHE_DIR, default var/cache/, one row per text keyed by a hash of the text), so
+a start only encodes texts it has not seen; training then takes about 3 s. A message's vector
+is the one the NLU's featurizer asks for (the same string, `text[:MAX_CHARS]`), so the
+encoder's recent-texts cache serves it once for both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import yaml
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 
+from bot import encoder
+from bot.input_check import MAX_CHARS
 from bot.safety import patterns
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_FILE = ROOT / "data" / "safety" / "train.yml"
+TRAIN_DIR = ROOT / "data" / "safety"
 NLU_DIR = ROOT / "data" / "nlu"
 CONTENT_DIR = ROOT / "bot" / "content"
 LABELS = ("emergency", "overdose", "crisis", "ordinary")
+CACHE_DIR = Path(os.environ.get("ENCODER_CACHE_DIR", str(ROOT / "var" / "cache")))
+# The sentence vector's weight beside the TF-IDF features (each block has length 1 per text).
+ENCODER_WEIGHT = 1.5
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
@@ -35,7 +52,7 @@ def prepare(text: str) -> str:
 
 
 def _nlu_examples() -> Iterator[tuple[str, str]]:
-    for path in sorted(NLU_DIR.glob("*.yml")):
+    for path in sorted(NLU_DIR.rglob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in data.get("nlu") or []:
             intent = item.get("intent")
@@ -80,9 +97,16 @@ def button_examples() -> list[str]:
 
 
 def training_examples() -> list[tuple[str, str]]:
-    """(text, label) pairs: our safety examples, the NLU data's, and the buttons."""
-    data = yaml.safe_load(TRAIN_FILE.read_text(encoding="utf-8"))
-    examples = [(str(text), label) for label in LABELS for text in data.get(label) or []]
+    """(text, label) pairs: our safety examples (every file of data/safety/), the NLU data's,
+    and the buttons."""
+    examples: list[tuple[str, str]] = []
+    for path in sorted(TRAIN_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for label in LABELS:
+            for text in data.get(label) or []:
+                if not isinstance(text, str):  # "- Patient: ..." unquoted is a mapping
+                    raise ValueError(f"{path.name}: {label}: not a string: {text!r}")
+                examples.append((text, label))
     examples.extend(_nlu_examples())
     examples.extend((text, "ordinary") for text in button_examples())
     return examples
@@ -101,9 +125,46 @@ class Scores:
         return label, self.by_label[label]
 
 
+def encoded(text: str) -> str:
+    """The string the encoder reads for a message: the same as the NLU featurizer's."""
+    return text[:MAX_CHARS]
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def training_vectors(texts: list[str], folder: Path = CACHE_DIR) -> np.ndarray:
+    """The encoder's vectors of the training texts: from the cache on disk, encoding (in
+    batches) only the texts it does not hold, then saving the whole set back."""
+    path = folder / f"safety-vectors-{encoder.DIMENSIONS}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        try:
+            with np.load(path) as stored:
+                known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            known = {}  # a damaged cache is rebuilt
+    keys = [_key(encoded(t)) for t in texts]
+    todo = {k: encoded(t) for k, t in zip(keys, texts, strict=True) if k not in known}
+    missing = sorted(todo.items())
+    if missing:
+        vectors = encoder.shared().encode([t for _, t in missing])
+        known.update((k, v) for (k, _), v in zip(missing, vectors, strict=True))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            wanted = sorted(set(keys))
+            partial = path.with_suffix(".tmp.npz")
+            np.savez(partial, keys=np.array(wanted), vectors=np.stack([known[k] for k in wanted]))
+            partial.replace(path)
+        except OSError:
+            pass  # a read-only checkout: encode again next time
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
 class Classifier:
     def __init__(self, examples: list[tuple[str, str]]) -> None:
-        features = FeatureUnion(
+        self.features = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
                 (
@@ -114,21 +175,23 @@ class Classifier:
                 ),
             ]
         )
-        self.pipeline = Pipeline(
-            [
-                ("features", features),
-                (
-                    "model",
-                    LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000),
-                ),
-            ]
-        )
-        texts = [prepare(text) for text, _ in examples]
-        self.pipeline.fit(texts, [label for _, label in examples])
-        self.labels = [str(c) for c in self.pipeline.classes_]
+        self.model = LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000)
+        texts = [text for text, _ in examples]
+        sparse_part = self.features.fit_transform([prepare(t) for t in texts])
+        dense_part = training_vectors(texts)
+        self.model.fit(self._join(sparse_part, dense_part), [label for _, label in examples])
+        self.labels = [str(c) for c in self.model.classes_]
 
-    def scores(self, text: str) -> Scores:
-        probabilities = self.pipeline.predict_proba([prepare(text)])[0]
+    @staticmethod
+    def _join(sparse_part: sparse.spmatrix, dense_part: np.ndarray) -> sparse.csr_matrix:
+        return sparse.hstack([sparse_part, sparse.csr_matrix(dense_part * ENCODER_WEIGHT)]).tocsr()
+
+    def scores(self, text: str, message: str | None = None) -> Scores:
+        """Probabilities for `text`; `message`, if given, is the message as the channel got
+        it, which the encoder reads (as the NLU's featurizer does)."""
+        vector = encoder.encode([encoded(text if message is None else message)])
+        row = self._join(self.features.transform([prepare(text)]), vector)
+        probabilities = self.model.predict_proba(row)[0]
         return Scores(dict(zip(self.labels, (float(p) for p in probabilities), strict=True)))
 
 

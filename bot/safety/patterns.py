@@ -62,7 +62,8 @@ _CONTRACTIONS = {
     "seizer": "seizure",
     "sezure": "seizure",
 }
-_WORD = re.compile(r"[a-z0-9']+|[^a-z0-9'\s]+")
+# Letters of any alphabet ("aquí", "mí"), so that accented words stay whole.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]*)*|'|[^\w'\s]+|_+")
 _CLAUSE = re.compile(r"[.!?;,]+|\bbut\b|\bhowever\b")
 
 
@@ -175,6 +176,18 @@ def asks_about_risk(text: str, clause: str | None = None) -> bool:
     if not asks or r.risk_question.search(text) is None:
         return False
     return r.urgent.search(_IF_CLAUSE.sub(" ", text)) is None
+
+
+def urgent(text: str) -> bool:
+    """Words that say a danger is now ("right now", "help", "i can't", "my throat is closing")."""
+    return rules().urgent.search(normalise(text)) is not None
+
+
+def over(text: str) -> bool:
+    """The message says its event is over ("it went away", "stopped bleeding", "I'm fine
+    now") and nothing says it is back."""
+    r, cleaned = rules(), normalise(text)
+    return r.resolved.search(cleaned) is not None and r.present_anywhere.search(cleaned) is None
 
 
 def match(text: str) -> Match | None:
