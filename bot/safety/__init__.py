@@ -112,10 +112,12 @@ def _classified(text: str, found: patterns.Match | None, message: str) -> Verdic
     if found is not None:
         return Verdict(possible=found.kind)
     # The classifier reads words, not time: an emergency that the message says is over ("a
-    # little lightheaded, goes away in a second") gets the one line. Never for a crisis.
-    if label != "crisis" and patterns.over(text):
+    # little lightheaded, goes away in a second") or long past gets the one line. Never for a
+    # crisis; for an overdose only when it is over (one is often told in the past tense).
+    if label != "crisis" and patterns.over(text, past=label == "emergency"):
         return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
-    if probability >= limits["alarm"] and not hypothetical:
+    alarm = limits["crisis_alarm"] if label == "crisis" else limits["alarm"]
+    if probability >= alarm and not hypothetical:
         return Verdict(label, "classifier")
     # A report told with a question ("... for thirty minutes. What should I do?"): an alarm
     # only when the classifier is all but sure.

@@ -144,7 +144,9 @@ _PAST_VERB = re.compile(
     r"\b(was|were|had|swelled|fainted|passed|collapsed|happened|went|got|did|used to)\b"
 )
 # Crisis words that a question can be about ("can the cream cause suicidal thoughts?").
-_CRISIS_TOPIC = re.compile(r"suicid|self[- ]?harm|hurt(ing)? myself|kill(ing)? myself|depress")
+_CRISIS_TOPIC = re.compile(
+    r"suicid|self[- ]?harm|hurt(ing)? myself|kill(ing)? myself|depress|death|dying"
+)
 
 
 def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
@@ -183,11 +185,16 @@ def urgent(text: str) -> bool:
     return rules().urgent.search(normalise(text)) is not None
 
 
-def over(text: str) -> bool:
+def over(text: str, past: bool = True) -> bool:
     """The message says its event is over ("it went away", "stopped bleeding", "I'm fine
-    now") and nothing says it is back."""
+    now") or, if `past`, long past ("my aunt died from bleeding in her brain", "in 2019"),
+    and nothing says it is back or now."""
     r, cleaned = rules(), normalise(text)
-    return r.resolved.search(cleaned) is not None and r.present_anywhere.search(cleaned) is None
+    if r.present_anywhere.search(cleaned) is not None:
+        return False
+    if r.resolved.search(cleaned) is not None:
+        return True
+    return past and r.past.search(cleaned) is not None and r.present.search(cleaned) is None
 
 
 def match(text: str) -> Match | None:
