@@ -182,6 +182,11 @@ class Classifier:
         dense_part = training_vectors(texts)
         self.model.fit(self._join(sparse_part, dense_part), [label for _, label in examples])
         self.labels = [str(c) for c in self.model.classes_]
+        # The weights of each block, to score one message without building the joined row.
+        width = sparse_part.shape[1]
+        self._sparse_weights = np.ascontiguousarray(self.model.coef_[:, :width].T)
+        self._dense_weights = self.model.coef_[:, width:].T * ENCODER_WEIGHT
+        self._bias = self.model.intercept_
 
     @staticmethod
     def _join(sparse_part: sparse.spmatrix, dense_part: np.ndarray) -> sparse.csr_matrix:
@@ -191,8 +196,11 @@ class Classifier:
         """Probabilities for `text`; `message`, if given, is the message as the channel got
         it, which the encoder reads (as the NLU's featurizer does)."""
         vector = encoder.encode([encoded(text if message is None else message)])
-        row = self._join(self.features.transform([prepare(text)]), vector)
-        probabilities = self.model.predict_proba(row)[0]
+        words = self.features.transform([prepare(text)])
+        logits = np.asarray(words @ self._sparse_weights).ravel() + vector[0] @ self._dense_weights
+        logits = logits + self._bias
+        probabilities = np.exp(logits - logits.max())  # the multinomial model's softmax
+        probabilities /= probabilities.sum()
         return Scores(dict(zip(self.labels, (float(p) for p in probabilities), strict=True)))
 
 
