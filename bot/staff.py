@@ -295,7 +295,7 @@ def main(command: str, username: str, password_stdin: bool = False, role: str | 
         if command == "add-user":
             assert password is not None
             add_user(store.engine, username, password, role=role or "coordinator")
-            done = f"Added staff user {name} ({role or 'coordinator'})."
+            done = f"Added staff user {name}. Role: {role or 'coordinator'}."
         elif command == "set-password":
             assert password is not None
             set_password(store.engine, username, password)
