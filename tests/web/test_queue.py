@@ -496,3 +496,15 @@ def test_index_missing_covers_old_records(sqlite_url: str) -> None:
         )
     engine.dispose()
     assert found == [ids["c-maria"]]
+
+
+def test_openapi_lists_every_filter_and_the_attempts_endpoint() -> None:
+    import json
+
+    from bot.web import api
+
+    document = json.loads(api.OPENAPI.read_text())
+    listed = {p["name"] for p in document["paths"]["/api/handoffs"]["get"]["parameters"]}
+    assert listed == api.LIST_FILTERS
+    assert "409" in document["paths"]["/api/handoffs/{id}"]["patch"]["responses"]
+    assert "post" in document["paths"]["/api/handoffs/{id}/attempts"]
