@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bot import audit as audit_log
 from bot import digest, search, staff, tokens
 from bot.handoff import HandoffStore
 from bot.notify import NotifySettings
@@ -508,3 +509,80 @@ def test_openapi_lists_every_filter_and_the_attempts_endpoint() -> None:
     assert listed == api.LIST_FILTERS
     assert "409" in document["paths"]["/api/handoffs/{id}"]["patch"]["responses"]
     assert "post" in document["paths"]["/api/handoffs/{id}/attempts"]
+
+
+def test_migration_0005_down_and_up_keeps_records_and_makes_old_users_admins(db_url: str) -> None:
+    """Downgrade to 0004 and upgrade again on SQLite and PostgreSQL: the records stay, their
+    search keys are rebuilt on the next start, and a user made before 0005 is an admin."""
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.handoff import MIGRATIONS
+    from bot.schema import staff_users
+
+    ids = build(db_url)
+    engine = sa.create_engine(db_url, future=True)
+    queries.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="no_answer")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("handoffs")}
+        assert "version" not in columns and not sa.inspect(connection).has_table("api_tokens")
+    engine.dispose()
+    store = HandoffStore(db_url, channels=[])  # upgrades and indexes what is missing
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.select(staff_users.c.username, staff_users.c.role)).all()
+    roles = {str(name): str(role) for name, role in rows}
+    assert roles == {USER: "admin", VIEWER: "admin", ADMIN: "admin"}
+    found = queries.list_handoffs(store.engine, q="maria.lopez@example.org")
+    assert [r["id"] for r in found] == [ids["c-maria"]] and found[0]["version"] == 1
+    store.engine.dispose()
+
+
+def test_retention_purges_attempts_and_search_keys(db_url: str) -> None:
+    from bot import retention
+    from bot.schema import contact_attempts
+
+    ids = build(db_url)
+    engine = sa.create_engine(db_url, future=True)
+    queries.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="reached")
+    result = retention.Purged()
+    retention.purge_handoffs(engine, datetime.now(timezone.utc) - timedelta(days=5), result)
+    assert result.handoffs == 1  # Maria's record, 10 days old
+    with engine.connect() as connection:
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(contact_attempts)).scalar()
+            == 0
+        )
+        left = connection.execute(sa.select(handoff_search.c.handoff_id).distinct()).scalars().all()
+    engine.dispose()
+    assert ids["c-maria"] not in left and len(left) == 3
+
+
+def test_cli_roles_reset_password_and_tokens(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    build(sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+    assert main(["staff", "reset-password", USER, "--password-stdin"]) == 0
+    assert main(["staff", "set-role", USER, "--role", "viewer"]) == 0
+    assert main(["staff", "set-role", USER]) == 1  # no role given
+    assert main(["token", "add", "redcap-sync", "--role", "viewer"]) == 0
+    printed = capsys.readouterr().out
+    token = printed.strip().splitlines()[-1]
+    assert token.startswith("rux_")
+    engine = sa.create_engine(sqlite_url)
+    assert staff.verify(engine, USER, "another long password")
+    assert staff.session_state(engine, USER) == (2, "viewer")
+    assert tokens.caller(engine, token) == tokens.Caller("api:redcap-sync", "viewer")
+    assert main(["token", "revoke", "redcap-sync"]) == 0
+    assert tokens.caller(engine, token) is None
+    events = [e["action"] for e in audit_log.staff_events(engine)]
+    engine.dispose()
+    assert {"password_changed", "role_changed", "token_added", "token_revoked"} <= set(events)
