@@ -347,6 +347,11 @@ async def _detail(
     medicines = present.medicines_named(record["transcript"])
     if not sees_contact(request):
         record = listing.redact(record)
+        # Staff notes are free text and may hold a number or an address: not for viewers.
+        for entry in [*trail, *attempts]:
+            entry["note"] = "(hidden for viewers)" if entry.get("note") else None
+            if entry.get("next_step"):
+                entry["next_step"] = "(hidden for viewers)"
     record["age"] = age(record["created_at"], now)
     for entry in trail:
         entry["created_iso"] = iso(entry["created_at"])

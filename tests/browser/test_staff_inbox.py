@@ -323,7 +323,9 @@ def test_queue_on_a_phone(inbox: str, browser: Browser) -> None:
     try:
         page = sign_in(context, inbox, "bob")
         first = page.locator("table.queue tbody tr").first
+        first.locator("a.tel").scroll_into_view_if_needed()
         expect(first.locator("a.tel")).to_be_visible()
+        expect(first.locator("a.tel")).to_have_attribute("href", "tel:+12165550123")
         shot(page, "inbox-queue-phone", full=False)
     finally:
         context.close()

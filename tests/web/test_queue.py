@@ -586,3 +586,44 @@ def test_cli_roles_reset_password_and_tokens(
     events = [e["action"] for e in audit_log.staff_events(engine)]
     engine.dispose()
     assert {"password_changed", "role_changed", "token_added", "token_revoked"} <= set(events)
+
+
+async def test_pagination_of_the_queue_and_the_api(
+    sqlite_url: str, make_client: ClientFactory
+) -> None:
+    store = HandoffStore(sqlite_url, channels=[])
+    for number in range(57):
+        store.submit(handoff(f"c-{number:02d}", contact={"name": f"Person {number:02d}"}))
+    staff.add_user(store.engine, USER, PASSWORD)
+    store.engine.dispose()
+    client = await signed_in(make_client, sqlite_url)
+    first = await (await client.get("/staff/handoffs")).text()
+    assert first.count("<tr class=") == 50 and "Page 1 of 2" in first
+    assert 'href="/staff/handoffs?page=2" rel="next"' in first
+    second = await (await client.get("/staff/handoffs?page=2")).text()
+    assert second.count("<tr class=") == 7 and 'rel="prev"' in second and 'rel="next"' not in second
+    names = re.findall(r"Person (\d\d)", first + second)
+    assert names == [f"{n:02d}" for n in range(57)]  # oldest first, each once
+    assert (await client.get("/staff/handoffs?page=0")).status == 400
+    page = await (await client.get("/api/handoffs?limit=20&offset=40", headers=AUTH)).json()
+    assert len(page["items"]) == 17 and page["total"] == 57 and page["offset"] == 40
+
+
+async def test_viewer_does_not_read_staff_notes(
+    sqlite_url: str, make_client: ClientFactory
+) -> None:
+    ids = build(sqlite_url)
+    engine = sa.create_engine(sqlite_url)
+    queries.log_attempt(
+        engine,
+        ids["c-maria"],
+        actor=USER,
+        channel="call",
+        result="wrong_number",
+        next_step="try her work number 216 555 0199",
+        note="husband answered",
+    )
+    engine.dispose()
+    client = await signed_in(make_client, sqlite_url, VIEWER)
+    detail = await (await client.get(f"/staff/handoffs/{ids['c-maria']}")).text()
+    assert "0199" not in detail and "husband" not in detail and "Wrong number" in detail
