@@ -249,6 +249,17 @@ def count_handoffs(
         return int(connection.execute(query).scalar_one())
 
 
+def count_overdue(engine: sa.engine.Engine, cutoff: datetime) -> int:
+    """New records that arrived at or before the cutoff (bot.workhours.WorkHours.cutoff)."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(handoffs)
+        .where(handoffs.c.status == "new", handoffs.c.created_at <= cutoff)
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
 def _last_attempts(connection: Any, records: list[dict[str, Any]]) -> None:
     """record["last_attempt"]: the newest contact attempt {channel, result, at} or None."""
     ids = [record["id"] for record in records]

@@ -268,7 +268,7 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
         shown_records.append(record)
     pages = max(1, -(-total // PAGE_SIZE))
     keep = {k: v for k, v in request.query.items() if k not in ("page", "saved")}
-    overdue_count = sum(1 for r in shown_records if r["overdue"])
+    overdue_count = await asyncio.to_thread(queries.count_overdue, engine, hours.cutoff(now))
     return await render(
         request,
         "list.html",
