@@ -279,7 +279,7 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
             "status": view.status or "",
             "outcomes": queries.OUTCOMES,
             "statuses": queries.STATUSES,
-            "query_string": urlencode({k: v for k, v in keep.items() if k != "sort"}),
+            "query_string": urlencode(keep),  # the CSV gets the same filters and order
             "page": view.page,
             "pages": pages,
             "total": total,
