@@ -302,6 +302,12 @@ async def by_reference(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/staff/handoffs/{found}")
 
 
+@routes.get(r"/staff/handoffs/{reference:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*}")
+async def by_reference_in_path(request: web.Request) -> web.StreamResponse:
+    """/staff/handoffs/BWZ9 (a reference where an id goes) finds the record too."""
+    return await by_reference(request)
+
+
 def _handoff_id(request: web.Request) -> int:
     raw = request.match_info["id"]
     if len(raw) > 10 or int(raw) > 2**31 - 1:  # cannot exist (PostgreSQL integer ids)

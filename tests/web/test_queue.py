@@ -307,6 +307,9 @@ async def test_pages_attempt_assignment_my_queue_and_stale_edit(
     short = await client.get(f"/staff/r/{trail and (await _reference(client, ids['c-maria']))}")
     assert short.status == 200 and str(short.url).endswith(path)
     assert (await client.get("/staff/r/ZZZZ")).status == 404
+    reference = await _reference(client, ids["c-maria"])
+    by_path = await client.get(f"/staff/handoffs/{reference.lower()}")
+    assert by_path.status == 200 and str(by_path.url).endswith(path)
 
 
 async def _reference(client: TestClient, handoff_id: int) -> str:
