@@ -17,7 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from bot import audit, staff, workflow
+from bot import audit, staff, tokens, workflow
 from bot.outbox import delivery_status
 from bot.web import listing, present, queries
 from bot.web.limiter import client_address
@@ -608,11 +608,15 @@ async def user_list(request: web.Request) -> web.StreamResponse:
 
 
 async def _users_page(
-    request: web.Request, error: str | None = None, done: str | None = None
+    request: web.Request,
+    error: str | None = None,
+    done: str | None = None,
+    new_token: str | None = None,
 ) -> web.Response:
     require(request, "admin")
     engine = request.app[ENGINE]
     users = await asyncio.to_thread(staff.users, engine)
+    api_tokens = await asyncio.to_thread(tokens.listed, engine)
     events = await asyncio.to_thread(audit.staff_events, engine, 30)
     hours = request.app[WORK_HOURS]
     for event in events:
@@ -623,6 +627,9 @@ async def _users_page(
         "users.html",
         {
             "users": users,
+            "tokens": api_tokens,
+            "token_roles": tokens.ROLES,
+            "new_token": new_token,
             "roles": staff.ROLES,
             "events": events,
             "error": error,
@@ -639,6 +646,7 @@ DONE = {
     "enabled": "Saved: the user may sign in again.",
     "password": "Saved: the password is reset and every session of theirs has ended.",
     "role": "Saved: the role is changed and every session of theirs has ended.",
+    "token_revoked": "Saved: the token is revoked; calls with it now get 401.",
 }
 
 
@@ -671,6 +679,20 @@ async def user_change(request: web.Request) -> web.StreamResponse:
                 partial(staff.set_password, engine, name, password, actor=actor)
             )
             done = "password"
+        elif action == "token_add":
+            token = await asyncio.to_thread(
+                partial(tokens.add, engine, name, role=new_role or "coordinator", actor=actor)
+            )
+            # Shown once, in this response only (never in a URL, never stored).
+            return await _users_page(
+                request,
+                done=f"Saved: the token of {staff.normalise(name)} is made. Copy it now; "
+                "it is not shown again.",
+                new_token=token,
+            )
+        elif action == "token_revoke":
+            await asyncio.to_thread(partial(tokens.revoke, engine, name, actor=actor))
+            done = "token_revoked"
         elif action == "role":
             if staff.normalise(name) == actor and new_role != "admin":
                 raise staff.StaffError("you cannot take away your own admin role")
@@ -678,6 +700,6 @@ async def user_change(request: web.Request) -> web.StreamResponse:
             done = "role"
         else:
             raise staff.StaffError("unknown action")
-    except staff.StaffError as error:
+    except (staff.StaffError, tokens.TokenError) as error:
         return await _users_page(request, error=str(error))
     raise web.HTTPSeeOther(f"/staff/users?done={done}")

@@ -388,6 +388,27 @@ async def test_admin_user_pages_end_sessions(sqlite_url: str, make_client: Clien
     assert await login(cora, user="cora", password="a long enough password") == 303
     events = await (await admin.get("/staff/users")).text()
     assert "user_added" in events and "user_disabled" in events
+    made = await admin.post(
+        "/staff/users",
+        data={
+            "csrf_token": token,
+            "action": "token_add",
+            "username": "redcap-sync",
+            "role": "coordinator",
+        },
+    )
+    shown = re.search(r'<code id="new-token">([^<]+)</code>', await made.text())
+    assert made.status == 200 and shown
+    bearer = {"Authorization": f"Bearer {shown.group(1)}"}
+    assert (await admin.get("/api/handoffs", headers=bearer)).status == 200
+    page = await (await admin.get("/staff/users")).text()
+    assert shown.group(1) not in page and "redcap-sync" in page  # shown once only
+    revoked = await admin.post(
+        "/staff/users",
+        data={"csrf_token": token, "action": "token_revoke", "username": "redcap-sync"},
+    )
+    assert revoked.status == 200 and "the token is revoked" in await revoked.text()
+    assert (await admin.get("/api/handoffs", headers=bearer)).status == 401
 
 
 async def test_csv_columns_phones_and_audit(sqlite_url: str, make_client: ClientFactory) -> None:
