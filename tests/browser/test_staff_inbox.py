@@ -24,7 +24,7 @@ from bot.handoff import Handoff, HandoffStore
 from bot.schema import handoffs
 from bot.settings import ROOT
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
-from tests.conftest import free_port
+from tests.conftest import spare_port
 
 PASSWORD = "correct horse battery staple"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
@@ -133,7 +133,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             os.environ.pop("HANDOFF_KEY", None)
         else:
             os.environ["HANDOFF_KEY"] = before
-    port = int(os.environ.get("TEST_WEB_PORT", "") or free_port())
+    port = spare_port()  # not TEST_WEB_PORT: the live bot's web app may hold it
     env = {
         **os.environ,
         "HANDOFF_KEY": key,
