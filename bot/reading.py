@@ -31,6 +31,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from bot import answers, eligibility
@@ -67,6 +68,9 @@ class Reply:
     intent: str | None = None
     entities: Sequence[Mapping[str, Any]] = ()
     buttons: Sequence[str] = ()
+    # The person answers for someone else (so "5" to "How old is the person?" can be an age).
+    for_someone_else: bool = False
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -569,6 +573,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             r"\b(for|in|since)\s+$", text[: m.start()].lower()
         ):
             continue  # "diagnosed 3 years ago", "for 6 years", "in 2019": not an age
+        if _EVENT_AGE_BEFORE.search(_norm(text[: m.start()]) + " "):
+            continue  # "diagnosed at 12", "since I was 10": the age then, not now
         found.append((m.start(), int(m.group(0))))
     for m in _WORD_NUM.finditer(text):
         value = parse_number(m.group(0))
@@ -577,13 +583,79 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, Sure] | None:
+# A number typed with letters that look like digits ("5o", "l8", "1OO"): no one's age.
+_GARBLED = re.compile(r"\b(?=[0-9oli]*\d)(?=[0-9oli]*[oli])[0-9oli]{2,}\b")
+# An age range, not an age: "in my sixties", "late 50s", "over 18", "18+".
+_DECADE = re.compile(
+    r"\b(early|mid|late|in (my|her|his|their|the))( |-)?(\w+ties|\d0 ?s)\b" r"|^(\w+ties|\d0 ?s)$"
+)
+_BOUND = re.compile(
+    r"\b(over|under|above|below|older than|younger than|more than|less than|at least)\s+"
+    r"(\d{1,3}|" + WORD_NUMBER + r")\b|\b\d{1,3} ?\+|\b\d{1,3} (or|and) (older|over|up|above)\b",
+    re.IGNORECASE,
+)
+_ALMOST = re.compile(
+    r"\b(almost|nearly|not quite|soon to be|about to (turn|be))\s+(\d{1,3}|" + WORD_NUMBER + r")\b"
+    r"|^\s*(\d{1,3}) (next|this coming) (week|month|year)\b",
+    re.IGNORECASE,
+)
+# The age of an event, not now: "diagnosed at 12", "since I was 10", "when she was 8".
+_EVENT_AGE_BEFORE = re.compile(r"\b(at|by|from|until|till|was|were|since)( (the )?age( of)?)?\s*$")
+# An adult spoken of with a child's age ("my mom is 7"), or a child's age with an adult's
+# life ("retired", "my grandkids", "menopause"): a typo, not an age.
+_ADULT_SUBJECT = re.compile(
+    r"\b(my|her|his|their) (mom|mother|mum|mama|dad|father|papa|husband|wife|grandma|"
+    r"grandmother|grandpa|grandfather|granny|nana|aunt|uncle)( is| s| was| just turned| turned)?"
+    r"( only| just| about| around)? (\d{1,3}|" + WORD_NUMBER + r")\b",
+    re.IGNORECASE,
+)
+_ADULT_LIFE = re.compile(
+    r"\b(retired|retirement|grand ?(kids|children|son|daughter|baby)|menopause|my (husband|wife)|"
+    r"my (kids|children)|years ago|decades)\b"
+)
+CHILD_AGE = 18  # below this, an adult cue makes the age a typo
+SELF_MIN_AGE = 10  # below this, someone answering for themselves typed something else
+
+
+def _read_age(
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    someone_else: bool = False,
+    today: date | None = None,
+) -> tuple[Value, Sure] | None:
+    found = _read_age_value(text, entities, today)
+    if found is None or not isinstance(found[0], int):
+        return found
+    age, _ = found
+    norm = _norm(text)
+    if age < CHILD_AGE:
+        adult = _ADULT_SUBJECT.search(text.translate(answers._QUOTES).lower())  # noqa: SLF001
+        third = bool(_THIRD_PERSON.search(norm)) or someone_else
+        if adult or (not third and _ADULT_LIFE.search(norm)):
+            return None
+        if age < SELF_MIN_AGE and not third:
+            return None
+    return found
+
+
+def _read_age_value(
+    text: str, entities: Sequence[Mapping[str, Any]], today: date | None
+) -> tuple[Value, Sure] | None:
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
     norm = _norm(text)
-    if re.search(r"\bin (my|her|his|their) (\w+ties|\d0s|\d0 s)\b", norm):
-        return "unsure", "clear"  # "in my sixties": the team asks
+    if _GARBLED.search(low):
+        return None  # "im 5o": ask again rather than guess 5 or 50
+    if _BOUND.search(low) and len(_numbers(low)) <= 1:
+        return "unsure", "clear"  # "over 18": the team asks
+    if _DECADE.search(norm) and not [n for _, n in _numbers(low) if n % 10 or n > 100]:
+        return "unsure", "clear"  # "in my sixties", "late 50s": the team asks
     if _UNSURE.search(norm) and not _numbers(low):
         return "unsure", "clear"
+    almost = _ALMOST.search(low)
+    if almost and len(_numbers(low)) == 1:
+        value = parse_number(almost.group(3) or almost.group(4))
+        if value is not None and answers.MIN_AGE < value <= answers.MAX_AGE:
+            return int(value) - 1, "inferred"
     fixes = list(_AGE_FIX.finditer(low))
     if fixes:
         after = _numbers(low[fixes[-1].end() :])
@@ -594,6 +666,10 @@ def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, 
         age = answers.entity_age(entity)
         if age is not None and (entity.get("confidence", 1.0) >= MIN_CONFIDENCE or numbers):
             return age, "clear"
+    year = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[.!]?\s*", low)
+    this_year = (today or date.today()).year
+    if year and 0 < this_year - int(year.group(1)) <= answers.MAX_AGE:
+        return this_year - int(year.group(1)), "inferred"  # "1958": a year of birth
     # One number and words, or nothing: "1=1", "3 or 4" and "<b>1</b>" are no one's age.
     if len(numbers) == 1 and not re.search(r"[=<>{}\[\];|\\*#$%^~`]", text):
         sure: Sure = "inferred" if re.search(r"\b(about|around|think|roughly)\b", norm) else "clear"
@@ -674,13 +750,17 @@ _NO_CHANGE = re.compile(
 
 
 def _answer(
-    criterion: eligibility.Criterion, text: str, entities: Sequence[Mapping[str, Any]]
+    criterion: eligibility.Criterion,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    reply: Reply | None = None,
 ) -> tuple[Value, Sure] | None:
     """The answer this reply gives to this question, and how sure, or None."""
     if criterion.kind == "age":
         if all(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
             return None
-        return _read_age(text, entities)
+        other = reply is not None and reply.for_someone_else
+        return _read_age(text, entities, other, reply.today if reply else None)
     traits = criterion.reading
     raw_segments = _segments(text)
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
@@ -884,7 +964,7 @@ def _correction(
         return None
     cleaned = _BACK_REF.sub(" ", rest)
     cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned)
-    value = _answer(by_id[target], cleaned or rest, reply.entities)
+    value = _answer(by_id[target], cleaned or rest, reply.entities, reply)
     roles_of_target = [
         *by_id[target].reading.get("medicines", ()),
         *by_id[target].reading.get("negated_medicines", ()),
@@ -969,7 +1049,7 @@ def read(
     if fixed is not None:
         return fixed
     if criterion is not None:
-        found = _answer(criterion, text, reply.entities)
+        found = _answer(criterion, text, reply.entities, reply)
         if found is not None and (criterion.kind == "age" or found[0] in criterion.replies):
             value, sure = found
             if criterion.kind == "age" and isinstance(value, int) and third:

@@ -102,7 +102,10 @@ def score_row(row: Row) -> Scored:
         buttons = ANSWER_BUTTONS
     answered, last = _before(row.question, row)
     found = reading.read(
-        reading.Reply(row.text, entities=entities, buttons=buttons), row.question, answered, last
+        reading.Reply(row.text, entities=entities, buttons=buttons, today=TODAY),
+        row.question,
+        answered,
+        last,
     )
     got = describe(found)
     got_also = {k: _value(v) for k, v in found.also.items()}
