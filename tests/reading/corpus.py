@@ -45,6 +45,9 @@ class Scored:
     got_also: Mapping[str, Any]
     ok: bool
     ends_wrongly: bool
+    # The reading would end the prescreen (rightly or not), and how sure it says it is.
+    ends: bool = False
+    sure: str | None = None
 
 
 def load(name: str) -> list[Row]:
@@ -110,7 +113,8 @@ def score_row(row: Row) -> Scored:
     got = describe(found)
     got_also = {k: _value(v) for k, v in found.also.items()}
     ok = got == row.expected and got_also == {k: str(v) for k, v in row.also.items()}
-    return Scored(row, got, got_also, ok, _ends_wrongly(row, found))
+    ends = found.kind in ("answer", "correction") and _ends(found.target, found.value)
+    return Scored(row, got, got_also, ok, _ends_wrongly(row, found), ends, found.sure)
 
 
 def _ends(question: str | None, value: Any) -> bool:

@@ -47,6 +47,18 @@ def test_held_out_set_first_score_is_the_floor() -> None:
 
 
 @pytest.mark.parametrize("name", ["dev.yml", "heldout.yml"])
+def test_a_typed_reply_that_would_end_the_prescreen_is_never_read_as_sure(name: str) -> None:
+    """Only a button press ends it at once; a typed reading that would end it is "inferred",
+    so the dialogue asks "Just to check: ..." first."""
+    ending = [r for r in scored(name) if r.ends]
+    assert ending  # the corpus has replies that rightly end it
+    for r in ending:
+        # A typed "No" is the No button's own text: over REST the two are one message.
+        pressed = r.row.text.strip().lower() in {b.lower() for b in corpus.ANSWER_BUTTONS}
+        assert r.sure == ("button" if pressed else "inferred"), r.row
+
+
+@pytest.mark.parametrize("name", ["dev.yml", "heldout.yml"])
 def test_no_reply_ends_the_prescreen_without_a_check(name: str) -> None:
     """A misreading that would end it is always typed text, so "Just to check" asks first."""
     wrong = [r for r in scored(name) if r.ends_wrongly]
