@@ -35,6 +35,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot import answers, eligibility
+from bot.nlu.dates import MONTH_RE, MONTHS
 from bot.nlu.numbers import WORD_NUMBER, parse_number
 
 Kind = Literal[
@@ -182,6 +183,7 @@ _SELF_WHO = _rx(
 )
 _OTHER_WHO = _rx(
     r"\bsome(one|body) else\b",
+    rf"^(a |the )?({_REL})$",
     rf"\b(my|for (my|her|his)|her|his) ({_REL})\b",
     r"\b(for|about) (her|him|them)\b",
     r"\bon behalf\b",
@@ -655,6 +657,46 @@ _ADULT_LIFE = re.compile(
     r"\b(retired|retirement|grand ?(kids|children|son|daughter|baby)|menopause|my (husband|wife)|"
     r"my (kids|children)|years ago|decades)\b"
 )
+# A date of birth typed as the answer to "How old are you?": "04/12/1958", "March 3, 1960",
+# "3rd of March 1960", "b. 1955" (US order for numbers: month first unless it cannot be).
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DATE_FORMS = (
+    re.compile(rf"\b(?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-]{_YEAR}\b"),
+    re.compile(rf"\b(?P<month>{MONTH_RE})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? {_YEAR}\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<month>{MONTH_RE})\.?,? {_YEAR}\b"),
+    re.compile(
+        rf"\b(?:born|birthday|dob|b\.)\s*(?:is |was |in |on )?"
+        rf"(?P<month>{MONTH_RE})?\.?,? ?{_YEAR}\b"
+    ),
+)
+
+
+def _birth_date_age(low: str, today: date) -> int | None:
+    """The age from a date of birth in the reply, or None."""
+    for form in _DATE_FORMS:
+        m = form.search(low)
+        if not m:
+            continue
+        groups = m.groupdict()
+        year = int(groups["year"])
+        if groups.get("month"):
+            month = MONTHS[groups["month"]]
+        elif groups.get("m"):
+            month = int(groups["m"])
+        else:
+            return today.year - year if 0 < today.year - year <= answers.MAX_AGE else None
+        day = int(groups["d"]) if groups.get("d") else 1
+        if month > 12 and day <= 12:
+            month, day = day, month  # "25/12/1945"
+        try:
+            born = date(year, month, day)
+        except ValueError:
+            return None
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age if 0 <= age <= answers.MAX_AGE else None
+    return None
+
+
 CHILD_AGE = 18  # below this, an adult cue makes the age a typo
 SELF_MIN_AGE = 10  # below this, someone answering for themselves typed something else
 
@@ -687,6 +729,9 @@ def _read_age_value(
     norm = _norm(text)
     if _GARBLED.search(low):
         return None  # "im 5o": ask again rather than guess 5 or 50
+    born = _birth_date_age(low, today or date.today())
+    if born is not None:
+        return born, "clear"
     if _BOUND.search(low) and len(_numbers(low)) <= 1:
         return "unsure", "clear"  # "over 18": the team asks
     if _DECADE.search(norm) and not [n for _, n in _numbers(low) if n % 10 or n > 100]:
@@ -1240,7 +1285,10 @@ def _relation(norm: str) -> str | None:
 
 
 def _read_who(norm: str) -> Reading | None:
+    helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
     if _OTHER_WHO.search(norm) and not re.search(r"\b(about|for) me\b|\bit is me\b", norm):
+        if helped:
+            return Reading("answer", "self", "clear", target=WHO)  # "my daughter is helping me"
         return Reading("answer", "someone_else", "clear", target=WHO, relation=_relation(norm))
     if _SELF_WHO.search(norm):
         return Reading("answer", "self", "clear", target=WHO)
