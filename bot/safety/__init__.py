@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from bot import content
 from bot.safety import model, patterns, replies
@@ -63,7 +63,14 @@ def _words(text: str) -> str:
 
 
 def assess(text: str) -> Verdict:
-    message = text if isinstance(text, str) else ""
+    return _assess(text if isinstance(text, str) else "")
+
+
+# The channels and the NLU's second net (bot/nlu/safety_override.py) check the same message in
+# the same process: the second check, and a repeated message ("hi", "yes"), cost nothing.
+@lru_cache(maxsize=1024)
+def _assess(text: str) -> Verdict:
+    message = text
     text = _words(text)[:MAX_READ]
     if not text:
         return Verdict()  # a button payload ("/affirm"), not the person's words
