@@ -31,7 +31,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto, private
+from bot import crypto, funnel, private
 from bot.schema import handoffs, outbox
 from bot.settings import Settings
 
@@ -201,6 +201,7 @@ class HandoffStore:
                                 next_attempt_at=now,
                             )
                         )
+                funnel.recorder(self.url).record("shared", handoff.kind)
                 return reference, True
             except IntegrityError:
                 existing = self._reference(handoff.conversation_id, key)

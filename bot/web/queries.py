@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import crypto
+from bot import crypto, funnel
 from bot.handoff import decode
 from bot.schema import audit, handoffs, outbox
 
@@ -209,6 +209,22 @@ def _open_note(stored: str | None, audit_id: int) -> str | None:
         return "(this note could not be decrypted; check HANDOFF_KEY)"
 
 
+def _count_first(connection: Any, handoff_id: int, status: str) -> None:
+    """The funnel counts a record the first time it reaches contacted, scheduled or enrolled
+    (reopened and contacted again is not a second contact)."""
+    earlier = connection.execute(
+        sa.select(sa.func.count())
+        .select_from(audit)
+        .where(
+            audit.c.handoff_id == handoff_id,
+            audit.c.action == "status",
+            audit.c.new_status == status,
+        )
+    ).scalar_one()
+    if not earlier:
+        funnel.count_now(connection, status)
+
+
 def change_status(
     engine: sa.engine.Engine,
     handoff_id: int,
@@ -252,6 +268,8 @@ def change_status(
         )
         if updated.rowcount != 1:
             raise Conflict("the handoff was changed by someone else; reload and try again")
+        if action == "status" and target in funnel.STAFF_EVENTS:
+            _count_first(connection, handoff_id, target)
         connection.execute(
             audit.insert().values(
                 handoff_id=handoff_id,
