@@ -184,9 +184,7 @@ def test_a_record_without_contact_details_is_still_valid() -> None:
     changes = {7: [fhir.Change("declined", datetime(2026, 12, 2, tzinfo=timezone.utc))]}
     made = fhir.bundle([record], changes, base_url="https://x.example/api/fhir")
     subject, person = (e.resource for e in made.entry)
-    assert subject.status == "withdrawn" and subject.period.end.isoformat().startswith(
-        "2026-12-02"
-    )
+    assert subject.status == "withdrawn" and subject.period.end.isoformat().startswith("2026-12-02")
     assert person.name is None and person.telecom is None
     Bundle.parse_raw(made.json())
 
