@@ -39,6 +39,7 @@ WIDTH = 720
 LABEL_WIDTH = 250
 BAR_MAX = 380
 ROW = 34
+FUNNEL_ROW = 42  # room for the "% of the step before" line under each bar
 BAR_HEIGHT = 22
 
 
@@ -82,13 +83,13 @@ def funnel_chart(summary: dict[str, Any]) -> dict[str, Any]:
                 "label": STAGE_LABELS[stage["event"]],
                 "event": stage["event"],
                 "count": count,
-                "y": index * ROW,
+                "y": index * FUNNEL_ROW,
                 "width": _width(count, largest),
                 "share": share,
             }
         )
         previous = count
-    return {"bars": bars, "height": len(bars) * ROW}
+    return {"bars": bars, "height": len(bars) * FUNNEL_ROW}
 
 
 def dropoff_chart(summary: dict[str, Any]) -> dict[str, Any]:
