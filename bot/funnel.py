@@ -257,10 +257,22 @@ def recorder(url: str | sa.engine.URL | None = None) -> Recorder:
         return found
 
 
+_DEFAULT: dict[tuple[str, str], Recorder] = {}
+
+
+def _default() -> Recorder:
+    """The recorder of DATABASE_URL / VAR_DIR, looked up once per setting (not per event)."""
+    where = (os.environ.get("DATABASE_URL", ""), os.environ.get("VAR_DIR", ""))
+    found = _DEFAULT.get(where)
+    if found is None:
+        found = _DEFAULT[where] = recorder()
+    return found
+
+
 def record(event: str, key: str = "") -> None:
     """Count one event in the default database; never raises, never blocks on the database."""
     try:
-        recorder().record(event, key)
+        _default().record(event, key)
     except Exception as error:  # noqa: BLE001 - e.g. VAR_DIR not writable
         log.warning("funnel event not counted: %s", type(error).__name__)
 

@@ -113,8 +113,7 @@ def test_the_funnel_page_shows_the_charts(
         ]
         largest = max(s["count"] for s in counts["stages"])
         assert widths == [  # each bar in proportion to its count
-            max(2, round(380 * s["count"] / largest)) if s["count"] else 0
-            for s in counts["stages"]
+            max(2, round(380 * s["count"] / largest)) if s["count"] else 0 for s in counts["stages"]
         ]
         assert all(w > 0 for w in widths[:5])  # views, chats, offered, started, finished
         expect(page.locator("#dropoff-chart g[data-question=age]")).to_be_visible()
