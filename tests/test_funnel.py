@@ -261,3 +261,15 @@ def test_migration_0006_up_and_down(backend: str, tmp_path: Path, postgres_url: 
         assert _counts(url) == {("contacted", ""): 2}
     finally:
         engine.dispose()
+
+
+def test_recording_is_quick_even_with_the_database_down(tmp_path: Path) -> None:
+    """About 15 us here: a turn never waits for a counter (the bound is generous for CI)."""
+    recorder = funnel.Recorder(f"sqlite:///{tmp_path / 'missing' / 'handoffs.db'}")
+    recorder.record("page_view")
+    start = time.perf_counter()
+    for _ in range(2000):
+        recorder.record("question_answered", "age")
+    mean = (time.perf_counter() - start) / 2000
+    assert mean < 0.001, f"{mean * 1e6:.0f} us per event"
+    assert recorder.pending() == 2001
