@@ -13,16 +13,19 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot import audit as audit_log
 from bot import fhir
 from bot.schema import audit, handoffs
 from bot.web import queries
-from bot.web.state import ENGINE
+from bot.web.limiter import client_address
+from bot.web.state import ENGINE, TRUSTED_PROXIES
 
 routes = web.RouteTableDef()
 PARAMS = frozenset({"_count", "_offset"})
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
 FHIR_JSON = "application/fhir+json"
+FHIR_EXPORT = "fhir_export"  # audit action, like the CSV export's
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -98,17 +101,25 @@ async def research_subjects(request: web.Request) -> web.StreamResponse:
         return _problem(400, str(error))
     records, changes, total = await asyncio.to_thread(_export, request.app[ENGINE], count, offset)
     base = f"{_site(request)}/api/fhir"
+    include = may_see_contact(request)
     try:
         made = await asyncio.to_thread(
             fhir.bundle,
             records,
             changes,
             base_url=base,
-            include_contact=may_see_contact(request),
+            include_contact=include,
             total=total,
         )
     except fhir.MappingError as error:
         return _problem(500, str(error))
     except ValueError as error:  # a record the models refuse (pydantic): say which kind only
         return _problem(500, f"a handoff could not be exported: {type(error).__name__}")
+    ip = client_address(
+        request.remote,
+        request.headers.getall("X-Forwarded-For", []),
+        request.app[TRUSTED_PROXIES],
+    )
+    note = f"rows={len(records)} offset={offset} contact={'yes' if include else 'no'} ip={ip}"
+    await asyncio.to_thread(audit_log.log, request.app[ENGINE], "api", FHIR_EXPORT, note)
     return web.Response(text=made.json(), content_type=FHIR_JSON)

@@ -7,12 +7,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 from fhir.resources.bundle import Bundle
 from fhir.resources.patient import Patient
 from fhir.resources.researchsubject import ResearchSubject
 
-from bot import content, fhir
+from bot import audit, content, fhir
 from bot.handoff import HandoffStore
 from bot.web import queries
 from tests.web.conftest import API_TOKEN, XSS, ClientFactory, seed
@@ -126,9 +127,16 @@ async def test_each_handoff_is_a_research_subject_with_its_patient(
     assert marked.name[0].text == f"{XSS}<b>Bold</b>" and XSS in json.dumps(raw)
 
 
-async def test_paging_and_refused_parameters(client: TestClient) -> None:
+async def test_paging_refused_parameters_and_the_audit_trail(
+    client: TestClient, sqlite_url: str
+) -> None:
     made, _ = await _export(client, "?_count=1&_offset=1")
     assert made.total == 3 and len(made.entry) == 2  # one subject and its patient
+    engine = sa.create_engine(sqlite_url, future=True)
+    logged = [e for e in audit.staff_events(engine) if e["action"] == "fhir_export"]
+    engine.dispose()
+    assert len(logged) == 1 and logged[0]["actor"] == "api"
+    assert logged[0]["note"].startswith("rows=1 offset=1 contact=yes ip=")
     for query in ("?_count=0", "?_count=1001", "?_count=x", "?_offset=-1", "?status=new"):
         response = await client.get(f"/api/fhir/ResearchSubject{query}", headers=AUTH)
         assert response.status == 400, query
