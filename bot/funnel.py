@@ -4,7 +4,7 @@ question, finished, shared, were contacted, scheduled and enrolled, per trial an
 Only counters are kept (table funnel_counts: trial, day, event, key, count), never a row per
 person: no conversation id, no text, no answer values. The key of a counter is "" or one of a
 criterion id (question_asked, question_answered, not_eligible_reason, prescreen_stopped), a
-result (result) or a handoff kind (shared). The day is the study's local day (STUDY_TIME_ZONE,
+result (result) or a handoff kind (shared). The day is the study's local day (WORK_TIMEZONE,
 default America/New_York).
 
 Where events come from (each is one call here):
@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import content, eligibility
-from bot.schema import funnel_counts
+from bot.schema import audit, funnel_counts
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,11 @@ Key = tuple[str, date, str, str]  # trial, day, event, key
 
 @cache
 def time_zone() -> ZoneInfo:
-    name = os.environ.get("STUDY_TIME_ZONE", "").strip() or DEFAULT_TIME_ZONE
+    name = os.environ.get("WORK_TIMEZONE", "").strip() or DEFAULT_TIME_ZONE
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        log.warning("STUDY_TIME_ZONE is not a known time zone; using %s", DEFAULT_TIME_ZONE)
+        log.warning("WORK_TIMEZONE is not a known time zone; using %s", DEFAULT_TIME_ZONE)
         return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
@@ -142,6 +142,32 @@ def count_now(connection: sa.engine.Connection, event: str, key: str = "") -> No
     """Count one event now, in the caller's transaction (staff changes)."""
     event, key = _checked(event, key)
     add(connection, {(trial_id(), local_day(), event, key): 1})
+
+
+def count_transition(
+    connection: sa.engine.Connection, handoff_id: int, old: str | None, new: str | None
+) -> None:
+    """A staff change of a record's status: the first time a record reaches contacted,
+    scheduled or enrolled is counted, in the change's own transaction.
+
+    Call it before the change's own audit row is written. "The first time" is read from the
+    audit trail (any earlier row moving this record into that status, whatever the action: a
+    status change or a contact attempt), so a record reopened and contacted again, or moved
+    back from scheduled to contacted, is not a second contact.
+    """
+    if new not in STAFF_EVENTS or new == old:
+        return
+    earlier = connection.execute(
+        sa.select(sa.func.count())
+        .select_from(audit)
+        .where(
+            audit.c.handoff_id == handoff_id,
+            audit.c.new_status == new,
+            sa.or_(audit.c.old_status.is_(None), audit.c.old_status != new),
+        )
+    ).scalar_one()
+    if not earlier:
+        count_now(connection, new)
 
 
 class Recorder:

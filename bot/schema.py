@@ -82,7 +82,7 @@ audit = sa.Table(
 
 # The recruitment funnel (migration 0006): one counter per trial, day, event and key, never a
 # row per person. key is "" or a criterion id, a result or a handoff kind (bot/funnel.py);
-# day is the study's local day (STUDY_TIME_ZONE).
+# day is the study's local day (WORK_TIMEZONE).
 funnel_counts = sa.Table(
     "funnel_counts",
     metadata,

@@ -162,7 +162,7 @@ def test_the_study_day_is_local(monkeypatch: pytest.MonkeyPatch) -> None:
     late = datetime(2026, 12, 2, 3, 30, tzinfo=timezone.utc)  # 22:30 in New York
     assert funnel.local_day(late) == date(2026, 12, 1)
     funnel.time_zone.cache_clear()
-    monkeypatch.setenv("STUDY_TIME_ZONE", "Europe/Rome")
+    monkeypatch.setenv("WORK_TIMEZONE", "Europe/Rome")
     try:
         assert funnel.local_day(late) == date(2026, 12, 2)
     finally:
@@ -273,3 +273,37 @@ def test_recording_is_quick_even_with_the_database_down(tmp_path: Path) -> None:
     mean = (time.perf_counter() - start) / 2000
     assert mean < 0.001, f"{mean * 1e6:.0f} us per event"
     assert recorder.pending() == 2001
+
+
+def test_staff_transitions_count_the_first_time_only(tmp_path: Path) -> None:
+    """Whatever the action wrote the audit row (a status change, a contact attempt)."""
+    from bot.handoff import Handoff, HandoffStore
+    from bot.schema import audit
+
+    url = f"sqlite:///{tmp_path / 'handoffs.db'}"
+    store = HandoffStore(url, channels=[])
+    store.submit(Handoff("c-1", "likely_eligible", {}, {}, "1.0"))
+    now = datetime.now(timezone.utc)
+
+    def change(old: str, new: str, action: str = "status") -> None:
+        with store.engine.begin() as connection:
+            funnel.count_transition(connection, 1, old, new)
+            connection.execute(
+                audit.insert().values(
+                    handoff_id=1,
+                    actor="alice",
+                    action=action,
+                    old_status=old,
+                    new_status=new,
+                    created_at=now,
+                )
+            )
+
+    change("new", "contacted", "contact_attempt")  # a call that reached them: counted
+    change("contacted", "contacted", "contact_attempt")  # another call: not a new contact
+    change("contacted", "scheduled")
+    change("scheduled", "contacted")  # moved back: not a second contact
+    change("contacted", "scheduled")  # not a second scheduling either
+    change("scheduled", "not_a_fit")
+    store.engine.dispose()
+    assert _counts(url) == {("contacted", ""): 1, ("scheduled", ""): 1}

@@ -209,22 +209,6 @@ def _open_note(stored: str | None, audit_id: int) -> str | None:
         return "(this note could not be decrypted; check HANDOFF_KEY)"
 
 
-def _count_first(connection: Any, handoff_id: int, status: str) -> None:
-    """The funnel counts a record the first time it reaches contacted, scheduled or enrolled
-    (reopened and contacted again is not a second contact)."""
-    earlier = connection.execute(
-        sa.select(sa.func.count())
-        .select_from(audit)
-        .where(
-            audit.c.handoff_id == handoff_id,
-            audit.c.action == "status",
-            audit.c.new_status == status,
-        )
-    ).scalar_one()
-    if not earlier:
-        funnel.count_now(connection, status)
-
-
 def change_status(
     engine: sa.engine.Engine,
     handoff_id: int,
@@ -268,8 +252,7 @@ def change_status(
         )
         if updated.rowcount != 1:
             raise Conflict("the handoff was changed by someone else; reload and try again")
-        if action == "status" and target in funnel.STAFF_EVENTS:
-            _count_first(connection, handoff_id, target)
+        funnel.count_transition(connection, handoff_id, old, target)  # before its audit row
         connection.execute(
             audit.insert().values(
                 handoff_id=handoff_id,
