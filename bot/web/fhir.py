@@ -47,13 +47,18 @@ def _number(request: web.Request, name: str, default: int, low: int, high: int) 
 
 
 def status_changes(engine: sa.engine.Engine, ids: Sequence[int]) -> dict[int, list[fhir.Change]]:
-    """Each handoff's status changes from the audit trail, oldest first."""
+    """Each handoff's status changes from the audit trail, oldest first: every row that moved
+    it to another status, whatever the action (a status change, a contact attempt)."""
     found: dict[int, list[fhir.Change]] = {}
     if not ids:
         return found
     query = (
         sa.select(audit.c.handoff_id, audit.c.new_status, audit.c.created_at)
-        .where(audit.c.handoff_id.in_(list(ids)), audit.c.action == "status")
+        .where(
+            audit.c.handoff_id.in_(list(ids)),
+            audit.c.new_status.is_not(None),
+            sa.or_(audit.c.old_status.is_(None), audit.c.old_status != audit.c.new_status),
+        )
         .order_by(audit.c.created_at, audit.c.id)
     )
     with engine.connect() as connection:

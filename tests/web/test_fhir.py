@@ -205,3 +205,33 @@ def test_the_store_round_trip_keeps_references(sqlite_url: str) -> None:
     subject = made.entry[0].resource
     assert subject.identifier[0].value == reference
     store.engine.dispose()
+
+
+def test_history_takes_every_move_whatever_the_action(sqlite_url: str) -> None:
+    from bot.schema import audit as audit_table
+    from bot.web.fhir import status_changes
+
+    store = HandoffStore(sqlite_url, channels=[])
+    store.submit(make_handoff("c-one"))
+    moments = [datetime(2026, 12, 1, h, tzinfo=timezone.utc) for h in (14, 15, 16, 17)]
+    rows = [
+        ("contact_attempt", "new", "contacted"),  # a call that reached them
+        ("contact_attempt", "contacted", "contacted"),  # another call: no move
+        ("note", "contacted", "contacted"),
+        ("status", "contacted", "scheduled"),
+    ]
+    with store.engine.begin() as connection:
+        for (action, old, new), at in zip(rows, moments, strict=True):
+            connection.execute(
+                audit_table.insert().values(
+                    handoff_id=1,
+                    actor="alice",
+                    action=action,
+                    old_status=old,
+                    new_status=new,
+                    created_at=at,
+                )
+            )
+    changes = status_changes(store.engine, [1])
+    store.engine.dispose()
+    assert [(c.status, c.at.hour) for c in changes[1]] == [("contacted", 14), ("scheduled", 17)]
