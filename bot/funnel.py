@@ -345,6 +345,9 @@ def prescreen_events(
         once("prescreen_started")
     for criterion in eligibility.load_criteria():
         if answers.get(criterion.id) is not None:
+            # Answered before it was asked ("yes, I'm 52" to the consent): asked too, so a
+            # question is never answered by more people than were asked it.
+            once("question_asked", criterion.id)
             once("question_answered", criterion.id)
     if phase == "questions":
         asked = eligibility.next_question(answers)

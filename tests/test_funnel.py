@@ -307,3 +307,12 @@ def test_staff_transitions_count_the_first_time_only(tmp_path: Path) -> None:
     change("scheduled", "not_a_fit")
     store.engine.dispose()
     assert _counts(url) == {("contacted", ""): 1, ("scheduled", ""): 1}
+
+
+def test_an_answer_given_early_counts_its_question_as_asked() -> None:
+    p = Patient()
+    p.state = prescreen.new_state()
+    p.say("yes, I'm 52", entities=[{"entity": "age", "value": 52, "confidence": 1}])
+    assert p.state is not None and p.state["answers"] == {"age": 52}
+    assert keyed(p.events, "question_answered") == {"age": 1}
+    assert keyed(p.events, "question_asked") == {"age": 1, "diagnosis": 1}
