@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -422,10 +423,11 @@ class Row:
     count: int
 
 
-def rows(engine: sa.engine.Engine, first: date, last: date) -> list[Row]:
+def rows(engine: sa.engine.Engine, first: date, last: date, trial: str | None = None) -> list[Row]:
     query = (
         sa.select(funnel_counts)
         .where(funnel_counts.c.day >= first, funnel_counts.c.day <= last)
+        .where(funnel_counts.c.trial == trial if trial else sa.true())
         .order_by(
             funnel_counts.c.day,
             funnel_counts.c.trial,
@@ -499,5 +501,19 @@ def summarize(found: Iterable[Row], first: date, last: date) -> dict[str, Any]:
     }
 
 
-def summary(engine: sa.engine.Engine, first: date, last: date) -> dict[str, Any]:
-    return summarize(rows(engine, first, last), first, last)
+def summary(
+    engine: sa.engine.Engine, first: date, last: date, trial: str | None = None
+) -> dict[str, Any]:
+    """The funnel of the days first..last (both included), of one trial or all."""
+    return summarize(rows(engine, first, last, trial), first, last)
+
+
+TRIAL_ID = re.compile(r"[A-Za-z0-9-]{1,32}")
+
+
+def parse_trial(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not TRIAL_ID.fullmatch(raw):
+        raise BadRange("trial must be a registry id such as NCT06857240")
+    return raw

@@ -15,7 +15,7 @@ from bot import funnel
 from bot.web.state import ENGINE
 
 routes = web.RouteTableDef()
-PARAMS = frozenset({"from", "to"})
+PARAMS = frozenset({"from", "to", "trial"})
 
 STAGE_LABELS = {
     "page_view": "Viewed the study page",
@@ -43,23 +43,24 @@ FUNNEL_ROW = 42  # room for the "% of the step before" line under each bar
 BAR_HEIGHT = 22
 
 
-def _range(request: web.Request) -> tuple[Any, Any]:
+def _range(request: web.Request) -> tuple[Any, Any, str | None]:
     unknown = set(request.query) - PARAMS
     if unknown:
         raise funnel.BadRange(f"unknown parameters: {', '.join(sorted(unknown))}")
     for name in PARAMS:
         if len(request.query.getall(name, [])) > 1:
             raise funnel.BadRange(f"{name} given more than once")
-    return funnel.parse_range(request.query.get("from"), request.query.get("to"))
+    first, last = funnel.parse_range(request.query.get("from"), request.query.get("to"))
+    return first, last, funnel.parse_trial(request.query.get("trial"))
 
 
 @routes.get("/api/funnel")
 async def api_funnel(request: web.Request) -> web.StreamResponse:
     try:
-        first, last = _range(request)
+        first, last, trial = _range(request)
     except funnel.BadRange as error:
         return web.json_response({"error": str(error)}, status=400)
-    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last)
+    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last, trial)
     return web.json_response(found)
 
 
@@ -130,11 +131,12 @@ async def funnel_page(request: web.Request) -> web.StreamResponse:
 
     error = None
     try:
-        first, last = _range(request)
+        first, last, trial = _range(request)
     except funnel.BadRange as problem:
         error = str(problem)
         first, last = funnel.parse_range(None, None)
-    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last)
+        trial = None
+    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last, trial)
     return await render(
         request,
         "funnel.html",

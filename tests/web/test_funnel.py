@@ -71,6 +71,8 @@ async def test_the_api_needs_the_token(client: TestClient) -> None:
         "from=2020-01-01&to=2026-12-01",
         "from=2026-12-01&from=2026-12-02",
         "day=2026-12-01",
+        "trial=NCT%2006857240",
+        "trial=" + "N" * 33,
         f"{XSS}=1",
     ],
 )
@@ -116,7 +118,11 @@ async def test_counts_from_the_page_the_store_and_staff_changes(
     assert [d["day"] for d in body["days"]] == [today]
     assert body["days"][0]["counts"]["contacted"] == 2
     assert body["trials"] == ["NCT06857240"]
-    # Another range: nothing.
+    # Another trial, another range: nothing.
+    response = await client.get(f"/api/funnel?{_range()}&trial=NCT00000000", headers=AUTH)
+    assert all(s["count"] == 0 for s in (await response.json())["stages"])
+    response = await client.get(f"/api/funnel?{_range()}&trial=NCT06857240", headers=AUTH)
+    assert stages(await response.json()) == stages(body)
     response = await client.get("/api/funnel?from=2025-01-01&to=2025-01-31", headers=AUTH)
     empty = await response.json()
     assert all(s["count"] == 0 for s in empty["stages"]) and empty["days"] == []
