@@ -11,8 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot import funnel
+from bot.schema import funnel_counts
 from bot.settings import Settings
 from tests.conftest import API_TOKEN, Conversation, texts
 
@@ -173,3 +175,17 @@ def test_funnel_counts_a_scripted_day_exactly(live_bot: str, live_settings: Sett
     assert delta == expected
     # And nothing more arrives afterwards.
     assert _delta(before, _settled(live_settings)) == expected
+
+    # What is stored: counters whose keys are criterion ids, results, kinds or phases only.
+    engine = sa.create_engine(f"sqlite:///{live_settings.var_dir / 'handoffs.db'}", future=True)
+    with engine.connect() as connection:
+        stored = [tuple(row) for row in connection.execute(sa.select(funnel_counts))]
+    engine.dispose()
+    allowed = {"", *ASKED, "pregnancy", *funnel.RESULTS, "prescreen", "question"}
+    allowed |= {"share", "name", "contact", "best_time", "call_who", "confirm", "pick"}
+    for trial, _day, event, key, count in stored:
+        assert trial == "NCT06857240" and event in funnel.EVENTS and key in allowed, key
+        assert isinstance(count, int)
+    dump = repr(stored)
+    for secret in (b.sender, c.sender, f.sender, "Jane", "jane@example.com", "husband"):
+        assert secret not in dump

@@ -78,7 +78,11 @@ def funnel_chart(summary: dict[str, Any]) -> dict[str, Any]:
     previous: int | None = None
     for index, stage in enumerate(stages):
         count = stage["count"]
-        share = f"{round(100 * count / previous)}% of the step before" if previous else ""
+        # More than the step before happens (chats over the REST API never view the page):
+        # then no share is shown.
+        share = ""
+        if previous and count <= previous:
+            share = f"{round(100 * count / previous)}% of the step before"
         bars.append(
             {
                 "label": STAGE_LABELS[stage["event"]],
