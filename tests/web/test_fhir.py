@@ -235,3 +235,23 @@ def test_history_takes_every_move_whatever_the_action(sqlite_url: str) -> None:
     changes = status_changes(store.engine, [1])
     store.engine.dispose()
     assert [(c.status, c.at.hour) for c in changes[1]] == [("contacted", 14), ("scheduled", 17)]
+
+
+async def test_a_viewer_token_gets_no_patients(sqlite_url: str, make_client: ClientFactory) -> None:
+    """API tokens with roles come with the work queue (issue 18, part A); until it is merged
+    this test is skipped. A viewer must never get contact details: no Patient entries."""
+    tokens = pytest.importorskip("bot.tokens")
+    seed(sqlite_url)
+    engine = sa.create_engine(sqlite_url, future=True)
+    look = tokens.add(engine, "dashboard", role="viewer")
+    engine.dispose()
+    client = await make_client(sqlite_url)
+    response = await client.get(
+        "/api/fhir/ResearchSubject", headers={"Authorization": f"Bearer {look}"}
+    )
+    assert response.status == 200
+    text = await response.text()
+    made = Bundle.parse_raw(text)
+    assert {e.resource.resource_type for e in made.entry} == {"ResearchSubject"}
+    for detail in ("Ada", "Lovelace", "ada@example.com", "7946", "mornings"):
+        assert detail not in text
