@@ -235,9 +235,11 @@ def bundle(
     include_contact: bool = True,
     total: int | None = None,
     trial: Mapping[str, str] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Bundle:
     """A searchset Bundle: each handoff's ResearchSubject (search mode "match") and, with
-    include_contact, its Patient (mode "include"). base_url: the FHIR base the fullUrls use."""
+    include_contact, its Patient (mode "include"). base_url: the FHIR base the fullUrls use;
+    links: relation -> URL (self, next, previous; default self = the search without paging)."""
     trial = trial or content.trial()
     base = base_url.rstrip("/")
     entries: list[dict[str, Any]] = []
@@ -266,7 +268,10 @@ def bundle(
             "resourceType": "Bundle",
             "type": "searchset",
             "total": count if total is None else total,
-            "link": [{"relation": "self", "url": f"{base}/ResearchSubject"}],
+            "link": [
+                {"relation": relation, "url": url}
+                for relation, url in (links or {"self": f"{base}/ResearchSubject"}).items()
+            ],
             "entry": entries,
         }
     )

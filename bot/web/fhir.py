@@ -107,6 +107,12 @@ async def research_subjects(request: web.Request) -> web.StreamResponse:
     records, changes, total = await asyncio.to_thread(_export, request.app[ENGINE], count, offset)
     base = f"{_site(request)}/api/fhir"
     include = may_see_contact(request)
+    search = f"{base}/ResearchSubject"
+    links = {"self": f"{search}?_count={count}&_offset={offset}"}
+    if offset + count < total:
+        links["next"] = f"{search}?_count={count}&_offset={offset + count}"
+    if offset > 0:
+        links["previous"] = f"{search}?_count={count}&_offset={max(offset - count, 0)}"
     try:
         made = await asyncio.to_thread(
             fhir.bundle,
@@ -115,6 +121,7 @@ async def research_subjects(request: web.Request) -> web.StreamResponse:
             base_url=base,
             include_contact=include,
             total=total,
+            links=links,
         )
     except fhir.MappingError as error:
         return _problem(500, str(error))

@@ -132,11 +132,18 @@ async def test_paging_refused_parameters_and_the_audit_trail(
 ) -> None:
     made, _ = await _export(client, "?_count=1&_offset=1")
     assert made.total == 3 and len(made.entry) == 2  # one subject and its patient
+    links = {link.relation: link.url for link in made.link}
+    assert links["self"].endswith("/api/fhir/ResearchSubject?_count=1&_offset=1")
+    assert links["next"].endswith("?_count=1&_offset=2")
+    assert links["previous"].endswith("?_count=1&_offset=0")
+    last, _ = await _export(client, "?_count=2&_offset=2")
+    assert {link.relation for link in last.link} == {"self", "previous"}
     engine = sa.create_engine(sqlite_url, future=True)
     logged = [e for e in audit.staff_events(engine) if e["action"] == "fhir_export"]
     engine.dispose()
-    assert len(logged) == 1 and logged[0]["actor"] == "api"
-    assert logged[0]["note"].startswith("rows=1 offset=1 contact=yes ip=")
+    assert len(logged) == 2 and {e["actor"] for e in logged} == {"api"}
+    assert logged[-1]["note"].startswith("rows=1 offset=1 contact=yes ip=")  # newest first
+    assert logged[0]["note"].startswith("rows=1 offset=2 contact=yes ip=")
     for query in ("?_count=0", "?_count=1001", "?_count=x", "?_offset=-1", "?status=new"):
         response = await client.get(f"/api/fhir/ResearchSubject{query}", headers=AUTH)
         assert response.status == 400, query
