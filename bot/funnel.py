@@ -186,6 +186,7 @@ class Recorder:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
         self._engine: sa.engine.Engine | None = None
         self._failing = False
 
@@ -198,6 +199,8 @@ class Recorder:
                     log.warning("funnel: too many unwritten counters; dropping one %s", event)
                     return
                 self._pending[counter] += 1
+                if self._pid != os.getpid():  # a forked worker: its own writer and engine
+                    self._pid, self._thread, self._engine = os.getpid(), None, None
                 if self._thread is None:
                     self._thread = threading.Thread(
                         target=self._run, name="funnel-writer", daemon=True
