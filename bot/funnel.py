@@ -186,7 +186,6 @@ class Recorder:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
         self._engine: sa.engine.Engine | None = None
         self._failing = False
 
@@ -199,8 +198,6 @@ class Recorder:
                     log.warning("funnel: too many unwritten counters; dropping one %s", event)
                     return
                 self._pending[counter] += 1
-                if self._pid != os.getpid():  # a forked worker: its own writer and engine
-                    self._pid, self._thread, self._engine = os.getpid(), None, None
                 if self._thread is None:
                     self._thread = threading.Thread(
                         target=self._run, name="funnel-writer", daemon=True
@@ -208,6 +205,15 @@ class Recorder:
                     self._thread.start()
         except Exception as error:  # noqa: BLE001 - a counter must never break a turn
             log.warning("funnel event not counted: %s", type(error).__name__)
+
+    def forked(self) -> None:
+        """In a forked child: a new lock, writer and engine; what the parent had not written
+        yet is the parent's to write."""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending = Counter()
+        self._thread = None
+        self._engine = None
 
     def pending(self) -> int:
         with self._lock:
@@ -305,6 +311,16 @@ def record(event: str, key: str = "") -> None:
         _default().record(event, key)
     except Exception as error:  # noqa: BLE001 - e.g. VAR_DIR not writable
         log.warning("funnel event not counted: %s", type(error).__name__)
+
+
+def _after_fork() -> None:
+    global _REGISTRY
+    _REGISTRY = threading.Lock()
+    for found in _RECORDERS.values():
+        found.forked()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 @atexit.register

@@ -316,3 +316,26 @@ def test_an_answer_given_early_counts_its_question_as_asked() -> None:
     assert p.state is not None and p.state["answers"] == {"age": 52}
     assert keyed(p.events, "question_answered") == {"age": 1}
     assert keyed(p.events, "question_asked") == {"age": 1, "diagnosis": 1}
+
+
+def test_a_forked_worker_writes_its_own_counts_once(tmp_path: Path) -> None:
+    import os
+
+    url = f"sqlite:///{tmp_path / 'handoffs.db'}"
+    engine = sa.create_engine(url, future=True)
+    migrate(engine)
+    engine.dispose()
+    recorder = funnel.recorder(url)
+    recorder.record("page_view")  # the parent's, not yet written
+    pid = os.fork()
+    if pid == 0:  # the child: counts one chat, writes it, exits
+        code = 1
+        try:
+            funnel.recorder(url).record("chat_opened")
+            code = 0 if funnel.recorder(url).flush() else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    recorder.close()
+    assert _counts(url) == {("page_view", ""): 1, ("chat_opened", ""): 1}
