@@ -35,12 +35,18 @@ ASKED = [
 ]
 
 
-def _call(settings: Settings, path: str, method: str = "GET", body: Any = None) -> Any:
+def _call(
+    settings: Settings,
+    path: str,
+    method: str = "GET",
+    body: Any = None,
+    token: str = API_TOKEN,
+) -> Any:
     request = urllib.request.Request(
         f"{settings.web_url}{path}",
         data=json.dumps(body).encode() if body is not None else None,
         method=method,
-        headers={"Authorization": f"Bearer {API_TOKEN}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=20) as response:
         assert response.status == 200
@@ -58,20 +64,20 @@ def flat(summary: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-def _funnel(settings: Settings) -> dict[str, int]:
+def _funnel(settings: Settings, token: str = API_TOKEN) -> dict[str, int]:
     today = funnel.local_day()
     span = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
-    return flat(_call(settings, f"/api/funnel?{span}"))
+    return flat(_call(settings, f"/api/funnel?{span}", token=token))
 
 
-def _settled(settings: Settings, seconds: float = 30.0) -> dict[str, int]:
+def _settled(settings: Settings, seconds: float = 30.0, token: str = API_TOKEN) -> dict[str, int]:
     """The counts once nothing more arrives for 3 write intervals (earlier tests' counters)."""
     deadline = time.monotonic() + seconds
-    last = _funnel(settings)
+    last = _funnel(settings, token)
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        now = _funnel(settings)
+        now = _funnel(settings, token)
         if now != last:
             last, quiet_since = now, time.monotonic()
         elif time.monotonic() - quiet_since > 3 * funnel.FLUSH_INTERVAL + 0.5:
