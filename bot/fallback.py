@@ -1,4 +1,5 @@
-"""Choose which topics to offer when the assistant is not sure what a person meant."""
+"""Choose which topics to offer as buttons: when the assistant is not sure what a person meant,
+the second question of a mixed message, and the study topic beside a medical-advice answer."""
 
 from __future__ import annotations
 
@@ -47,3 +48,37 @@ def candidate_topics(parse_data: Mapping[str, Any], limit: int = 3) -> list[str]
 def label(topic: str) -> str:
     """The plain question a button shows for a topic key."""
     return content.topic_labels()[topic]
+
+
+# A mixed message ("is there a placebo, and also does it cost anything?") gets its main answer
+# and the other question's topic as a button, when that question's topic is this sure. The
+# topic selector (bot/nlu/topic_selector.py) reads each question of a message on its own.
+SECOND_MIN_SCORE = 0.3
+# The study topic offered beside a medical-advice answer needs a confident topic choice.
+RELATED_MIN_SCORE = 0.5
+
+
+def second_topic(parse_data: Mapping[str, Any], main: str) -> str | None:
+    """The topic of another question in the same message, if any."""
+    labels = content.topic_labels()
+    questions = (parse_data.get("response_selector") or {}).get("questions") or []
+    for question in questions:
+        key = question.get("intent_response_key")
+        sure = float(question.get("confidence") or 0.0) >= SECOND_MIN_SCORE
+        if key and key != main and key in labels and sure:
+            return str(key)
+    return None
+
+
+def related_topic(parse_data: Mapping[str, Any]) -> str | None:
+    """The study topic a medical-advice question also touches ("should I stop X" -> medicines)."""
+    labels = content.topic_labels()
+    best: tuple[float, str] | None = None
+    for selector in (parse_data.get("response_selector") or {}).values():
+        if not isinstance(selector, Mapping):
+            continue  # "all_retrieval_intents" is a list of names
+        response = selector.get("response") or {}
+        key, score = response.get("intent_response_key"), float(response.get("confidence") or 0)
+        if key in labels and score >= RELATED_MIN_SCORE and (best is None or score > best[0]):
+            best = (score, key)
+    return best[1] if best else None

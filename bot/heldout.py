@@ -81,7 +81,9 @@ class Report:
 
 # questions.yml: the first held-out set, also used to diagnose errors while building the bot.
 # fresh.yml: a second set by another author, scored only to report an untouched figure.
-SETS = ("questions", "fresh")
+# v4.yml: 370 questions written blind for issue 16 (new topics, medical advice, long and mixed
+# messages), scored once.
+SETS = ("questions", "fresh", "v4")
 
 
 def load_cases(name: str = "questions") -> tuple[list[dict[str, str]], dict[str, Any]]:

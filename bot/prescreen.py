@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import contact, content, eligibility, reading
+from bot import contact, content, eligibility, faq, reading
 from bot.handoff import Handoff
 
 State = dict[str, Any]
@@ -242,10 +242,14 @@ def _interruption(turn: Turn, state: State | None = None) -> Message | None:
     """
     if turn.retrieval_key and turn.retrieval_key.startswith("ask_team/") and state is not None:
         state.setdefault("questions", []).append(_quote(turn.text, 500))
+    # The answer's words come from the answers file; its buttons are left out, since the same
+    # question is asked again right after.
     if turn.retrieval_key:
-        return {"response": f"utter_{turn.retrieval_key}"}
+        found = faq.answer(turn.retrieval_key, with_buttons=False)
+        return {"text": found["text"]} if found else None
     if turn.intent == "medical_advice":
-        return {"response": "utter_medical_advice"}
+        found = faq.answer("medical_advice", with_buttons=False)
+        return {"text": found["text"]} if found else None
     if turn.intent == "talk_to_person":
         return {"response": "utter_contact_team"}
     if turn.intent == "bot_challenge":

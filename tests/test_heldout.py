@@ -24,7 +24,7 @@ def _normalise(text: str) -> str:
 
 def _training_examples() -> set[str]:
     found = set()
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+    for path in (ROOT / "data" / "nlu").rglob("*.yml"):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             for line in block.get("examples", "").splitlines():
                 found.add(_normalise(line.lstrip("- ")))

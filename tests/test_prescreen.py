@@ -138,7 +138,7 @@ def test_faq_mid_way_is_answered_and_the_question_asked_again() -> None:
     p.say("52")
     before = p.asked[-1]
     reply = p.say("is there a placebo?", intent="faq", key="faq/placebo")
-    assert reply[0] == "utter_faq/placebo"
+    assert reply[0].startswith("No, there is no placebo")
     assert p.asked[-1] == before and p.phase == "questions"
 
 

@@ -46,7 +46,11 @@ class RetrievalConfidenceGate(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             selected = (message.get(RESPONSE_SELECTOR) or {}).get(intent.get("name"), {})
-            confidence = (selected.get("response") or {}).get("confidence")
+            # The topic selector's probability over all topics of both groups, where it gives
+            # one; otherwise the response selector's share of its group.
+            confidence = selected.get("overall_confidence")
+            if confidence is None:
+                confidence = (selected.get("response") or {}).get("confidence")
             if confidence is not None and confidence < self.threshold:
                 message.set(
                     INTENT, {"name": FALLBACK_INTENT, "confidence": confidence}, add_to_output=True

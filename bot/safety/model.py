@@ -35,7 +35,7 @@ def prepare(text: str) -> str:
 
 
 def _nlu_examples() -> Iterator[tuple[str, str]]:
-    for path in sorted(NLU_DIR.glob("*.yml")):
+    for path in sorted(NLU_DIR.rglob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in data.get("nlu") or []:
             intent = item.get("intent")

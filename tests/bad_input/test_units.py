@@ -35,7 +35,7 @@ FAST = settings(
 def _english_corpus() -> list[str]:
     """Every English training example and held-out question: none may read as non-English."""
     texts: list[str] = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
         for item in yaml.safe_load(path.read_text())["nlu"]:
             for line in (item.get("examples") or "").splitlines():
                 if line.startswith("- "):

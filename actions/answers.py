@@ -1,0 +1,77 @@
+"""Answer a question from the answers file (bot/faq.py), with the topic the NLU chose.
+
+Three thin actions: an FAQ topic (`action_answer`), a question only the study team can answer
+(`action_answer_team`, which offers to reach them; the rules take "yes" from there), and a
+question about the person's own treatment (`action_answer_advice`). A second question in the
+same message, or the study topic beside a medical-advice question, is offered as a button
+that sends the topic's question back as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import fallback, faq
+
+
+def topic_key(tracker: Tracker, intent: str) -> str | None:
+    message = tracker.latest_message or {}
+    selected = (message.get("response_selector") or {}).get(intent) or {}
+    return (selected.get("response") or {}).get("intent_response_key")
+
+
+def _button(key: str) -> dict[str, str]:
+    return {"title": fallback.label(key), "payload": fallback.label(key)}
+
+
+def say(dispatcher: CollectingDispatcher, key: str | None, extra: str | None = None) -> None:
+    """Send the answer for key (and a button for the extra topic); "no answer" if it has none."""
+    found = faq.answer(key) if key else None
+    if found is None:
+        # The NLU chose a topic the answers file does not have: never make one up.
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return
+    buttons = found["buttons"]
+    if extra:
+        buttons = [_button(extra), *buttons]
+    dispatcher.utter_message(text=found["text"], buttons=buttons)
+
+
+class ActionAnswer(Action):
+    def name(self) -> str:
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        key = topic_key(tracker, "faq")
+        extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
+        say(dispatcher, key, extra)
+        return []
+
+
+class ActionAnswerTeam(ActionAnswer):
+    def name(self) -> str:
+        return "action_answer_team"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        key = topic_key(tracker, "ask_team")
+        extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
+        say(dispatcher, key, extra)
+        return []
+
+
+class ActionAnswerAdvice(Action):
+    def name(self) -> str:
+        return "action_answer_advice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, "medical_advice", fallback.related_topic(tracker.latest_message or {}))
+        return []

@@ -1,0 +1,239 @@
+"""Rasa 3.6 glue: :class:`TopicSelector`, which FAQ or study-team topic a question is about.
+
+It replaces Rasa's two ResponseSelectors with one logistic regression over every
+"faq/<topic>" and "ask_team/<topic>" key (so the two groups compete for a question), on word
+and character n-grams plus the sentence encoder's vector (bot.nlu.sentence_features). It
+trains in seconds where the response selectors took minutes, and its probabilities are what
+the retrieval gate and the mixed-message button read. The output has the ResponseSelector's
+shape (`response_selector.faq.response.intent_response_key`, `.ranking`), so the actions and
+the fallback read it unchanged; when the classifier said "faq" or "ask_team", the intent
+follows the group of the chosen topic.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot import encoder
+from bot.encoder import DIMENSIONS
+
+logger = logging.getLogger(__name__)
+
+GROUPS = ("faq", "ask_team")
+RANKING_LENGTH = 10
+FILE = "topic_selector.pkl"
+
+
+_QUESTION_WORDS = (
+    r"(?:is|are|do|does|did|can|could|will|would|should|what|whats|how|when|where|who|why|"
+    r"which|has|have|any)\b"
+)
+# Sentences, lines, and clauses after a comma or semicolon that start a new question.
+_PARTS = re.compile(
+    rf"(?<=[.?!])\s+|\n+|[;,]\s*(?=(?:and |but |also |so )*{_QUESTION_WORDS})", re.I
+)
+_LEAD = re.compile(r"^(?:and|but|also|so|ok|okay|well)\b[\s,]*", re.I)
+_QUESTION = re.compile(rf"\?\s*$|^{_QUESTION_WORDS}", re.I)
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a message with more than one sentence or clause."""
+    parts = []
+    for part in _PARTS.split(text):
+        part = part.strip()
+        while _LEAD.match(part):
+            part = _LEAD.sub("", part, count=1).strip()
+        if len(part.split()) >= 2 and _QUESTION.search(part):
+            parts.append(part)
+    return parts
+
+
+def _dense(message: Message) -> np.ndarray:
+    """The sentence encoder's vector for the message (zeros if there is none)."""
+    for feature in message.features:
+        if (
+            feature.type == FEATURE_TYPE_SENTENCE
+            and feature.attribute == TEXT
+            and not feature.is_sparse()
+            and feature.features.shape[-1] == DIMENSIONS
+        ):
+            return np.asarray(feature.features, dtype=np.float32).reshape(-1)
+    return np.zeros(DIMENSIONS, dtype=np.float32)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class TopicSelector(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # C: inverse regularisation; dense_weight: how much the encoder's vector counts beside
+        # the n-grams (both chosen by cross-validation on the training data, `make nlu-cv`).
+        return {"C": 20.0, "dense_weight": 2.0}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        fitted: dict[str, Any] | None = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._fitted = fitted
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TopicSelector:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TopicSelector:
+        try:
+            with model_storage.read_from(resource) as directory:
+                fitted = pickle.loads((directory / FILE).read_bytes())
+        except (ValueError, FileNotFoundError):
+            logger.warning("TopicSelector: no trained model found; topics are not chosen")
+            fitted = None
+        return cls(config, model_storage, resource, fitted)
+
+    def _matrix(self, fitted: dict[str, Any], messages: list[Message]) -> Any:
+        texts = [str(m.get(TEXT) or "") for m in messages]
+        dense = np.vstack([_dense(m) for m in messages]) * float(self._config["dense_weight"])
+        return hstack(
+            [fitted["words"].transform(texts), fitted["chars"].transform(texts), csr_matrix(dense)]
+        ).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            m
+            for m in training_data.intent_examples
+            if m.get(INTENT) in GROUPS and m.get(INTENT_RESPONSE_KEY)
+        ]
+        labels = [str(m.get(INTENT_RESPONSE_KEY)) for m in examples]
+        texts = [str(m.get(TEXT) or "") for m in examples]
+        fitted: dict[str, Any] = {
+            "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts),
+            "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(
+                texts
+            ),
+        }
+        model = LogisticRegression(C=float(self._config["C"]), max_iter=5000)
+        fitted["model"] = model.fit(self._matrix(fitted, examples), labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / FILE).write_bytes(pickle.dumps(fitted))
+        self._fitted = fitted
+        return self._resource
+
+    def _probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+        fitted = self._fitted
+        assert fitted is not None
+        dense = vectors * float(self._config["dense_weight"])
+        matrix = hstack(
+            [fitted["words"].transform(texts), fitted["chars"].transform(texts), csr_matrix(dense)]
+        ).tocsr()
+        return np.asarray(fitted["model"].predict_proba(matrix))
+
+    def _scores(self, message: Message) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Topic probabilities for the whole message, and for each question in it when it has
+        more than one part ("I've had DM for years... Is there a placebo?", "is there a
+        placebo, and also does it cost anything?")."""
+        text = str(message.get(TEXT) or "")
+        whole = self._probabilities([text], _dense(message).reshape(1, -1))[0]
+        questions = question_parts(text)
+        if len(questions) < 1 or questions == [text.strip()]:
+            return whole, []
+        per_question = self._probabilities(questions, encoder.encode(questions))
+        return whole, list(per_question)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._fitted is None:
+            return messages
+        keys = [str(k) for k in self._fitted["model"].classes_]
+        for message in messages:
+            if not message.get(TEXT):
+                continue
+            whole, per_question = self._scores(message)
+            # A long message is about its questions: the best-read question decides, unless
+            # the whole message is read more surely.
+            probabilities = max([whole, *per_question], key=lambda p: float(p.max()))
+            order = np.argsort(-probabilities)
+            output: dict[str, Any] = {"all_retrieval_intents": list(GROUPS)}
+            for group in GROUPS:
+                ranked = [i for i in order if keys[i].startswith(f"{group}/")]
+                total = float(sum(probabilities[i] for i in ranked)) or 1.0
+                best = ranked[0]
+                output[group] = {
+                    "response": {
+                        "responses": None,
+                        # The share of its group, as a ResponseSelector would report it.
+                        "confidence": float(probabilities[best]) / total,
+                        "intent_response_key": keys[best],
+                        "utter_action": f"utter_{keys[best]}",
+                    },
+                    "ranking": [
+                        {
+                            "confidence": float(probabilities[i]) / total,
+                            "intent_response_key": keys[i],
+                        }
+                        for i in ranked[:RANKING_LENGTH]
+                    ],
+                    # Over all topics of both groups: how sure the choice is overall.
+                    "overall_confidence": float(probabilities[best]),
+                }
+            # Each question's own best topic, for a mixed message's second-topic button.
+            output["questions"] = [
+                {"intent_response_key": keys[int(p.argmax())], "confidence": float(p.max())}
+                for p in per_question
+            ]
+            message.set("response_selector", output, add_to_output=True)
+            self._follow_topic(message, keys[int(order[0])].split("/")[0])
+        return messages
+
+    @staticmethod
+    def _follow_topic(message: Message, group: str) -> None:
+        """When the classifier's belief is mostly "a topic question" (faq and ask_team
+        together), the intent is the chosen topic's group, with their summed confidence:
+        "can this give me cancer" split 0.41 ask_team / 0.18 faq is a confident question
+        about serious risks, not an unclear message."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        mass = sum(float(r.get("confidence") or 0) for r in ranking if r.get("name") in GROUPS)
+        others = [float(r.get("confidence") or 0) for r in ranking if r.get("name") not in GROUPS]
+        if mass <= max(others, default=0.0):
+            return
+        chosen = {"name": group, "confidence": mass}
+        rest = [r for r in ranking if r.get("name") not in GROUPS]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
