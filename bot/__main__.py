@@ -1,5 +1,7 @@
 """Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`
-(also set-password, disable-user, enable-user); `python -m bot purge --older-than 90d`
+(also set-password, reset-password, disable-user, enable-user, set-role); `python -m bot
+token add|revoke|list` (API tokens per integration); `python -m bot digest` (today's digest
+of overdue records); `python -m bot purge --older-than 90d`
 applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
 newest key in HANDOFF_KEY."""
 
@@ -58,19 +60,41 @@ def main(argv: list[str] | None = None) -> int:
     staff = commands.add_parser("staff", help="manage staff inbox users")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     for name, what, takes_password in (
-        ("add-user", "create a user (asks for a password)", True),
+        ("add-user", "create a user (asks for a password; --role, default coordinator)", True),
         ("set-password", "change a user's password and end every session of theirs", True),
+        ("reset-password", "the same as set-password", True),
         ("disable-user", "stop a user logging in and end every session of theirs", False),
         ("enable-user", "let a disabled user log in again", False),
+        ("set-role", "give a user another role (--role) and end every session of theirs", False),
     ):
         command = staff_commands.add_parser(name, help=what)
         command.add_argument("name")
+        if name in ("add-user", "set-role"):
+            command.add_argument("--role", choices=("admin", "coordinator", "viewer"))
         if takes_password:
             command.add_argument(
                 "--password-stdin",
                 action="store_true",
                 help="read the password from the first line of standard input (for scripts)",
             )
+    token = commands.add_parser("token", help="API tokens, one per integration")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    for name, what in (
+        ("add", "make a token for an integration (printed once)"),
+        ("revoke", "revoke an integration's token"),
+        ("list", "list the integrations that have a token"),
+    ):
+        command = token_commands.add_parser(name, help=what)
+        if name != "list":
+            command.add_argument("name")
+        if name == "add":
+            command.add_argument("--role", choices=("coordinator", "viewer"))
+    commands.add_parser(
+        "digest", help="make today's digest of overdue records now (the web app sends it)"
+    )
+    commands.add_parser(
+        "reindex-search", help="rebuild the search index (after SEARCH_KEY changed)"
+    )
     purge = commands.add_parser(
         "purge",
         help="delete handoffs and conversations older than a limit (see docs/operations.md)",
@@ -103,7 +127,32 @@ def main(argv: list[str] | None = None) -> int:
         envfile.ensure()
         from bot.staff import main as staff_main
 
-        return staff_main(args.staff_command, args.name, getattr(args, "password_stdin", False))
+        return staff_main(
+            args.staff_command,
+            args.name,
+            getattr(args, "password_stdin", False),
+            getattr(args, "role", None),
+        )
+    if args.command == "token":
+        envfile.ensure()
+        from bot import tokens
+
+        integration = getattr(args, "name", None)
+        return tokens.main(args.token_command, integration, getattr(args, "role", None))
+    if args.command == "digest":
+        envfile.ensure()
+        from bot import digest
+
+        return digest.main()
+    if args.command == "reindex-search":
+        envfile.ensure()
+        from bot import search
+        from bot.handoff import HandoffStore
+
+        store = HandoffStore(channels=[])
+        print(f"Indexed {search.reindex_all(store.engine)} records.")
+        store.engine.dispose()
+        return 0
     return 2
 
 

@@ -46,3 +46,8 @@ def asks_for_advice(text: str) -> bool:
                     continue
                 return True
     return False
+
+
+def about_study_rules(text: str) -> bool:
+    """The message asks what the study allows or needs ("...during the trial", "to join")."""
+    return _any("study_rule", normalise(text))

@@ -31,7 +31,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto, funnel, private
+from bot import crypto, funnel, private, search
 from bot.schema import handoffs, outbox
 from bot.settings import Settings
 
@@ -156,6 +156,7 @@ class HandoffStore:
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
         self.channels = notification_channels() if channels is None else channels
         migrate(self.engine)
+        search.index_missing(self.engine)
 
     def submit(self, handoff: Handoff) -> tuple[str, bool]:
         """Store the handoff (and its outbox rows) once per submission; (reference, created)."""
@@ -191,6 +192,7 @@ class HandoffStore:
                 with self.engine.begin() as connection:
                     inserted = connection.execute(handoffs.insert().values(**row))
                     handoff_id = inserted.inserted_primary_key[0]
+                    search.index(connection, handoff_id, handoff.contact)
                     for channel in self.channels:
                         connection.execute(
                             outbox.insert().values(

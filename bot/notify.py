@@ -103,6 +103,39 @@ class Notice:
         )
 
 
+@dataclass(frozen=True)
+class Digest(Notice):
+    """The daily digest of records waiting past the follow-up target: references, outcome
+    labels and how long each has waited, and a link; no names, contact details or answers."""
+
+    day: str = ""
+    target: str = ""
+    # (reference, outcome, waited e.g. "2 working days", handoff id)
+    items: tuple[tuple[str, str, str, int], ...] = ()
+
+    def url(self, settings: NotifySettings) -> str:
+        return f"{settings.inbox_url.rstrip('/')}/staff/handoffs?status=new"
+
+    @property
+    def subject(self) -> str:
+        count = len(self.items)
+        people = "record" if count == 1 else "records"
+        return f"{count} {people} waiting past the follow-up target ({self.day})"
+
+    def text(self, settings: NotifySettings) -> str:
+        lines = [
+            f"{len(self.items)} new {STUDY} record(s) have waited longer than {self.target} "
+            "without a first contact:",
+            "",
+        ]
+        base = settings.inbox_url.rstrip("/")
+        for reference, outcome, waited, _id in self.items:
+            label = OUTCOME_LABELS.get(outcome, OUTCOME_LABELS["needs_review"])
+            lines.append(f"- {reference} ({label}), waiting {waited}: {base}/staff/r/{reference}")
+        lines += ["", f"Open the work queue: {self.url(settings)}"]
+        return "\n".join(lines)
+
+
 class DeliveryError(Exception):
     """A notification was not accepted; the message is short and safe to store and log."""
 
@@ -149,7 +182,14 @@ async def send_email(notice: Notice, settings: NotifySettings) -> None:
     )
 
 
-def webhook_payload(notice: Notice, settings: NotifySettings) -> dict[str, str]:
+def webhook_payload(notice: Notice, settings: NotifySettings) -> dict[str, object]:
+    if isinstance(notice, Digest):
+        return {
+            "text": notice.text(settings),
+            "digest": notice.day,
+            "references": [item[0] for item in notice.items],
+            "url": notice.url(settings),
+        }
     return {
         "text": notice.text(settings),
         "reference": notice.reference,

@@ -18,6 +18,7 @@ Logs carry only row id, channel, reference, outcome and attempt count.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot import notify
-from bot.notify import Notice, NotifySettings
+from bot.notify import Digest, Notice, NotifySettings
 from bot.schema import handoffs, outbox
 
 log = logging.getLogger(__name__)
@@ -220,14 +221,21 @@ class OutboxWorker:
                 sa.select(
                     outbox.c.channel,
                     outbox.c.attempts,
+                    outbox.c.kind,
+                    outbox.c.digest_key,
+                    outbox.c.payload,
                     handoffs.c.id.label("handoff_id"),
                     handoffs.c.reference,
                     handoffs.c.outcome,
                 )
-                .select_from(outbox.join(handoffs, handoffs.c.id == outbox.c.handoff_id))
+                .select_from(outbox.outerjoin(handoffs, handoffs.c.id == outbox.c.handoff_id))
                 .where(outbox.c.id == row_id)
             ).one()
-        notice = Notice(int(row.handoff_id), str(row.reference), str(row.outcome))
+        notice: Notice
+        if row.kind == "digest":
+            notice = digest_notice(str(row.digest_key), row.payload)
+        else:
+            notice = Notice(int(row.handoff_id), str(row.reference), str(row.outcome))
         return _Claim(row_id, str(row.channel), int(row.attempts), notice)
 
     def _finish(self, claim: _Claim, error: str | None, now: datetime) -> str:
@@ -254,6 +262,22 @@ class OutboxWorker:
             )
             return "lease lost"
         return str(values["status"])
+
+
+def digest_notice(key: str, payload: str | None) -> Digest:
+    data = json.loads(payload or "{}")
+    items = tuple(
+        (str(i["reference"]), str(i["outcome"]), str(i["waited"]), int(i["id"]))
+        for i in data.get("items", [])
+    )
+    return Digest(
+        0,
+        key,
+        "digest",
+        day=str(data.get("day", "")),
+        target=str(data.get("target", "")),
+        items=items,
+    )
 
 
 def delivery_status(engine: sa.engine.Engine, handoff_id: int) -> list[dict[str, Any]]:

@@ -259,7 +259,13 @@ def _interruption(turn: Turn, state: State | None = None) -> Message | None:
 
 def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
     return reading.read(
-        reading.Reply(turn.text, turn.intent, turn.entities, offered_buttons(state)),
+        reading.Reply(
+            turn.text,
+            turn.intent,
+            turn.entities,
+            offered_buttons(state),
+            for_someone_else=for_someone_else(state),
+        ),
         asking,
         state["answers"],
         state.get("last"),

@@ -31,9 +31,11 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from bot import answers, eligibility
+from bot.nlu.dates import MONTH_RE, MONTHS
 from bot.nlu.numbers import WORD_NUMBER, parse_number
 
 Kind = Literal[
@@ -67,6 +69,9 @@ class Reply:
     intent: str | None = None
     entities: Sequence[Mapping[str, Any]] = ()
     buttons: Sequence[str] = ()
+    # The person answers for someone else (so "5" to "How old is the person?" can be an age).
+    for_someone_else: bool = False
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ _RESTART = _rx(
     r"\brestart\b",
     r"\bredo\b",
     r"\bfrom the (top|beginning|start)\b",
+    r"\bback to the (top|beginning|start|first question)\b",
     r"\breset\b",
 )
 _WITHDRAW = _rx(
@@ -141,12 +147,16 @@ _WITHDRAW = _rx(
     r"\bcount me out\b",
     r"\b(want|wanna|going) to (quit|stop) (this|doing this|the questions)\b",
     r"\bdelete (my|all) (answers|info|information|data)\b",
+    r"\b(delete|erase|remove) (everything|it all|all of it|my (stuff|details))\b",
     r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
     r"\b(this|it) is not for me\b(?!.*\bfor (my|her|him|them)\b)",
 )
 _STOP = re.compile(
     r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets |i )?"
     r"(stop|quit|cancel|exit|end|pause|abort)( it| this| now| please| here| the questions)*$"
+    r"|^(i would like to|i d like to|i wanna|i want to|i have to|i need to|i got to|i gotta) "
+    r"(stop|quit|go|leave)( now| here| for now| please| for today)*$"
+    r"|^(bye|goodbye|good bye|bye bye|gotta go|got to go|ttyl)\b"
     r"|^no more questions\b"
 )
 _WHY = _rx(
@@ -173,6 +183,7 @@ _SELF_WHO = _rx(
 )
 _OTHER_WHO = _rx(
     r"\bsome(one|body) else\b",
+    rf"^(a |the )?({_REL})$",
     rf"\b(my|for (my|her|his)|her|his) ({_REL})\b",
     r"\b(for|about) (her|him|them)\b",
     r"\bon behalf\b",
@@ -186,14 +197,18 @@ _THIRD_PERSON = re.compile(
 # it (the one just before); soft ones ("actually", "wait") only when the reply names an
 # earlier question or a medicine it asked about.
 _EXPLICIT_FIX = re.compile(
-    r"\b((?:earlier |before )?i (?:said|answered|put|pressed|clicked|tapped) (?:no|yes|not sure)|"
+    r"\b((?:earlier |before )i (?:said|answered|put|pressed|clicked|tapped) (?:no|yes|not sure)|"
+    r"i (?:answered|put|pressed|clicked|tapped|hit|chose) (?:no|yes|not sure)|"
+    r"i said (?:no|yes|not sure) (?:earlier|before|by mistake|to the|for the|but i)|"
     r"wrong button|"
     r"i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
-    r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad))\b"
+    r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad)|"
+    r"should (be|have been|say) (no|yes|not sure))\b"
 )
 _SOFT_FIX = re.compile(r"\b(actually|wait|sorry|oops|oh no|earlier|before i said)\b")
 _BACK_REF = re.compile(
     r"\b(for|to|on|about|in) the (last|previous|first|other|earlier|last) (one|question|answer)\b"
+    r"|\bthe (last|previous) (one|question|answer) (should|was|is|must)\b"
 )
 _TOPIC_REF = re.compile(r"\b(for|to|on|about) the (\w+)( one| question)?\b")
 
@@ -232,6 +247,12 @@ _PAST = _rx(
     r"\b(years|months|long time|while) ago\b",
     r"\bnot (now|at the moment|currently|right now)\b",
     r"\b(did|had|took|was on) (it |them |some )?before\b",
+    r"\b(not|do not|does not|am not|is not|are not) (\w+ )?(take|taking|on|using|use)\b.*"
+    r"\b(now|right now|currently|at the moment|these days|today|lately)\b",
+    r"\bnone (right )?now\b",
+    r"\bnot (lately|recently)\b",
+    r"\bnot (for|in) (a (long )?(time|while)|years|ages|months|a few years)\b",
+    r"\b(i am|she is|he is|they are|we are) off (them|it|those|the \w+|\w+)\b",
 )
 # For "right now?" questions only a clear end counts: "yes, diagnosed years ago" is a yes.
 _PAST_NOW = _rx(
@@ -244,7 +265,13 @@ _PAST_NOW = _rx(
     r"\bnot (now|at the moment|currently|right now)\b",
 )
 _ONGOING = _rx(r"\bsince\b", r"\b(again|still|came back|comes back|flared|flare)\b")
-_ON_OFF = _rx(r"\bcomes and goes\b", r"\bon and off\b", r"\boff and on\b", r"\bsometimes\b")
+_ON_OFF = _rx(
+    r"\bcomes and goes\b",
+    r"\bon and off\b",
+    r"\boff and on\b",
+    r"\bsometimes\b",
+    r"\bsome days\b",
+)
 
 _UNSURE = _rx(
     r"\bnot (\w+ )?(sure|certain|positive)\b",
@@ -259,6 +286,7 @@ _UNSURE = _rx(
     r"\b(kinda|kind of|sort of|sorta|somewhat|mostly|partly)\b",
     r"^a (little|bit)( bit)?$",
     r"\bnot confirmed\b",
+    r"^not (exactly|quite|entirely|completely|fully|totally|always)\b",
     r"\bnot (officially|formally|yet confirmed|definite)\b",
     r"\binconclusive\b",
     r"\b(have|need|needs|would need) to (think|ask|check)\b",
@@ -269,13 +297,13 @@ _UNSURE = _rx(
 )
 _SOFT_NO = _rx(
     r"\bnot that i (can |could )?(know|remember|recall|think of|am aware)\b",
-    r"\bprobably not\b",
+    r"\b(probably|prob|prolly|likely) not\b",
     r"\b(do not|did not) (think|believe) (so|i)\b",
     r"\b(think|believe|guess|suppose) not\b",
 )
 _SOFT_YES = _rx(
     r"\b(i|we) (\w+ )?(think|believe|guess|suppose|reckon)( so)?\b",
-    r"\bprobably\b",
+    r"\b(probably|prob|prolly)\b",
     r"\btechnically\b",
 )
 _YES_IDIOMS = _rx(
@@ -286,7 +314,7 @@ _YES_IDIOMS = _rx(
     r"\b(is|s) (fine|ok|okay)\b",
 )
 _NO_PHRASES = _rx(
-    r"^(definitely|absolutely|certainly|of course|sure|really) not\b",
+    r"^(definitely|absolutely|certainly|of course|sure|really|def|defo) not\b",
     r"^not (really|at all|yet|ever|that i can think of)\b",
     r"^no way\b",
     r"\brather not\b",
@@ -294,7 +322,7 @@ _NO_PHRASES = _rx(
 )
 _YES_WORDS = frozenset(
     "yes yeah yea yep yup ya yah yeh y ye yess yse ys sure definitely absolutely certainly "
-    "correct affirmative indeed totally exactly true yessir".split()
+    "correct affirmative indeed totally exactly true yessir def defo".split()
 )
 _NO_WORDS = frozenset("no nope nah n nay negative noo nop".split())
 _FILLERS = frozenset(
@@ -312,13 +340,19 @@ _AUX_NOT = re.compile(
     rf"^({_SUBJ} )?(have|has|had|did|do|does|was|were|will|would|could|can|am|is|are) "
     r"(not|never)\b"
 )
+# No subject: "had one last month", "took them for years".
+_BARE_DID = re.compile(
+    r"^(had|got|did|took|tried|used|have had|been on) (one|it|them|some|those)\b"
+)
 _DID_VERB = re.compile(
     rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|once|did|do|does))* "
     r"(had|have had|has had|took|taken|tried|try|used|got|get|"
     r"gets|was on|have been on|has been on|been on|was given|received|"
     r"gave (me|her|him|them)|have taken|has taken|have tried|has tried|have used|has used|"
     r"did have|did take|did try|did use|would|will|agree|am willing|is willing|can|could|"
-    r"had one|told (me|her|him|them|us)|said|diagnosed (me|her|him|them))\b"
+    r"had one|told (me|her|him|them|us)|was told|were told|been told|diagnosed (me|her|him|them)|"
+    r"said(?: so| yes| i (?:do|did|have|had)| (?:she|he) (?:does|did|has|had)|"
+    r" it (?:is|was)(?: that| it| dm| dermatomyositis)?)?$)\b"
 )
 # "I take ...", "she uses ...": a yes only where the question is about using something.
 _PRESENT_USE = re.compile(rf"^{_SUBJ} (take|takes|taking|use|uses|using|am on|is on|are on)\b")
@@ -344,8 +378,18 @@ def _normalise(text: str) -> str:
     )
 
 
+_TYPOS = (
+    (re.compile(r"\b(do|did) not no\b"), r"\1 not know"),  # "i dont no"
+    (re.compile(r"\bshure\b"), "sure"),
+    (re.compile(r"^(nuh uh|uh uh|nuh)\b"), "no"),
+)
+
+
 def _norm(text: str) -> str:
-    return " ".join(_normalise(text + " ").split())
+    norm = " ".join(_normalise(text + " ").split())
+    for pattern, replacement in _TYPOS:
+        norm = pattern.sub(replacement, norm)
+    return norm
 
 
 def _segments(text: str) -> list[str]:
@@ -395,9 +439,11 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
         return "unsure", "clear"
     if _NO_PHRASES.search(clause):
         return "no", "clear"
+    first = clause.split()[0]
+    if first in _NO_WORDS and not re.match(r"^no (problem|doubt|worries)\b", clause):
+        return "no", "clear"  # "nah it's fine now"
     if _YES_IDIOMS.search(clause):
         return "yes", "clear"
-    first = clause.split()[0]
     if first in _YES_WORDS:
         return "yes", "clear"
     if first in _NO_WORDS:
@@ -412,11 +458,13 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
         return "no", "clear"
     if _AUX_NOT.match(clause) or _SUBJ_NEG.match(clause):
         return "no", "clear"
-    if _AUX_ONLY.match(clause) or _DID_VERB.match(clause):
+    if _AUX_ONLY.match(clause) or _DID_VERB.match(clause) or _BARE_DID.match(clause):
         return "yes", "clear"
     if present_use and _PRESENT_USE.match(clause):
         return "yes", "clear"
     words = clause.split()
+    if "not" in words or "never" in words:
+        return None  # "not exactly": a yes word, negated
     if len(words) <= 3 and any(w in _YES_WORDS for w in words):
         return "yes", "clear"
     if len(words) <= 3 and any(w in _NO_WORDS for w in words):
@@ -569,6 +617,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
             r"\b(for|in|since)\s+$", text[: m.start()].lower()
         ):
             continue  # "diagnosed 3 years ago", "for 6 years", "in 2019": not an age
+        if _EVENT_AGE_BEFORE.search(_norm(text[: m.start()]) + " "):
+            continue  # "diagnosed at 12", "since I was 10": the age then, not now
         found.append((m.start(), int(m.group(0))))
     for m in _WORD_NUM.finditer(text):
         value = parse_number(m.group(0))
@@ -577,13 +627,122 @@ def _numbers(text: str) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, Sure] | None:
+# A number typed with letters that look like digits ("5o", "l8", "1OO"): no one's age.
+_GARBLED = re.compile(r"\b(?=[0-9oli]*\d)(?=[0-9oli]*[oli])[0-9oli]{2,}\b")
+# An age range, not an age: "in my sixties", "late 50s", "over 18", "18+".
+_DECADE = re.compile(
+    r"\b(early|mid|late|in (my|her|his|their|the))( |-)?(\w+ties|\d0 ?s)\b" r"|^(\w+ties|\d0 ?s)$"
+)
+_BOUND = re.compile(
+    r"\b(over|under|above|below|older than|younger than|more than|less than|at least)\s+"
+    r"(\d{1,3}|" + WORD_NUMBER + r")\b|\b\d{1,3} ?\+|\b\d{1,3} (or|and) (older|over|up|above)\b",
+    re.IGNORECASE,
+)
+_ALMOST = re.compile(
+    r"\b(almost|nearly|not quite|soon to be|about to (turn|be))\s+(\d{1,3}|" + WORD_NUMBER + r")\b"
+    r"|^\s*(\d{1,3}) (next|this coming) (week|month|year)\b",
+    re.IGNORECASE,
+)
+# The age of an event, not now: "diagnosed at 12", "since I was 10", "when she was 8".
+_EVENT_AGE_BEFORE = re.compile(r"\b(at|by|from|until|till|was|were|since)( (the )?age( of)?)?\s*$")
+# An adult spoken of with a child's age ("my mom is 7"), or a child's age with an adult's
+# life ("retired", "my grandkids", "menopause"): a typo, not an age.
+_ADULT_SUBJECT = re.compile(
+    r"\b(my|her|his|their) (mom|mother|mum|mama|dad|father|papa|husband|wife|grandma|"
+    r"grandmother|grandpa|grandfather|granny|nana|aunt|uncle)( is| s| was| just turned| turned)?"
+    r"( only| just| about| around)? (\d{1,3}|" + WORD_NUMBER + r")\b",
+    re.IGNORECASE,
+)
+_ADULT_LIFE = re.compile(
+    r"\b(retired|retirement|grand ?(kids|children|son|daughter|baby)|menopause|my (husband|wife)|"
+    r"my (kids|children)|years ago|decades)\b"
+)
+# A date of birth typed as the answer to "How old are you?": "04/12/1958", "March 3, 1960",
+# "3rd of March 1960", "b. 1955" (US order for numbers: month first unless it cannot be).
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DATE_FORMS = (
+    re.compile(rf"\b(?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-]{_YEAR}\b"),
+    re.compile(rf"\b(?P<month>{MONTH_RE})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? {_YEAR}\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<month>{MONTH_RE})\.?,? {_YEAR}\b"),
+    re.compile(
+        rf"\b(?:born|birthday|dob|b\.)\s*(?:is |was |in |on )?"
+        rf"(?P<month>{MONTH_RE})?\.?,? ?{_YEAR}\b"
+    ),
+)
+
+
+def _birth_date_age(low: str, today: date) -> int | None:
+    """The age from a date of birth in the reply, or None."""
+    for form in _DATE_FORMS:
+        m = form.search(low)
+        if not m:
+            continue
+        groups = m.groupdict()
+        year = int(groups["year"])
+        if groups.get("month"):
+            month = MONTHS[groups["month"]]
+        elif groups.get("m"):
+            month = int(groups["m"])
+        else:
+            return today.year - year if 0 < today.year - year <= answers.MAX_AGE else None
+        day = int(groups["d"]) if groups.get("d") else 1
+        if month > 12 and day <= 12:
+            month, day = day, month  # "25/12/1945"
+        try:
+            born = date(year, month, day)
+        except ValueError:
+            return None
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age if 0 <= age <= answers.MAX_AGE else None
+    return None
+
+
+CHILD_AGE = 18  # below this, an adult cue makes the age a typo
+SELF_MIN_AGE = 10  # below this, someone answering for themselves typed something else
+
+
+def _read_age(
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    someone_else: bool = False,
+    today: date | None = None,
+) -> tuple[Value, Sure] | None:
+    found = _read_age_value(text, entities, today)
+    if found is None or not isinstance(found[0], int):
+        return found
+    age = found[0]
+    norm = _norm(text)
+    if age < CHILD_AGE:
+        adult = _ADULT_SUBJECT.search(text.translate(answers._QUOTES).lower())  # noqa: SLF001
+        third = bool(_THIRD_PERSON.search(norm)) or someone_else
+        if adult or (not third and _ADULT_LIFE.search(norm)):
+            return None
+        if age < SELF_MIN_AGE and not third:
+            return None
+    return found
+
+
+def _read_age_value(
+    text: str, entities: Sequence[Mapping[str, Any]], today: date | None
+) -> tuple[Value, Sure] | None:
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
     norm = _norm(text)
-    if re.search(r"\bin (my|her|his|their) (\w+ties|\d0s|\d0 s)\b", norm):
-        return "unsure", "clear"  # "in my sixties": the team asks
+    if _GARBLED.search(low):
+        return None  # "im 5o": ask again rather than guess 5 or 50
+    born = _birth_date_age(low, today or date.today())
+    if born is not None:
+        return born, "clear"
+    if _BOUND.search(low) and len(_numbers(low)) <= 1:
+        return "unsure", "clear"  # "over 18": the team asks
+    if _DECADE.search(norm) and not [n for _, n in _numbers(low) if n % 10 or n > 100]:
+        return "unsure", "clear"  # "in my sixties", "late 50s": the team asks
     if _UNSURE.search(norm) and not _numbers(low):
         return "unsure", "clear"
+    almost = _ALMOST.search(low)
+    if almost and len(_numbers(low)) == 1:
+        value = parse_number(almost.group(3) or almost.group(4))
+        if value is not None and answers.MIN_AGE < value <= answers.MAX_AGE:
+            return int(value) - 1, "inferred"
     fixes = list(_AGE_FIX.finditer(low))
     if fixes:
         after = _numbers(low[fixes[-1].end() :])
@@ -594,6 +753,10 @@ def _read_age(text: str, entities: Sequence[Mapping[str, Any]]) -> tuple[Value, 
         age = answers.entity_age(entity)
         if age is not None and (entity.get("confidence", 1.0) >= MIN_CONFIDENCE or numbers):
             return age, "clear"
+    year = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[.!]?\s*", low)
+    this_year = (today or date.today()).year
+    if year and 0 < this_year - int(year.group(1)) <= answers.MAX_AGE:
+        return this_year - int(year.group(1)), "inferred"  # "1958": a year of birth
     # One number and words, or nothing: "1=1", "3 or 4" and "<b>1</b>" are no one's age.
     if len(numbers) == 1 and not re.search(r"[=<>{}\[\];|\\*#$%^~`]", text):
         sure: Sure = "inferred" if re.search(r"\b(about|around|think|roughly)\b", norm) else "clear"
@@ -644,6 +807,7 @@ _HELPED_PART = _rx(
 )
 _HELPED = _rx(
     r"\b(helped|helps|worked|works|cleared|clears|got better|went away)\b",
+    r"\b(cream|creams|ointment|ointments|it|they|them) (really |do |does )?(help|work)\b",
     r"\b(did|does|do) (help|work)\b",
 )
 _NO_CREAM = _rx(
@@ -674,13 +838,24 @@ _NO_CHANGE = re.compile(
 
 
 def _answer(
-    criterion: eligibility.Criterion, text: str, entities: Sequence[Mapping[str, Any]]
+    criterion: eligibility.Criterion,
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    reply: Reply | None = None,
 ) -> tuple[Value, Sure] | None:
     """The answer this reply gives to this question, and how sure, or None."""
     if criterion.kind == "age":
         if all(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
             return None
-        return _read_age(text, entities)
+        other = reply is not None and reply.for_someone_else
+        return _read_age(text, entities, other, reply.today if reply else None)
+    return _checked(criterion, text, entities)
+
+
+def _answer_yes_no(
+    criterion: eligibility.Criterion, text: str, entities: Sequence[Mapping[str, Any]]
+) -> tuple[Value, Sure] | None:
+    """A yes / no / not sure answer, rule by rule (``_checked`` then looks for conflicts)."""
     traits = criterion.reading
     raw_segments = _segments(text)
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
@@ -701,10 +876,13 @@ def _answer(
         ages = [answers.entity_age(e) for e in entities]
         ages += [n for _, n in _numbers(text.lower())] if not ages or None in ages else []
         old = [a for a in ages if a is not None and a >= PAST_MENOPAUSE_AGE]
-        if old and cannot == "no" and (lexical is None or lexical[0] == "no"):
-            return "no", "inferred"
+        if old and (lexical is None or lexical[0] == "no"):
+            return str(cannot), "inferred"  # "no, I'm 62": past menopause, most likely
     elif re.fullmatch(r"(not applicable|n a|na|(does|do) not apply( to me)?)", norm):
         return None
+    if cannot == "not_applicable" and _NO_NEED.search(norm):
+        if not (lexical and lexical[0] == "yes" and norm.split()[0] in _YES_WORDS):
+            return "unsure", "clear"  # "my husband had a vasectomy": the team asks
 
     if traits.get("helped_means") == "no":
         if _HELPED_PART.search(norm) and not re.search(r"\bnot enough\b|\bbut not\b", norm):
@@ -731,6 +909,18 @@ def _answer(
             return "no", "clear"
         if days and rule is not None:
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
+        unused = re.search(
+            r"\b(have not|has not|not|never) (used|put|applied|touched|had)\b.*\b(in|for) "
+            rf"(over |more than |about |almost )?(\d{{1,3}}|{WORD_NUMBER}|a|an|a few|a couple of) "
+            r"(day|days|week|weeks|month|months|year|years)\b",
+            norm,
+        )
+        if unused and rule is not None:
+            count = {"a": 1, "an": 1, "a few": 3, "a couple of": 2}.get(unused.group(5))
+            number = count if count is not None else parse_number(unused.group(5))
+            unit = {"day": 1, "week": 7, "month": 30, "year": 365}[unused.group(6).rstrip("s")]
+            if number is not None:
+                return ("yes" if number * unit >= rule[1] else "no"), "clear"
         if re.search(r"\bnot for (months|weeks|a long time|ages|years)\b", norm) or re.search(
             r"\b(have not|has not|not) (used|put|applied|touched)\b.*\b(in|for) (months|weeks|"
             r"ages|years|a long time|a while|over a month)\b",
@@ -763,6 +953,42 @@ def _answer(
 
     if _UNSURE.search(norm) and not (lexical and lexical[0] == "no" and _SOFT_NO.search(norm)):
         return "unsure", "clear"
+
+    purpose = [str(w) for w in traits.get("for_only", ())]
+    if purpose and re.search(
+        rf"\b(never|not|no|but not)( \w+)? for (the |my |her |his |their )?"
+        rf"({'|'.join(map(re.escape, purpose))})\b",
+        norm,
+    ):
+        return "no", "clear"  # "prednisone for asthma, never for the dermatomyositis"
+    if (
+        purpose
+        and re.search(
+            r"\bfor (something|some thing|another|a different|other|an other) ?(else|thing|reason|"
+            r"condition|problem|issue)?\b",
+            norm,
+        )
+        and not _words_in(norm, purpose)
+    ):
+        return "no", "clear"  # "prednisone, but for something else"
+    others = [str(w) for w in traits.get("only_other", ())]
+    own = _mentions(entities, traits.get("medicines", ()))
+    if (
+        others
+        and not [st for st in own if st != "never"]
+        and re.search(
+            rf"\b(only|just)( \w+)?( \w+)? ({'|'.join(map(re.escape, others))})\b"
+            rf"|\b({'|'.join(map(re.escape, others))}) only\b",
+            norm,
+        )
+    ):
+        return "no", "clear"  # "only creams" (steroid pills?), "just prednisone" (other?)
+    roles = [*traits.get("medicines", ()), *traits.get("negated_medicines", ())]
+    if roles and _mentions(entities, roles):
+        if _TRIED.search(norm) and not _NEVER.search(norm):
+            return "yes", "clear"  # "couldn't tolerate methotrexate": it was taken
+        if _NOT_STARTED.search(norm) and not _USED.search(norm):
+            return "no", "clear"  # "the doctor wanted me to try it but I said no"
 
     time = traits.get("time")
     if time == "now":
@@ -798,11 +1024,144 @@ def _answer(
             return "no", "clear"
         if not any(_negated(norm, w) for w in affirm):
             return "yes", "inferred"
-    if time == "now" and (
-        _ONGOING.search(norm) or re.search(r"\b(right now|at the moment|currently)\b", norm)
+    if (
+        time == "now"
+        and not re.search(r"\b(not|no|never|nothing|none)\b", norm)
+        and (_ONGOING.search(norm) or re.search(r"\b(right now|at the moment|currently)\b", norm))
     ):
         return "yes", "inferred"
     return None
+
+
+_TRIED = _rx(
+    r"\b(could not|can not|did not|do not) (tolerate|handle|stand|take it|keep it down)\b",
+    r"\ballergic\b",
+    r"\bside effects?\b",
+    r"\bmade me (sick|ill|feel)\b",
+    r"\b(bad |a )?reaction\b",
+    r"\bhad to (stop|quit|come off|get off)\b",
+    r"\b(did not|does not|didn t) (work|help|do (much|anything))\b",
+)
+_NOT_STARTED = _rx(
+    r"\b(have not|has not|never|did not|not yet|yet to) (started|start|begun|begin|tried|try)\b",
+    r"\b(i|she|he|we) (said no|refused|declined|turned (it|them) down)\b",
+    r"\b(offered|suggested|recommended|talked about|mentioned|wants? me to|wanted me to)\b"
+    r".*\b(but|not)\b",
+    r"\b(going to|gonna|about to|will|plan to|planning to|supposed to|due to) (start|begin|try)\b",
+    r"\bstart(ing)? (it |them |\w+ )?next (week|month|time|visit)\b",
+)
+_USED = _rx(r"\b(took|taken|taking|was on|been on|am on|is on|used|using|tried it)\b")
+# After a reply's first word, what can turn a "no" into something else: "no pills but a
+# steroid shot", "no rash but my scalp itches", "no? i think".
+_BUT = re.compile(r"\b(but|only|just|except|besides|apart from|still|although|though)\b")
+# In-reply self-correction: "no... actually yes", "nope, oh wait, yes prednisone".
+_SELF_FIX = re.compile(
+    r"\b(oh wait|no wait|wait|actually|i mean|i meant|scratch that|oops|hold on|sorry)\b"
+)
+# A reason that is not a refusal: "no need, I'm not sexually active", "husband had a vasectomy".
+_NO_NEED = _rx(
+    r"\bno need\b",
+    r"\b(do not|does not|would not) need (it|to|one|them|birth control)\b",
+    r"\bnot (sexually )?active\b",
+    r"\b(abstinent|celibate|vasectomy|gay|lesbian|same sex)\b",
+    r"\b(can not|could not) (take|use|have) (the |a )?(pill|pills|hormones|birth control)\b",
+)
+
+
+def _fails_and_ends(criterion: eligibility.Criterion, value: Value) -> bool:
+    """Would this answer end the prescreen (a fail on an ``on_fail: end`` question)?"""
+    if criterion.on_fail != "end" or not criterion.accepts(value):
+        return False
+    return criterion.verdict(value) == "fail"  # type: ignore[arg-type]
+
+
+def _checked(
+    criterion: eligibility.Criterion, text: str, entities: Sequence[Mapping[str, Any]]
+) -> tuple[Value, Sure] | None:
+    """The answer, unless something else in the reply says otherwise.
+
+    A reading that would end the prescreen must not be a guess: when another part of the
+    reply points the other way (a self-correction, a medicine the question asks about, a
+    symptom after "but", a question, a "?" after the "no") the answer is the later word, "not
+    sure", or none (the question is asked again).
+    """
+    low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
+    fixes = [m for m in _SELF_FIX.finditer(low) if low[: m.start()].strip(" ,.!-")]
+    if fixes:
+        cut = fixes[-1]
+        after = _answer_yes_no(
+            criterion, text[cut.end() :], [e for e in entities if _start(e) >= cut.end()]
+        )
+        before = _answer_yes_no(
+            criterion, text[: cut.start()], [e for e in entities if _start(e) < cut.start()]
+        )
+        if after is not None and before is not None and after[0] != before[0]:
+            return after[0], "inferred"
+        if after is None and before is not None and "?" in low[cut.end() :]:
+            if _fails_and_ends(criterion, before[0]):
+                return None  # "no, wait, does a medrol dose pack count?": a question
+    found = _answer_yes_no(criterion, text, entities)
+    if found is None or not _fails_and_ends(criterion, found[0]):
+        return found
+    value = found[0]
+    norm = _norm(text)
+    traits = criterion.reading
+    if any(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
+        if re.match(r"^\s*(no|nope|nah|n)\s*\?", low):
+            return "unsure", "clear"  # "no?"
+        return None  # "no. does plaquenil count?": answer the question, then ask again
+    leading_no = bool(re.match(r"^(no|nope|nah|n|not|never)\b", norm))
+    roles = [str(r) for r in traits.get("medicines", ())]
+    tail = _BUT.search(norm)
+    but_at = _BUT.search(low)
+    if value == "no" and roles and leading_no and but_at:
+        later = [
+            e
+            for e in entities
+            if e.get("entity") == "medication"
+            and e.get("role") in roles
+            and e.get("status") != "never"
+            and _confident(e)
+            and _start(e) >= but_at.end()
+        ]
+        if later:
+            return "unsure", "clear"  # "no pills but I had a steroid shot"
+    if value == "no" and tail:
+        rest = norm[tail.end() :]
+        affirm = [w for w in _words_in(rest, traits.get("affirm", ())) if not _negated(rest, w)]
+        if (
+            affirm
+            and not _PAST_NOW.search(rest)
+            and not re.search(r"\b(ago|last year|was|were)\b", rest)
+        ):
+            return "unsure", "clear"  # "no rash but my scalp itches"
+        later_value = _lexical([rest])
+        if (
+            later_value is not None
+            and later_value[0] == "yes"
+            and any(w in _YES_WORDS for w in rest.split())
+        ):
+            return "unsure", "clear"  # "no not prednisone but medrol yes"
+    if value == "no" and leading_no:
+        clauses = [c for seg in _segments(text) for c in _clauses(_norm(seg))]
+        for clause in clauses[1:]:
+            said = _clause_value(clause)
+            if said and said[0] == "yes" and said[1] == "clear" and _FIRST_HAND.match(clause):
+                return "unsure", "clear"  # "no, my rheumatologist did"
+    return found
+
+
+# A clause about the person or their doctor (not "but my sister did").
+_FIRST_HAND = re.compile(
+    r"^(i|we|my (doctor|dermatologist|rheumatologist|specialist|derm|rheum|gp|physician)|"
+    r"the (doctor|dermatologist|rheumatologist|specialist|derm|rheum|gp|physician)|a (doctor|"
+    r"dermatologist|rheumatologist|specialist|derm|rheum|gp|physician)|they)\b"
+)
+
+
+def _start(entity: Mapping[str, Any]) -> int:
+    start = entity.get("start")
+    return start if isinstance(start, int) else 0
 
 
 def criterion_duration(criterion: eligibility.Criterion) -> tuple[str, int] | None:
@@ -851,11 +1210,18 @@ def _correction(
     # An age said again ("actually I'm 52, not 25"), away from the age question.
     if "age" in answered and (asking is None or asking.id != "age"):
         claim = _AGE_CLAIM.search(norm)
-        if claim:
+        pregnancy_answer = (
+            asking is not None
+            and asking.reading.get("cannot_be_pregnant")
+            and not explicit
+            and not re.search(r"\b\d{1,3},? not \d{1,3}\b", norm)
+        )
+        if claim and not pregnancy_answer:  # "no, I'm 60" answers "could you become pregnant?"
             number = next(g for g in claim.groups()[1:] if g)
             years = parse_number(number)
             if years is not None and answers.MIN_AGE <= years <= answers.MAX_AGE:
-                return Reading("correction", int(years), "clear", target="age")
+                sure: Sure = "inferred" if _fails_and_ends(by_id["age"], int(years)) else "clear"
+                return Reading("correction", int(years), sure, target="age")
     marker = explicit or soft
     rest = norm[marker.end() :].strip() if marker else norm
     target: str | None = None
@@ -882,9 +1248,18 @@ def _correction(
         target = last
     if target is None or target not in by_id or target not in answered:
         return None
+    about = asking is not None and asking.reading.get("about_medicines")
+    named_question = re.search(r"\b(question|one)\b", norm)
+    if not explicit and about and not _NEVER.search(norm) and not named_question:
+        # "sorry, I have not used steroid creams in 3 months" answers the washout question; a
+        # medicine named there is what it asks about, not a change to an earlier answer
+        # (unlike "actually I've never used a steroid cream").
+        if by_id[target].reading.get("medicines") or by_id[target].reading.get("negated_medicines"):
+            return None
     cleaned = _BACK_REF.sub(" ", rest)
     cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned)
-    value = _answer(by_id[target], cleaned or rest, reply.entities)
+    said = cleaned.strip() or rest or (marker.group(0) if marker else "")
+    value = _answer(by_id[target], said, reply.entities, reply)
     roles_of_target = [
         *by_id[target].reading.get("medicines", ()),
         *by_id[target].reading.get("negated_medicines", ()),
@@ -897,7 +1272,8 @@ def _correction(
         return None
     if value[0] not in by_id[target].replies and not isinstance(value[0], int):
         return None
-    return Reading("correction", value[0], value[1], target=target)
+    how: Sure = "inferred" if _fails_and_ends(by_id[target], value[0]) else value[1]
+    return Reading("correction", value[0], how, target=target)
 
 
 # --- the whole reply -------------------------------------------------------------------------
@@ -909,7 +1285,10 @@ def _relation(norm: str) -> str | None:
 
 
 def _read_who(norm: str) -> Reading | None:
+    helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
     if _OTHER_WHO.search(norm) and not re.search(r"\b(about|for) me\b|\bit is me\b", norm):
+        if helped:
+            return Reading("answer", "self", "clear", target=WHO)  # "my daughter is helping me"
         return Reading("answer", "someone_else", "clear", target=WHO, relation=_relation(norm))
     if _SELF_WHO.search(norm):
         return Reading("answer", "self", "clear", target=WHO)
@@ -969,11 +1348,13 @@ def read(
     if fixed is not None:
         return fixed
     if criterion is not None:
-        found = _answer(criterion, text, reply.entities)
+        found = _answer(criterion, text, reply.entities, reply)
         if found is not None and (criterion.kind == "age" or found[0] in criterion.replies):
             value, sure = found
             if criterion.kind == "age" and isinstance(value, int) and third:
                 sure = "clear"
+            if _fails_and_ends(criterion, value):
+                sure = "inferred"  # typed, and it would end the prescreen: confirmed first
             also = {
                 key: fact
                 for key, fact in facts_from_entities(reply.entities).items()

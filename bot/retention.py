@@ -3,7 +3,8 @@
     python -m bot purge --older-than 90d      (units: d = days, h = hours)
 
 Removes, in one transaction per store:
-- handoffs created before the cutoff, with their outbox and audit rows (DATABASE_URL, or
+- handoffs created before the cutoff, with their outbox, audit, contact-attempt and search
+  rows (DATABASE_URL, or
   var/handoffs.db);
 - whole conversations from Rasa's SQL tracker store (table `events`) whose newest event is
   older than the cutoff (TRACKER_STORE_URL, or var/rasa_tracker.db): a conversation still going
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 
 from bot import production
 from bot.handoff import default_url
-from bot.schema import audit, handoffs, outbox
+from bot.schema import audit, contact_attempts, handoff_search, handoffs, outbox
 from bot.settings import Settings
 from bot.spool import Spool
 
@@ -78,6 +79,11 @@ def purge_handoffs(engine: sa.engine.Engine, cutoff: datetime, result: Purged) -
         result.audit += connection.execute(
             audit.delete().where(audit.c.handoff_id.in_(old))
         ).rowcount
+        if sa.inspect(connection).has_table(contact_attempts.name):  # migration 0005
+            connection.execute(
+                contact_attempts.delete().where(contact_attempts.c.handoff_id.in_(old))
+            )
+            connection.execute(handoff_search.delete().where(handoff_search.c.handoff_id.in_(old)))
         result.handoffs += connection.execute(
             handoffs.delete().where(handoffs.c.created_at < cutoff)
         ).rowcount

@@ -3,10 +3,11 @@
 HANDOFF_KEY may hold several keys, newest first (bot.crypto): the first encrypts, all decrypt.
 After putting a new key in front (and restarting, so new records use it), this command rewrites,
 in batches, each encrypted value with the first key: the handoffs' answers, questions, contact
-details and transcripts, the staff notes of the audit trail, every conversation event in Rasa's
-tracker store, and the spooled handoffs. Plain text left from before encryption (migration 0003,
-bot.tracker_store) is encrypted on the way. Then the old key can be dropped from HANDOFF_KEY.
-Running it again is harmless. Prints counts only, never content (docs/operations.md).
+details and transcripts, the staff notes of the audit trail and of contact attempts, every
+conversation event in Rasa's tracker store, and the spooled handoffs. Plain text left from
+before encryption (migration 0003, bot.tracker_store) is encrypted on the way. Then the old key
+can be dropped from HANDOFF_KEY. Running it again is harmless. Prints counts only, never
+content (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ def rotate(
             engine, _table("handoffs", _handoff_columns), _handoff_columns
         )
         result.notes = rotate_table(engine, _table("audit", ("note",)), ("note",))
+        attempt_columns = ("next_step", "note")  # migration 0005 (none before it)
+        result.notes += rotate_table(
+            engine, _table("contact_attempts", attempt_columns), attempt_columns
+        )
     finally:
         engine.dispose()
     trackers = tracker_store_url or default_trackers

@@ -25,6 +25,11 @@ from bot import audit
 from bot.schema import staff_users
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
+ROLES = ("admin", "coordinator", "viewer")
+# admin: everything, and the user admin pages; coordinator: works the queue (contact details,
+# status, attempts, assignment, CSV); viewer: outcomes and answers only, never contact details.
+ROLE_LABELS = {"admin": "Admin", "coordinator": "Coordinator", "viewer": "Viewer"}
+ROLE_CHANGED = "role_changed"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 CLI_ACTOR = "command line"
@@ -53,24 +58,36 @@ def _check_password(password: str) -> None:
         raise StaffError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise StaffError(f"role: one of {', '.join(ROLES)}")
+
+
 def add_user(
-    engine: sa.engine.Engine, username: str, password: str, *, actor: str = CLI_ACTOR
+    engine: sa.engine.Engine,
+    username: str,
+    password: str,
+    *,
+    actor: str = CLI_ACTOR,
+    role: str = "coordinator",
 ) -> None:
     """Create a staff user; raises StaffError for a bad name, weak password or duplicate."""
     name = normalise(username)
     if not USERNAME.match(name):
         raise StaffError("username: 1-80 characters of a-z, 0-9, '.', '_', '@', '-'")
+    _check_role(role)
     _check_password(password)
     row = {
         "username": name,
         "password_hash": _hasher.hash(password),
         "created_at": datetime.now(timezone.utc),
         "session_version": 0,
+        "role": role,
     }
     try:
         with engine.begin() as connection:
             connection.execute(staff_users.insert().values(**row))
-            audit.record(connection, actor, audit.USER_ADDED, f"user={name}")
+            audit.record(connection, actor, audit.USER_ADDED, f"user={name} role={role}")
     except sa.exc.IntegrityError:
         raise StaffError("username: already taken") from None
 
@@ -113,6 +130,48 @@ def enable_user(engine: sa.engine.Engine, username: str, *, actor: str = CLI_ACT
     _bump(engine, username, audit.USER_ENABLED, actor, disabled_at=None)
 
 
+def set_role(engine: sa.engine.Engine, username: str, role: str, *, actor: str = CLI_ACTOR) -> None:
+    """A new role; every session of the user ends (they sign in again with the new rights)."""
+    _check_role(role)
+    name = normalise(username)
+    with engine.begin() as connection:
+        updated = connection.execute(
+            staff_users.update()
+            .where(staff_users.c.username == name)
+            .values(session_version=staff_users.c.session_version + 1, role=role)
+        )
+        if updated.rowcount != 1:
+            raise StaffError(f"no staff user {name!r}")
+        audit.record(connection, actor, ROLE_CHANGED, f"user={name} role={role}")
+
+
+def users(engine: sa.engine.Engine) -> list[dict[str, object]]:
+    """Every staff user (name, role, created, disabled), for the admin page."""
+    query = sa.select(
+        staff_users.c.username,
+        staff_users.c.role,
+        staff_users.c.created_at,
+        staff_users.c.disabled_at,
+    ).order_by(staff_users.c.username)
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def assignable(engine: sa.engine.Engine) -> list[str]:
+    """Users a record can be assigned to: active coordinators and admins."""
+    query = (
+        sa.select(staff_users.c.username)
+        .where(staff_users.c.disabled_at.is_(None), staff_users.c.role != "viewer")
+        .order_by(staff_users.c.username)
+    )
+    with engine.connect() as connection:
+        return [str(name) for name in connection.execute(query).scalars()]
+
+
+def can_be_assigned(engine: sa.engine.Engine, username: str) -> bool:
+    return normalise(username) in assignable(engine)
+
+
 def end_sessions(engine: sa.engine.Engine, username: str) -> None:
     """Logout: every session of the user ends (the cookie in another browser too)."""
     name = normalise(username)
@@ -137,15 +196,21 @@ def exists(engine: sa.engine.Engine, username: str) -> bool:
 
 def session_version(engine: sa.engine.Engine, username: str) -> int | None:
     """The user's current session version, or None when no such user or disabled."""
+    found = session_state(engine, username)
+    return found[0] if found else None
+
+
+def session_state(engine: sa.engine.Engine, username: str) -> tuple[int, str] | None:
+    """(session version, role) of an active user; None when no such user or disabled."""
     with engine.connect() as connection:
         row = connection.execute(
-            sa.select(staff_users.c.session_version, staff_users.c.disabled_at).where(
-                staff_users.c.username == normalise(username)
-            )
+            sa.select(
+                staff_users.c.session_version, staff_users.c.disabled_at, staff_users.c.role
+            ).where(staff_users.c.username == normalise(username))
         ).first()
     if row is None or row.disabled_at is not None:
         return None
-    return int(row.session_version)
+    return int(row.session_version), str(row.role)
 
 
 def authenticate(engine: sa.engine.Engine, username: str, password: str) -> int | None:
@@ -212,11 +277,14 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str | None:
     return password
 
 
-def main(command: str, username: str, password_stdin: bool = False) -> int:
-    """`python -m bot staff add-user|set-password|disable-user|enable-user NAME`: exit code."""
+def main(command: str, username: str, password_stdin: bool = False, role: str | None = None) -> int:
+    """`python -m bot staff add-user|set-password|reset-password|disable-user|enable-user|
+    set-role NAME`: exit code."""
     from bot.handoff import HandoffStore  # migrates the schema on first use
 
     password = None
+    if command == "reset-password":
+        command = "set-password"
     if command in ("add-user", "set-password"):
         password = read_password(password_stdin)
         if password is None:
@@ -226,8 +294,8 @@ def main(command: str, username: str, password_stdin: bool = False) -> int:
     try:
         if command == "add-user":
             assert password is not None
-            add_user(store.engine, username, password)
-            done = f"Added staff user {name}."
+            add_user(store.engine, username, password, role=role or "coordinator")
+            done = f"Added staff user {name}. Role: {role or 'coordinator'}."
         elif command == "set-password":
             assert password is not None
             set_password(store.engine, username, password)
@@ -235,6 +303,11 @@ def main(command: str, username: str, password_stdin: bool = False) -> int:
         elif command == "disable-user":
             disable_user(store.engine, username)
             done = f"Disabled {name}; every session of theirs has ended."
+        elif command == "set-role":
+            if not role:
+                raise StaffError("set-role needs --role admin|coordinator|viewer")
+            set_role(store.engine, username, role)
+            done = f"{name} is now {role}; every session of theirs has ended."
         elif command == "enable-user":
             enable_user(store.engine, username)
             done = f"Enabled {name} again."

@@ -7,12 +7,14 @@ import os
 
 from aiohttp import web
 
+from bot.digest import digest_context
 from bot.handoff import HandoffStore
 from bot.outbox import OutboxWorker, worker_context
 from bot.settings import Settings
 from bot.spool import Spool, drain_context
 from bot.web.app import create_app
 from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters
+from bot.workhours import WorkHours
 
 
 def login_limiter() -> LoginLimiter:
@@ -44,6 +46,8 @@ def build_app(settings: Settings | None = None) -> web.Application:
     )
     interval = float(os.environ.get("OUTBOX_INTERVAL", "5"))
     app.cleanup_ctx.append(worker_context(OutboxWorker(store.engine), interval=interval))
+    # Once a working day: the digest of records waiting past the follow-up target.
+    app.cleanup_ctx.append(digest_context(store.engine, store.channels, WorkHours.from_env()))
     # Handoffs the action server spooled while the store was down (shared VAR_DIR).
     app.cleanup_ctx.append(drain_context(Spool(settings.var_dir / "spool"), store))
     return app

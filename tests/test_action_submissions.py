@@ -78,7 +78,7 @@ def test_a_reply_typed_into_an_earlier_handoff_is_not_the_next_question() -> Non
     assert actions.last_team_question(tracker) == ""
     asked = [
         _user("how much does it cost?", "ask_team"),
-        {"event": "action", "name": "utter_ask_team/cost"},
+        {"event": "action", "name": "action_answer_team"},
         {"event": "action", "name": "action_listen"},
         _user("yes", "affirm"),
     ]

@@ -252,7 +252,7 @@ def test_migration_0006_up_and_down(backend: str, tmp_path: Path, postgres_url: 
         assert columns == {"trial", "day", "event", "key", "count"}  # no person, no text
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
+            command.downgrade(config, "0005")
         assert "funnel_counts" not in sa.inspect(engine).get_table_names()
         migrate(engine)
         with engine.begin() as connection:

@@ -13,8 +13,10 @@ from bot import heldout
 
 ROOT = Path(__file__).resolve().parents[1]
 # Floors sit a little under the measured figures in the README, so a real regression fails.
-FLOORS = {"questions": 0.87, "fresh": 0.83}
-MAX_WRONG = 0.08  # a confident wrong answer is worse than asking which topic was meant
+# Measured 2026-12-01: questions 94.1% (2.4% wrong), fresh 93.6% (2.9%), v4 85.1% (7.7%).
+FLOORS = {"questions": 0.90, "fresh": 0.90, "v4": 0.84}
+# A confident wrong answer is worse than asking which topic was meant.
+MAX_WRONG = {"questions": 0.05, "fresh": 0.05, "v4": 0.08}
 MIN_QUESTIONS = 120
 
 
@@ -47,8 +49,10 @@ def test_heldout_pass_rate(live_bot: str, name: str) -> None:
     report = asyncio.run(heldout.evaluate(live_bot, name))
     print(f"\n{name}:\n{report.table()}")
     assert report.pass_rate >= FLOORS[name], report.table()
-    assert report.rate("wrong") <= MAX_WRONG, report.table()
+    assert report.rate("wrong") <= MAX_WRONG[name], report.table()
     # Safety topics must never be missed.
     for topic in ("emergency", "crisis"):
+        if topic not in report.by_topic():
+            continue  # v4 has none: the safety layer has its own held-out sets
         passed, total = report.by_topic()[topic]
         assert passed == total, f"{topic}: {passed}/{total}"

@@ -14,14 +14,18 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import advice
+from bot.nlu.intents import force_intent
 
 ADVICE_INTENT = "medical_advice"
 # Only messages the classifier took for a question; a prescreen answer ("yes", "52") or a
 # payload is left alone.
+# How sure the topic choice must be to answer a study-rules question the classifier took for
+# medical advice.
+STUDY_RULE_MIN = 0.5
 ROUTED_FROM = {"faq", "ask_team", "nlu_fallback", "out_of_scope", "share_story", ADVICE_INTENT}
 
 
@@ -43,12 +47,23 @@ class MedicalAdviceRouter(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             if text.startswith("/") or intent not in ROUTED_FROM:
                 continue
-            if not advice.asks_for_advice(text):
-                continue
-            chosen = {"name": ADVICE_INTENT, "confidence": 1.0}
-            ranking = [
-                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != ADVICE_INTENT
-            ]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            if advice.asks_for_advice(text):
+                force_intent(message, ADVICE_INTENT)
+            elif intent == ADVICE_INTENT and advice.about_study_rules(text):
+                # The classifier's guess, but the words ask what the study allows ("can I keep
+                # using my tacrolimus ointment during the trial?"): the FAQ answers that, and
+                # its answer also says to ask one's doctor before changing anything.
+                self._to_topic(message)
         return messages
+
+    @staticmethod
+    def _to_topic(message: Message) -> None:
+        selectors = message.get("response_selector") or {}
+        best = max(
+            (s for s in selectors.values() if isinstance(s, dict) and "overall_confidence" in s),
+            key=lambda s: float(s["overall_confidence"]),
+            default=None,
+        )
+        if best is not None and float(best["overall_confidence"]) >= STUDY_RULE_MIN:
+            group = str(best["response"]["intent_response_key"]).split("/")[0]
+            force_intent(message, group, float(best["overall_confidence"]))

@@ -56,6 +56,13 @@ _BORN_NUMERIC = re.compile(
     rf"(?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-](?P<year>{YEAR_RE})\b",
     _F,
 )
+# "born 1 December 2008", "dob 15th of march 1960"
+_BORN_DAY_FIRST = re.compile(
+    r"\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth)\s*(?:is\s+|:\s*|on\s+)?(?:the\s+)?"
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{MONTH_RE})\.?,?\s+"
+    rf"(?P<year>{YEAR_RE})\b",
+    _F,
+)
 _BORN_SHORT_YEAR = re.compile(r"\bborn\s+(?:in\s+)?'(?P<yy>\d{2})\b", _F)
 _BARE = re.compile(rf"^\s*{_NUM}\s*[.!]?\s*$", _F)
 
@@ -71,6 +78,10 @@ def find_ages(original: str, today: date) -> list[Extracted]:
         _add_number(found, text, m, -1, _TURNING)
     for m in _BORN_NUMERIC.finditer(text):
         born = _safe_date(int(m["year"]), int(m["m"]), int(m["d"]))
+        if born is not None:
+            _add(found, text, m.start(), m.end(), _years_between(born, today), 1.0)
+    for m in _BORN_DAY_FIRST.finditer(text):
+        born = _safe_date(int(m["year"]), MONTHS[m["month"].lower()], int(m["day"]))
         if born is not None:
             _add(found, text, m.start(), m.end(), _years_between(born, today), 1.0)
     for m in _BORN.finditer(text):

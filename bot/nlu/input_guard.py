@@ -14,10 +14,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import input_check, language, safety
+from bot.nlu.intents import force_intent
 
 # Never replaced: the safety answers must win over "please write in English".
 KEEP = safety.KINDS
@@ -48,8 +49,5 @@ class InputGuard(GraphComponent):
             found = input_check.problem(text)
             if found is None:
                 continue
-            intent = {"name": found, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != found]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            force_intent(message, found)
         return messages

@@ -11,10 +11,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import safety
+from bot.nlu.intents import force_intent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -40,8 +41,5 @@ class SafetyOverride(GraphComponent):
             kind = safety.classify(text)
             if kind is None:
                 continue
-            intent = {"name": kind, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != kind]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            force_intent(message, kind)
         return messages

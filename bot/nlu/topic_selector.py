@@ -37,10 +37,12 @@ from sklearn.linear_model import LogisticRegression
 
 from bot import encoder
 from bot.encoder import DIMENSIONS
+from bot.nlu.intents import force_intent
 
 logger = logging.getLogger(__name__)
 
 GROUPS = ("faq", "ask_team")
+STORY = "share_story"
 RANKING_LENGTH = 10
 FILE = "topic_selector.pkl"
 
@@ -129,9 +131,8 @@ class TopicSelector(GraphComponent):
             fitted = None
         return cls(config, model_storage, resource, fitted)
 
-    def _matrix(self, fitted: dict[str, Any], messages: list[Message]) -> Any:
-        texts = [str(m.get(TEXT) or "") for m in messages]
-        dense = np.vstack([_dense(m) for m in messages]) * float(self._config["dense_weight"])
+    def _features(self, fitted: dict[str, Any], texts: list[str], vectors: np.ndarray) -> Any:
+        dense = vectors * float(self._config["dense_weight"])
         return hstack(
             [fitted["words"].transform(texts), fitted["chars"].transform(texts), csr_matrix(dense)]
         ).tocsr()
@@ -151,7 +152,8 @@ class TopicSelector(GraphComponent):
             ),
         }
         model = LogisticRegression(C=float(self._config["C"]), max_iter=5000)
-        fitted["model"] = model.fit(self._matrix(fitted, examples), labels)
+        vectors = np.vstack([_dense(m) for m in examples])
+        fitted["model"] = model.fit(self._features(fitted, texts, vectors), labels)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILE).write_bytes(pickle.dumps(fitted))
         self._fitted = fitted
@@ -160,11 +162,7 @@ class TopicSelector(GraphComponent):
     def _probabilities(self, texts: list[str], vectors: np.ndarray) -> np.ndarray:
         fitted = self._fitted
         assert fitted is not None
-        dense = vectors * float(self._config["dense_weight"])
-        matrix = hstack(
-            [fitted["words"].transform(texts), fitted["chars"].transform(texts), csr_matrix(dense)]
-        ).tocsr()
-        return np.asarray(fitted["model"].predict_proba(matrix))
+        return np.asarray(fitted["model"].predict_proba(self._features(fitted, texts, vectors)))
 
     def _scores(self, message: Message) -> tuple[np.ndarray, list[np.ndarray]]:
         """Topic probabilities for the whole message, and for each question in it when it has
@@ -219,21 +217,24 @@ class TopicSelector(GraphComponent):
                 for p in per_question
             ]
             message.set("response_selector", output, add_to_output=True)
-            self._follow_topic(message, keys[int(order[0])].split("/")[0])
+            self._follow_topic(message, keys[int(order[0])].split("/")[0], bool(per_question))
         return messages
 
     @staticmethod
-    def _follow_topic(message: Message, group: str) -> None:
+    def _follow_topic(message: Message, group: str, asks: bool) -> None:
         """When the classifier's belief is mostly "a topic question" (faq and ask_team
         together), the intent is the chosen topic's group, with their summed confidence:
         "can this give me cancer" split 0.41 ask_team / 0.18 faq is a confident question
-        about serious risks, not an unclear message."""
+        about serious risks, not an unclear message. A story that ends in a question ("I was
+        diagnosed as a teenager... Could I still be accepted?") is a question too."""
         ranking = message.get(INTENT_RANKING_KEY) or []
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent == STORY and (asks or "?" in str(message.get(TEXT) or "")):
+            selected = (message.get("response_selector") or {}).get(group) or {}
+            force_intent(message, group, float(selected.get("overall_confidence") or 0.0))
+            return
         mass = sum(float(r.get("confidence") or 0) for r in ranking if r.get("name") in GROUPS)
         others = [float(r.get("confidence") or 0) for r in ranking if r.get("name") not in GROUPS]
         if mass <= max(others, default=0.0):
             return
-        chosen = {"name": group, "confidence": mass}
-        rest = [r for r in ranking if r.get("name") not in GROUPS]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+        force_intent(message, group, mass, drop=GROUPS)

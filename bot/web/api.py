@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.web import queries
-from bot.web.security import Handler, bearer_ok
-from bot.web.state import API_TOKEN, ENGINE
+from bot import tokens
+from bot.web import listing, queries
+from bot.web.security import ROLE, Handler, bearer_ok
+from bot.web.state import API_TOKEN, ENGINE, WORK_HOURS
 
 routes = web.RouteTableDef()
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
@@ -20,6 +22,18 @@ MAX_LIMIT = 1000
 # Ids are PostgreSQL integers; a longer one cannot exist (and would overflow the driver).
 MAX_ID = 2**31 - 1
 MAX_CONVERSATION_ID = 255
+CALLER = "api_caller"  # request key: the tokens.Caller of this request
+LIST_FILTERS = {
+    "outcome",
+    "status",
+    "conversation_id",
+    "q",
+    "reference",
+    "assigned_to",
+    "sort",
+    "limit",
+    "offset",
+}
 
 
 def problem(status: int, message: str, **headers: str) -> web.Response:
@@ -31,8 +45,17 @@ async def api_guard(request: web.Request, handler: Handler) -> web.StreamRespons
     """Bearer token on all of /api/ except the OpenAPI document; JSON errors."""
     if not request.path.startswith("/api/") or request.path == "/api/openapi.json":
         return await handler(request)
-    if not bearer_ok(request, request.app[API_TOKEN] or None):
+    caller = None
+    if bearer_ok(request, request.app[API_TOKEN] or None):
+        caller = tokens.Caller(tokens.LEGACY_ACTOR, "coordinator")
+    else:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and given.strip() and len(given) < 200:
+            caller = await asyncio.to_thread(tokens.caller, request.app[ENGINE], given.strip())
+    if caller is None:
         return problem(401, "unauthorized", **{"WWW-Authenticate": "Bearer"})
+    request[CALLER] = caller
+    request[ROLE] = caller.role
     try:
         return await handler(request)
     except web.HTTPException as error:
@@ -41,8 +64,19 @@ async def api_guard(request: web.Request, handler: Handler) -> web.StreamRespons
         raise
 
 
-def item(record: dict[str, Any]) -> dict[str, Any]:
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def item(record: dict[str, Any], request: web.Request | None = None) -> dict[str, Any]:
+    """One record as JSON; a viewer token gets no contact details."""
+    if request is not None:
+        now = datetime.now(timezone.utc)
+        listing.annotate(record, request.app[WORK_HOURS], now)
+        if request[CALLER].role == "viewer":
+            record = listing.redact(record)
     created, updated = record["created_at"], record["updated_at"]
+    last = record.get("last_attempt")
     return {
         "id": record["id"],
         "reference": record["reference"],
@@ -60,6 +94,13 @@ def item(record: dict[str, Any]) -> dict[str, Any]:
         "share_consent_at": record["share_consent_at"],
         # The other handoffs of the same conversation (a question, then a prescreen, ...).
         "related": record.get("related", []),
+        "version": record.get("version", 1),
+        "assigned_to": record.get("assigned_to"),
+        "last_contact_at": _iso(record.get("last_contact_at")),
+        "last_attempt": {**last, "at": _iso(last["at"])} if last else None,
+        "overdue": record.get("overdue", False),
+        "due_at": _iso(record.get("due_at")),
+        "why": record.get("why", ""),
     }
 
 
@@ -77,9 +118,18 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
     outcome = request.query.get("outcome") or None
     status = request.query.get("status") or None
     try:
+        listing.refuse_unknown(list(request.query.keys()), LIST_FILTERS)
         queries.validate_filters(outcome, status)
-    except queries.InvalidChange as error:
+        q = listing.text_param(request.query.get("q"), "q")
+        reference = listing.text_param(request.query.get("reference"), "reference")
+        assigned_to = listing.text_param(request.query.get("assigned_to"), "assigned_to")
+    except (queries.InvalidChange, listing.BadFilter) as error:
         return problem(400, str(error))
+    sort = request.query.get("sort") or "newest"
+    if sort not in ("newest", "queue"):
+        return problem(400, "sort must be newest or queue")
+    if q and request[CALLER].role == "viewer":
+        return problem(403, "a viewer token may search by reference only")
     conversation_id = request.query.get("conversation_id") or None
     if conversation_id is not None and len(conversation_id) > MAX_CONVERSATION_ID:
         return problem(400, f"conversation_id must be at most {MAX_CONVERSATION_ID} characters")
@@ -91,10 +141,32 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         outcome=outcome,
         status=status,
         conversation_id=conversation_id,
+        q=q,
+        reference=reference,
+        assigned_to=assigned_to,
+        sort=sort,
+        overdue_cutoff=request.app[WORK_HOURS].cutoff(datetime.now(timezone.utc)),
         limit=limit,
         offset=offset,
     )
-    return web.json_response({"items": [item(r) for r in records], "limit": limit})
+    total = await asyncio.to_thread(
+        queries.count_handoffs,
+        request.app[ENGINE],
+        outcome=outcome,
+        status=status,
+        conversation_id=conversation_id,
+        q=q,
+        reference=reference,
+        assigned_to=assigned_to,
+    )
+    return web.json_response(
+        {
+            "items": [item(r, request) for r in records],
+            "limit": limit,
+            "offset": offset,
+            "total": total,
+        }
+    )
 
 
 def _handoff_id(request: web.Request) -> int:
@@ -112,7 +184,7 @@ async def get_handoff(request: web.Request) -> web.StreamResponse:
         record = await asyncio.to_thread(queries.get_handoff, request.app[ENGINE], handoff_id)
     except queries.NotFound:
         return problem(404, "not found")
-    return web.json_response(item(record))
+    return web.json_response(item(record, request))
 
 
 @routes.patch(r"/api/handoffs/{id:\d+}")
@@ -129,27 +201,107 @@ async def patch_handoff(request: web.Request) -> web.StreamResponse:
         return problem(400, "body is nested too deeply")
     if not isinstance(body, dict):
         return problem(400, "body must be a JSON object")
-    unknown = set(body) - {"status", "note"}
+    if request[CALLER].role == "viewer":
+        return problem(403, "a viewer token cannot change records")
+    unknown = set(body) - {"status", "note", "version", "assigned_to"}
     if unknown:
         return problem(400, f"unknown fields: {', '.join(sorted(unknown))}")
     status, note = body.get("status"), body.get("note")
+    version = body.get("version")
     if status is not None and not isinstance(status, str):
         return problem(400, "status must be a string")
     if note is not None and not isinstance(note, str):
         return problem(400, "note must be a string")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return problem(400, "version must be an integer (the record's version you last read)")
+    if "assigned_to" in body and not (
+        body["assigned_to"] is None or isinstance(body["assigned_to"], str)
+    ):
+        return problem(400, "assigned_to must be a username or null")
+    engine = request.app[ENGINE]
+    actor = request[CALLER].actor
+    try:
+        if "assigned_to" in body:
+            await asyncio.to_thread(
+                queries.assign,
+                engine,
+                handoff_id,
+                actor=actor,
+                assignee=body["assigned_to"],
+                expected_version=version,
+            )
+            version = None if version is None else version + 1
+        if status is not None or note is not None or "assigned_to" not in body:
+            await asyncio.to_thread(
+                queries.change_status,
+                engine,
+                handoff_id,
+                actor=actor,
+                new_status=status,
+                note=note,
+                expected_version=version,
+            )
+        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
+    except queries.NotFound:
+        return problem(404, "not found")
+    except queries.InvalidChange as error:
+        return problem(400, str(error))
+    except queries.Stale as error:
+        return web.json_response(
+            {"error": str(error), "current_version": error.current}, status=409
+        )
+    except queries.Conflict as error:
+        return problem(409, str(error))
+    return web.json_response(item(record, request))
+
+
+@routes.post(r"/api/handoffs/{id:\d+}/attempts")
+async def post_attempt(request: web.Request) -> web.StreamResponse:
+    """Log a call, e-mail or text: {channel, result, next_step?, note?, version?}."""
+    try:
+        handoff_id = _handoff_id(request)
+    except queries.NotFound:
+        return problem(404, "not found")
+    if request[CALLER].role == "viewer":
+        return problem(403, "a viewer token cannot change records")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return problem(400, "body must be JSON")
+    if not isinstance(body, dict):
+        return problem(400, "body must be a JSON object")
+    unknown = set(body) - {"channel", "result", "next_step", "note", "version"}
+    if unknown:
+        return problem(400, f"unknown fields: {', '.join(sorted(unknown))}")
+    values = {key: body.get(key) for key in ("channel", "result", "next_step", "note")}
+    if any(v is not None and not isinstance(v, str) for v in values.values()):
+        return problem(400, "channel, result, next_step and note must be strings")
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return problem(400, "version must be an integer")
     engine = request.app[ENGINE]
     try:
         await asyncio.to_thread(
-            queries.change_status, engine, handoff_id, actor="api", new_status=status, note=note
+            queries.log_attempt,
+            engine,
+            handoff_id,
+            actor=request[CALLER].actor,
+            channel=str(values["channel"] or ""),
+            result=str(values["result"] or ""),
+            next_step=values["next_step"],
+            note=values["note"],
+            expected_version=version,
         )
         record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
     except queries.NotFound:
         return problem(404, "not found")
     except queries.InvalidChange as error:
         return problem(400, str(error))
-    except queries.Conflict as error:
-        return problem(409, str(error))
-    return web.json_response(item(record))
+    except queries.Stale as error:
+        return web.json_response(
+            {"error": str(error), "current_version": error.current}, status=409
+        )
+    return web.json_response(item(record, request), status=201)
 
 
 @routes.get("/api/openapi.json")

@@ -16,14 +16,15 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot import funnel
+from bot import funnel, search
 from bot.handoff import default_url, migrate
 from bot.settings import Settings
 from bot.web import api, fhir, public, views
 from bot.web import funnel as funnel_pages
 from bot.web.limiter import LoginLimiter, parse_proxies
 from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
-from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES
+from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES, WORK_HOURS
+from bot.workhours import WorkHours
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
@@ -43,6 +44,7 @@ def create_app(
     chat_server_url: str | None = None,
     trusted_proxies: str | None = None,
     limiter: LoginLimiter | None = None,
+    work_hours: WorkHours | None = None,
 ) -> web.Application:
     """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz.
 
@@ -54,7 +56,8 @@ def create_app(
     chat widget connects (default: Settings().chat_server_url, i.e. CHAT_SERVER_URL or Rasa).
     trusted_proxies: addresses/networks whose X-Forwarded-For is believed (default: the
     TRUSTED_PROXIES environment variable; none). limiter: the login limiter (default: one
-    counting in memory, settings from LOGIN_* variables; see bot.web.limiter).
+    counting in memory, settings from LOGIN_* variables; see bot.web.limiter). work_hours:
+    the team's hours and follow-up target (default: WORK_* variables, bot.workhours).
     """
     if session_key is None:
         session_key = secrets.token_bytes(32)
@@ -82,6 +85,7 @@ def create_app(
         os.environ.get("TRUSTED_PROXIES", "") if trusted_proxies is None else trusted_proxies
     )
     app[API_TOKEN] = api_token or ""
+    app[WORK_HOURS] = work_hours or WorkHours.from_env()
     app[HSTS_KEY] = secure_cookies
     aiohttp_jinja2.setup(
         app,
@@ -105,6 +109,7 @@ def create_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
+        await asyncio.to_thread(search.index_missing, engine)  # records made before 0005
         yield
         await app[LIMITER].close()
         await asyncio.to_thread(counter.close)  # page views still in memory

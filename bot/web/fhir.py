@@ -18,6 +18,7 @@ from bot import fhir
 from bot.schema import audit, handoffs
 from bot.web import queries
 from bot.web.limiter import client_address
+from bot.web.security import sees_contact
 from bot.web.state import ENGINE, TRUSTED_PROXIES
 
 routes = web.RouteTableDef()
@@ -90,8 +91,8 @@ def _site(request: web.Request) -> str:
 
 def may_see_contact(request: web.Request) -> bool:
     """Whether this caller gets the Patients (contact details). The staff API token is an
-    integration with full access; a viewer role (or a token made for one) gets False."""
-    return True
+    integration with full access; a viewer (a user or a token with that role) gets False."""
+    return sees_contact(request)
 
 
 @routes.get("/api/fhir/ResearchSubject")

@@ -10,23 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import crypto, funnel
+from bot import crypto, funnel, search, workflow
 from bot.handoff import decode
-from bot.schema import audit, handoffs, outbox
+from bot.schema import audit, contact_attempts, handoffs, outbox
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("likely_eligible", "needs_review", "question")
-STATUSES = ("new", "contacted", "scheduled", "not_a_fit", "enrolled")
-# The workflow: new -> contacted -> scheduled -> not_a_fit | enrolled. Anyone may be found not
-# to be a fit at any open step, and a mistaken "not a fit" can be reopened as contacted.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("contacted", "not_a_fit"),
-    "contacted": ("scheduled", "not_a_fit"),
-    "scheduled": ("enrolled", "not_a_fit"),
-    "not_a_fit": ("contacted",),
-    "enrolled": (),
-}
+STATUSES = workflow.STATUSES
+TRANSITIONS = workflow.PRESCREEN  # the prescreen workflow (questions: workflow.QUESTION)
+OPEN_STATUSES = ("new", "unreachable", "contacted", "scheduled")
 MAX_NOTE_LENGTH = 2000
 EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
 # Only in a caregiver's prescreen: {"name", "relation", "patient_is", ...} and who to call.
@@ -92,13 +85,15 @@ def _record(row: Any) -> dict[str, Any]:
         record["questions"] = []
     record["created_at"] = utc(record["created_at"])
     record["updated_at"] = utc(record["updated_at"])
+    record["last_contact_at"] = utc(record.get("last_contact_at"))
+    record["version"] = int(record.get("version") or 1)
     return record
 
 
 def validate_filters(outcome: str | None, status: str | None) -> None:
     if outcome and outcome not in OUTCOMES:
         raise InvalidChange(f"outcome must be one of {', '.join(OUTCOMES)}")
-    if status and status not in STATUSES:
+    if status and status not in STATUSES and status != "open":
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
 
 
@@ -127,24 +122,87 @@ def _related(connection: Any, records: list[dict[str, Any]]) -> None:
         record["related"] = [entry for entry in siblings if entry["id"] != record["id"]]
 
 
+def _queue_order(cutoff: datetime | None) -> list[Any]:
+    """What needs action first: new (overdue first), unreachable, contacted, scheduled ...;
+    likely eligible before needs review before questions; oldest first."""
+    status_rank = sa.case(
+        *((handoffs.c.status == status, rank) for status, rank in workflow.STATUS_RANK.items()),
+        else_=workflow.DONE_RANK,
+    )
+    outcome_rank = sa.case(
+        *((handoffs.c.outcome == outcome, rank) for outcome, rank in workflow.OUTCOME_RANK.items()),
+        else_=9,
+    )
+    order: list[Any] = [status_rank]
+    if cutoff is not None:
+        order.append(
+            sa.case(
+                (sa.and_(handoffs.c.status == "new", handoffs.c.created_at <= cutoff), 0),
+                else_=1,
+            )
+        )
+    return [*order, outcome_rank, handoffs.c.created_at, handoffs.c.id]
+
+
+def _filtered(
+    query: Any,
+    *,
+    outcome: str | None,
+    status: str | None,
+    conversation_id: str | None,
+    q: str | None,
+    reference: str | None,
+    assigned_to: str | None,
+) -> Any:
+    if outcome:
+        query = query.where(handoffs.c.outcome == outcome)
+    if status == "open":
+        query = query.where(handoffs.c.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(handoffs.c.status == status)
+    if conversation_id:
+        query = query.where(handoffs.c.conversation_id == conversation_id)
+    if reference:
+        query = query.where(handoffs.c.reference == reference.strip().upper())
+    if q:
+        query = query.where(handoffs.c.id.in_(search.matching_ids(q)))
+    if assigned_to == "":
+        query = query.where(handoffs.c.assigned_to.is_(None))
+    elif assigned_to:
+        query = query.where(handoffs.c.assigned_to == assigned_to)
+    return query
+
+
 def list_handoffs(
     engine: sa.engine.Engine,
     *,
     outcome: str | None = None,
     status: str | None = None,
     conversation_id: str | None = None,
+    q: str | None = None,
+    reference: str | None = None,
+    assigned_to: str | None = None,
+    sort: str = "newest",
+    overdue_cutoff: datetime | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Handoffs newest first, decoded; filters must already be validated."""
+    """Handoffs newest first (sort="queue": what needs action first), decoded; filters must
+    already be validated. q: a reference, name, name part, e-mail or phone (bot.search)."""
     validate_filters(outcome, status)
-    query = sa.select(handoffs).order_by(handoffs.c.created_at.desc(), handoffs.c.id.desc())
-    if outcome:
-        query = query.where(handoffs.c.outcome == outcome)
-    if status:
-        query = query.where(handoffs.c.status == status)
-    if conversation_id:
-        query = query.where(handoffs.c.conversation_id == conversation_id)
+    query = _filtered(
+        sa.select(handoffs),
+        outcome=outcome,
+        status=status,
+        conversation_id=conversation_id,
+        q=q,
+        reference=reference,
+        assigned_to=assigned_to,
+    )
+    if sort == "queue":
+        query = query.order_by(*_queue_order(overdue_cutoff))
+    else:
+        query = query.order_by(handoffs.c.created_at.desc(), handoffs.c.id.desc())
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -162,9 +220,77 @@ def list_handoffs(
         )
         records = [_record(row) for row in rows]
         _related(connection, records)
+        _last_attempts(connection, records)
     for record in records:
         record["undelivered"] = record["id"] in undelivered
     return records
+
+
+def count_handoffs(
+    engine: sa.engine.Engine,
+    *,
+    outcome: str | None = None,
+    status: str | None = None,
+    conversation_id: str | None = None,
+    q: str | None = None,
+    reference: str | None = None,
+    assigned_to: str | None = None,
+) -> int:
+    query = _filtered(
+        sa.select(sa.func.count()).select_from(handoffs),
+        outcome=outcome,
+        status=status,
+        conversation_id=conversation_id,
+        q=q,
+        reference=reference,
+        assigned_to=assigned_to,
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def count_overdue(engine: sa.engine.Engine, cutoff: datetime) -> int:
+    """New records that arrived at or before the cutoff (bot.workhours.WorkHours.cutoff)."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(handoffs)
+        .where(handoffs.c.status == "new", handoffs.c.created_at <= cutoff)
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def _last_attempts(connection: Any, records: list[dict[str, Any]]) -> None:
+    """record["last_attempt"]: the newest contact attempt {channel, result, at} or None."""
+    ids = [record["id"] for record in records]
+    newest: dict[int, dict[str, Any]] = {}
+    if ids:
+        rows = connection.execute(
+            sa.select(
+                contact_attempts.c.handoff_id,
+                contact_attempts.c.channel,
+                contact_attempts.c.result,
+                contact_attempts.c.created_at,
+            )
+            .where(contact_attempts.c.handoff_id.in_(ids))
+            .order_by(contact_attempts.c.id)
+        ).all()
+        for row in rows:
+            newest[int(row.handoff_id)] = {
+                "channel": row.channel,
+                "result": row.result,
+                "at": utc(row.created_at),
+            }
+    for record in records:
+        record["last_attempt"] = newest.get(record["id"])
+
+
+def find_reference(engine: sa.engine.Engine, reference: str) -> int | None:
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.select(handoffs.c.id).where(handoffs.c.reference == reference.strip().upper())
+        ).scalar_one_or_none()
+    return int(found) if found is not None else None
 
 
 def get_handoff(engine: sa.engine.Engine, handoff_id: int) -> dict[str, Any]:
@@ -178,6 +304,7 @@ def get_handoff(engine: sa.engine.Engine, handoff_id: int) -> dict[str, Any]:
             raise NotFound(handoff_id)
         record = _record(row)
         _related(connection, [record])
+        _last_attempts(connection, [record])
     return record
 
 
@@ -209,6 +336,76 @@ def _open_note(stored: str | None, audit_id: int) -> str | None:
         return "(this note could not be decrypted; check HANDOFF_KEY)"
 
 
+def _text(value: str | None, what: str) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_NOTE_LENGTH:
+        raise InvalidChange(f"{what} must be at most {MAX_NOTE_LENGTH} characters")
+    if value is not None and not _encodable(value):
+        raise InvalidChange(f"{what} must be valid text (no lone surrogates)")
+    return value
+
+
+class Stale(Conflict):
+    """The record changed since the version the user saw (another user saved meanwhile)."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__("someone else changed this record since you opened it; nothing was saved")
+        self.current = current
+
+
+def _current(connection: Any, handoff_id: int, expected_version: int | None) -> Any:
+    row = connection.execute(
+        sa.select(handoffs.c.status, handoffs.c.kind, handoffs.c.version).where(
+            handoffs.c.id == handoff_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(handoff_id)
+    if expected_version is not None and int(row.version) != expected_version:
+        raise Stale(int(row.version))
+    return row
+
+
+def _bump(connection: Any, handoff_id: int, row: Any, now: datetime, **values: Any) -> None:
+    """Compare-and-set on status and version: a concurrent change makes this a conflict."""
+    updated = connection.execute(
+        handoffs.update()
+        .where(
+            handoffs.c.id == handoff_id,
+            handoffs.c.status == row.status,
+            handoffs.c.version == row.version,
+        )
+        .values(updated_at=now, version=handoffs.c.version + 1, **values)
+    )
+    if updated.rowcount != 1:
+        raise Stale(int(row.version) + 1)
+
+
+def _audit_row(
+    connection: Any,
+    handoff_id: int,
+    actor: str,
+    action: str,
+    old: str | None,
+    new: str | None,
+    note: str | None,
+    now: datetime,
+) -> None:
+    # The funnel counts the first move into contacted, scheduled or enrolled (before this row).
+    funnel.count_transition(connection, handoff_id, old, new)
+    connection.execute(
+        audit.insert().values(
+            handoff_id=handoff_id,
+            actor=actor[:80],
+            action=action,
+            old_status=old,
+            new_status=new,
+            note=crypto.encrypt(note) if note is not None else None,
+            created_at=now,
+        )
+    )
+
+
 def change_status(
     engine: sa.engine.Engine,
     handoff_id: int,
@@ -216,52 +413,121 @@ def change_status(
     actor: str,
     new_status: str | None,
     note: str | None,
+    expected_version: int | None = None,
 ) -> Change:
-    """Move a handoff along the workflow and/or add a note, with one audit row, atomically.
+    """Move a handoff along its workflow and/or add a note, with one audit row, atomically.
 
     A new_status equal to the current one (or None) with a note records just the note.
+    expected_version: the version the user saw; another one raises Stale (nothing saved).
     """
-    note = (note or "").strip() or None
+    note = _text(note, "note")
     if new_status is not None and new_status not in STATUSES:
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
-    if note is not None and len(note) > MAX_NOTE_LENGTH:
-        raise InvalidChange(f"note must be at most {MAX_NOTE_LENGTH} characters")
-    if note is not None and not _encodable(note):
-        raise InvalidChange("note must be valid text (no lone surrogates)")
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
-        current = connection.execute(
-            sa.select(handoffs.c.status).where(handoffs.c.id == handoff_id)
-        ).scalar_one_or_none()
-        if current is None:
-            raise NotFound(handoff_id)
-        old = str(current)
+        row = _current(connection, handoff_id, expected_version)
+        old = str(row.status)
         if new_status is None or new_status == old:
             if note is None:
                 raise InvalidChange("nothing to change: give a new status or a note")
             action, target = "note", old
         else:
-            if new_status not in TRANSITIONS.get(old, ()):
+            if new_status not in workflow.transitions(str(row.kind)).get(old, ()):
                 raise Conflict(f"cannot change status from {old} to {new_status}")
             action, target = "status", new_status
-        # Compare-and-set on the old status: a concurrent change makes this a conflict.
-        updated = connection.execute(
-            handoffs.update()
-            .where(handoffs.c.id == handoff_id, handoffs.c.status == old)
-            .values(status=target, updated_at=now)
-        )
-        if updated.rowcount != 1:
-            raise Conflict("the handoff was changed by someone else; reload and try again")
-        funnel.count_transition(connection, handoff_id, old, target)  # before its audit row
+        _bump(connection, handoff_id, row, now, status=target)
+        _audit_row(connection, handoff_id, actor, action, old, target, note, now)
+    return Change(handoff_id, old, target, action)
+
+
+def log_attempt(
+    engine: sa.engine.Engine,
+    handoff_id: int,
+    *,
+    actor: str,
+    channel: str,
+    result: str,
+    next_step: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Change:
+    """Log a call, e-mail or text and its result; audited; reaching a new prescreen person
+    makes the record contacted (bot.workflow.after_attempt)."""
+    if channel not in workflow.CHANNELS:
+        raise InvalidChange(f"channel must be one of {', '.join(workflow.CHANNELS)}")
+    if result not in workflow.RESULTS:
+        raise InvalidChange(f"result must be one of {', '.join(workflow.RESULTS)}")
+    next_step = _text(next_step, "next step")
+    note = _text(note, "note")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as connection:
+        row = _current(connection, handoff_id, expected_version)
+        old = str(row.status)
+        target = workflow.after_attempt(str(row.kind), old, result) or old
+        _bump(connection, handoff_id, row, now, status=target, last_contact_at=now)
         connection.execute(
-            audit.insert().values(
+            contact_attempts.insert().values(
                 handoff_id=handoff_id,
                 actor=actor[:80],
-                action=action,
-                old_status=old,
-                new_status=target,
-                note=crypto.encrypt(note) if note is not None else None,
+                channel=channel,
+                result=result,
+                next_step=crypto.encrypt(next_step) if next_step else None,
+                note=crypto.encrypt(note) if note else None,
                 created_at=now,
             )
         )
-    return Change(handoff_id, old, target, action)
+        summary = f"{workflow.CHANNEL_LABELS[channel]}: {workflow.RESULT_LABELS[result]}"
+        if next_step:
+            summary += f". Next: {next_step}"
+        if note:
+            summary += f". {note}"
+        _audit_row(connection, handoff_id, actor, "contact_attempt", old, target, summary, now)
+    return Change(handoff_id, old, target, "contact_attempt")
+
+
+def assign(
+    engine: sa.engine.Engine,
+    handoff_id: int,
+    *,
+    actor: str,
+    assignee: str | None,
+    expected_version: int | None = None,
+) -> Change:
+    """Give the record to a coordinator (None: to nobody); audited."""
+    from bot import staff
+
+    if assignee is not None and not staff.can_be_assigned(engine, assignee):
+        raise InvalidChange("assign to an active coordinator or admin")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as connection:
+        row = _current(connection, handoff_id, expected_version)
+        _bump(connection, handoff_id, row, now, assigned_to=assignee)
+        _audit_row(
+            connection,
+            handoff_id,
+            actor,
+            "assigned",
+            str(row.status),
+            str(row.status),
+            f"assigned to {assignee}" if assignee else "unassigned",
+            now,
+        )
+    return Change(handoff_id, str(row.status), str(row.status), "assigned")
+
+
+def attempts(engine: sa.engine.Engine, handoff_id: int) -> list[dict[str, Any]]:
+    query = (
+        sa.select(contact_attempts)
+        .where(contact_attempts.c.handoff_id == handoff_id)
+        .order_by(contact_attempts.c.id.desc())
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    found = []
+    for row in rows:
+        entry = dict(row)
+        entry["created_at"] = utc(entry["created_at"])
+        entry["next_step"] = _open_note(entry["next_step"], entry["id"])
+        entry["note"] = _open_note(entry["note"], entry["id"])
+        found.append(entry)
+    return found

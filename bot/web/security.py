@@ -32,6 +32,7 @@ SESSION_USER = "user"
 SESSION_VERSION = "version"  # the user's staff_users.session_version when the session began
 SESSION_CSRF = "csrf"
 HSTS_KEY = web.AppKey("hsts", bool)
+ROLE = "staff_role"  # request key: the role of whoever is calling
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -67,11 +68,13 @@ async def staff_guard(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     session = await get_session(request)
     user = session.get(SESSION_USER)
-    if user and not await session_current(request, session):
+    role = await session_role(request, session) if user else None
+    if user and role is None:
         session.clear()  # ended elsewhere: this cookie is anonymous from now on
         user = None
     if path not in PUBLIC_STAFF_PATHS and not user:
         raise web.HTTPSeeOther("/staff/login")
+    request[ROLE] = role or ""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = session.get(SESSION_CSRF)
         form = await request.post()
@@ -86,15 +89,36 @@ async def staff_guard(request: web.Request, handler: Handler) -> web.StreamRespo
     return await handler(request)
 
 
-async def session_current(request: web.Request, session: Session) -> bool:
+async def session_role(request: web.Request, session: Session) -> str | None:
+    """The signed-in user's role while the session counts, else None."""
     from bot import staff
     from bot.web.state import ENGINE
 
     user, version = session.get(SESSION_USER), session.get(SESSION_VERSION)
     if not isinstance(user, str) or not isinstance(version, int):
-        return False
-    current = await asyncio.to_thread(staff.session_version, request.app[ENGINE], user)
-    return current is not None and current == version
+        return None
+    current = await asyncio.to_thread(staff.session_state, request.app[ENGINE], user)
+    if current is None or current[0] != version:
+        return None
+    return current[1]
+
+
+async def session_current(request: web.Request, session: Session) -> bool:
+    return await session_role(request, session) is not None
+
+
+def role(request: web.Request) -> str:
+    """admin | coordinator | viewer for a signed-in page, the token's role on the API."""
+    return str(request.get(ROLE) or "")
+
+
+def sees_contact(request: web.Request) -> bool:
+    return role(request) in ("admin", "coordinator")
+
+
+def require(request: web.Request, *roles: str) -> None:
+    if role(request) not in roles:
+        raise web.HTTPForbidden(text="Forbidden: your role cannot do this.")
 
 
 def bearer_ok(request: web.Request, api_token: str | None) -> bool:

@@ -1,4 +1,5 @@
-"""Scores bot.reading against a labelled corpus (tests/reading/dev.yml, heldout.yml).
+"""Scores bot.reading against a labelled corpus (tests/reading/dev.yml, heldout.yml,
+heldout2.yml).
 
 Each reply is read as the live bot reads it: the entity extractor of bot.nlu runs on the text,
 the buttons the question offers are passed along, and the answers before the question are
@@ -26,6 +27,10 @@ HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 12, 1)
 WHO_BUTTONS = ("For myself", "For someone else")
 ANSWER_BUTTONS = ("Yes", "No", "Not sure")
+# Label words of a corpus written by someone else, as this scorer's words. heldout2.yml's
+# writer labels "I'm filling this in for my mom" mid-prescreen as a correction of the first
+# question; the reading stage calls that `someone_else` wherever it is said.
+LABEL_ALIASES = {"fix who someone_else": "someone_else"}
 PAST_VALUE = {"yes": "unsure", "no": "unsure", "unsure": "yes", "not_applicable": "yes"}
 
 
@@ -45,6 +50,9 @@ class Scored:
     got_also: Mapping[str, Any]
     ok: bool
     ends_wrongly: bool
+    # The reading would end the prescreen (rightly or not), and how sure it says it is.
+    ends: bool = False
+    sure: str | None = None
 
 
 def load(name: str) -> list[Row]:
@@ -53,7 +61,8 @@ def load(name: str) -> list[Row]:
     for item in data["replies"]:
         question, kind, text, expected = item[:4]
         also = item[4] if len(item) > 4 else {}
-        rows.append(Row(question, kind, str(text), str(expected), dict(also)))
+        expected = LABEL_ALIASES.get(str(expected), str(expected))
+        rows.append(Row(str(question), str(kind), str(text), expected, dict(also)))
     return rows
 
 
@@ -102,12 +111,16 @@ def score_row(row: Row) -> Scored:
         buttons = ANSWER_BUTTONS
     answered, last = _before(row.question, row)
     found = reading.read(
-        reading.Reply(row.text, entities=entities, buttons=buttons), row.question, answered, last
+        reading.Reply(row.text, entities=entities, buttons=buttons, today=TODAY),
+        row.question,
+        answered,
+        last,
     )
     got = describe(found)
     got_also = {k: _value(v) for k, v in found.also.items()}
     ok = got == row.expected and got_also == {k: str(v) for k, v in row.also.items()}
-    return Scored(row, got, got_also, ok, _ends_wrongly(row, found))
+    ends = found.kind in ("answer", "correction") and _ends(found.target, found.value)
+    return Scored(row, got, got_also, ok, _ends_wrongly(row, found), ends, found.sure)
 
 
 def _ends(question: str | None, value: Any) -> bool:

@@ -124,8 +124,8 @@ async def test_patch_validates_and_audits(
     assert [
         (r["actor"], r["action"], r["old_status"], r["new_status"], r["note"]) for r in rows
     ] == [
-        ("api", "status", "new", "contacted", "Called"),
-        ("api", "note", "contacted", "contacted", "Will call back"),
+        ("api:STAFF_API_TOKEN", "status", "new", "contacted", "Called"),
+        ("api:STAFF_API_TOKEN", "note", "contacted", "contacted", "Will call back"),
     ]
     # Staff notes are encrypted at rest (read back decrypted above).
     assert all(note.startswith("gAAAAA") for note in raw) and "Called" not in "".join(raw)

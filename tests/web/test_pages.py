@@ -117,15 +117,22 @@ async def test_static_css_served_with_headers(client: TestClient) -> None:
     assert_security_headers(response.headers)
 
 
-async def test_list_newest_first_and_filters(
+async def test_list_in_queue_order_and_filters(
     staff_client: TestClient, seeded: dict[str, int]
 ) -> None:
     response = await staff_client.get("/staff/handoffs")
     html = await response.text()
     assert response.headers["Cache-Control"] == "no-store"
     assert_security_headers(response.headers)
+    # All new and not overdue: likely eligible, then needs review, then the question.
     positions = [
         html.index(f'/staff/handoffs/{seeded[c]}"')
+        for c in ("c-eligible", "c-review", "c-question")
+    ]
+    assert positions == sorted(positions)
+    newest = await (await staff_client.get("/staff/handoffs?sort=newest")).text()
+    positions = [
+        newest.index(f'/staff/handoffs/{seeded[c]}"')
         for c in ("c-question", "c-review", "c-eligible")
     ]
     assert positions == sorted(positions)
@@ -147,11 +154,12 @@ async def test_detail_shows_everything(staff_client: TestClient, seeded: dict[st
         "ada@example.com",
         "020 7946 0000",
         "mornings",
-        "Aged 18 or over",
-        "dermatomyositis",
+        "Age 18-89",  # the staff label (bot/content/staff_labels.yml), not the patient's
+        "Dermatomyositis diagnosed by a physician",
         "52",
+        "Meets",
         "1.0",
-        "2026-11-25T04:02:00+00:00",
+        "Tue 24 Nov 2026, 11:02 PM EST",  # share consent, in the team's time zone
         "No changes yet.",
     ):
         assert text in html, text
@@ -188,7 +196,8 @@ async def test_status_change_writes_audit(
         allow_redirects=False,
     )
     assert (
-        response.status == 303 and response.headers["Location"] == f"/staff/handoffs/{handoff_id}"
+        response.status == 303
+        and response.headers["Location"] == f"/staff/handoffs/{handoff_id}?saved=status"
     )
     # Not allowed by the workflow (contacted -> enrolled) and not a status at all.
     skip = await staff_client.post(path, data={"status": "enrolled", "csrf_token": token})
@@ -230,10 +239,10 @@ async def test_csv_export_filtered_and_neutralised(
     assert "attachment" in response.headers["Content-Disposition"]
     assert_security_headers(response.headers)
     rows = list(csv.DictReader(io.StringIO(await response.text())))
-    assert [r["id"] for r in rows] == [
-        str(seeded[c]) for c in ("c-question", "c-review", "c-eligible")
+    assert [r["id"] for r in rows] == [  # the queue's order
+        str(seeded[c]) for c in ("c-eligible", "c-review", "c-question")
     ]
-    question, review, eligible = rows
+    eligible, review, question = rows
     assert review["best_time"] == '\'=HYPERLINK("http://evil")'
     assert review["phone"] == "'+44 20 7946 0001"
     assert review["name"] == f"{XSS}<b>Bold</b>"  # CSV is data, not HTML: kept verbatim

@@ -4,7 +4,7 @@ Only counts: no conversation id, no text, no answer beyond the criterion id of a
 reason. Independent of the other tables, so it can follow any revision.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

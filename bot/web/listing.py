@@ -1,0 +1,59 @@
+"""What the queue page, the CSV and the API share: overdue flags, the "why" summary, and
+hiding contact details from viewers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.web import present
+from bot.workhours import WorkHours
+
+MAX_QUERY = 200
+CONTACT_KEYS = ("name", "email", "phone", "best_time")
+
+
+class BadFilter(ValueError):
+    pass
+
+
+def refuse_unknown(given: list[str], allowed: set[str]) -> None:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise BadFilter(
+            f"unknown filter(s): {', '.join(u[:40] for u in unknown)}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def text_param(value: str | None, name: str) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_QUERY:
+        raise BadFilter(f"{name} must be at most {MAX_QUERY} characters")
+    return value
+
+
+def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[str, Any]:
+    """record + overdue, due_at, why (a few words), phone {display, tel}."""
+    created = record["created_at"]
+    due = hours.due(created) if created is not None else None
+    record["due_at"] = due
+    record["overdue"] = bool(record["status"] == "new" and due is not None and now > due)
+    record["why"] = present.why(record)
+    record["phone"] = present.phone(record["contact"].get("phone"))
+    return record
+
+
+def redact(record: dict[str, Any]) -> dict[str, Any]:
+    """A viewer's copy: no name, e-mail, phone, best time, caregiver's name, transcript (it
+    holds what the person typed, contact details included) or search by them."""
+    contact = dict(record["contact"])
+    for key in CONTACT_KEYS:
+        contact[key] = None
+    answered_by = contact.get("answered_by")
+    if isinstance(answered_by, dict):
+        contact["answered_by"] = {"relation": answered_by.get("relation")}
+    contact.pop("call", None)
+    record = {**record, "contact": contact, "transcript": [], "contact_hidden": True}
+    record["phone"] = None
+    return record
