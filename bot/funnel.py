@@ -460,6 +460,15 @@ def rows(engine: sa.engine.Engine, first: date, last: date, trial: str | None = 
         ]
 
 
+def _staff_label(criterion_id: str, default: str) -> str:
+    """The criterion as the study team calls it (bot/content/staff_labels.yml)."""
+    try:
+        entry = content.load("staff_labels")["criteria"].get(criterion_id) or {}
+    except (FileNotFoundError, KeyError, TypeError):
+        return default
+    return str(entry.get("label") or default)
+
+
 def summarize(found: Iterable[Row], first: date, last: date) -> dict[str, Any]:
     """The funnel of a date range as the API returns it (JSON-ready)."""
     found = list(found)
@@ -481,7 +490,7 @@ def summarize(found: Iterable[Row], first: date, last: date) -> dict[str, Any]:
         else:
             counts[row.event] = counts.get(row.event, 0) + row.count
     criteria = eligibility.load_criteria()
-    labels = {c.id: c.label for c in criteria}
+    labels = {c.id: _staff_label(c.id, c.label) for c in criteria}
     questions = []
     for criterion in criteria:
         asked = keyed["question_asked"][criterion.id]
@@ -489,7 +498,7 @@ def summarize(found: Iterable[Row], first: date, last: date) -> dict[str, Any]:
         questions.append(
             {
                 "id": criterion.id,
-                "label": criterion.label,
+                "label": labels[criterion.id],
                 "asked": asked,
                 "answered": answered,
                 # Asked and never answered in that prescreen: where people left.
