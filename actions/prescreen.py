@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import handoff, prescreen, spool
+from bot import funnel, handoff, prescreen, spool
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class ActionPrescreenStart(Action):
         state = prescreen.new_state()
         # The form has no ask action (one action server call per turn): asked here.
         send(dispatcher, prescreen.prompt(state))
+        funnel.record("prescreen_offered")
         return [SlotSet(STATE_SLOT, state)]
 
 
@@ -152,7 +153,9 @@ class ValidatePrescreenForm(FormValidationAction):
             # ("can I join?") is not an answer to anything yet.
             return {}
         turn = turn_from(tracker)
-        result = prescreen.step(tracker.get_slot(STATE_SLOT), turn)
+        before = tracker.get_slot(STATE_SLOT)
+        result = prescreen.step(before, turn)
+        funnel.observe_prescreen(before, result.state)  # counts only, in the background
         send(dispatcher, result.messages)
         if not result.finished and not prescreen.pauses(turn):
             # The next question, in the same call (the form has no ask action); after a

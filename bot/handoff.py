@@ -31,7 +31,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto, private, search
+from bot import crypto, funnel, private, search
 from bot.schema import handoffs, outbox
 from bot.settings import Settings
 
@@ -203,6 +203,7 @@ class HandoffStore:
                                 next_attempt_at=now,
                             )
                         )
+                funnel.recorder(self.url).record("shared", handoff.kind)
                 return reference, True
             except IntegrityError:
                 existing = self._reference(handoff.conversation_id, key)

@@ -130,3 +130,16 @@ audit = sa.Table(
     sa.Column("note", sa.Text, nullable=True),  # encrypted (bot.crypto) since 0003
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The recruitment funnel (migration 0006): one counter per trial, day, event and key, never a
+# row per person. key is "" or a criterion id, a result or a handoff kind (bot/funnel.py);
+# day is the study's local day (WORK_TIMEZONE).
+funnel_counts = sa.Table(
+    "funnel_counts",
+    metadata,
+    sa.Column("trial", sa.String(32), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("event", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False, server_default="0"),
+)

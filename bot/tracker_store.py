@@ -34,7 +34,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import crypto, private
+from bot import crypto, funnel, private
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +124,10 @@ class EncryptedTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         with self.session_scope() as session:
             events: Iterable[Any] = self._additional_events(session, tracker)
+            opened = 0
             for event in events:
                 data = event.as_dict()
+                opened += event.type_name == "session_started"
                 intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
                 session.add(
                     self.SQLEvent(
@@ -138,6 +140,8 @@ class EncryptedTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        for _ in range(opened):  # a chat (session) began: counted, nothing about who
+            funnel.record("chat_opened")
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -51,11 +51,17 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return ["transformers", "tokenizers", "tensorflow"]
 
     def _add(self, messages: list[Message]) -> None:
-        todo = [m for m in messages if m.get(TEXT)]
+        # Every message gets the feature, an empty one too (a zero vector): the classifiers
+        # expect the same features on every message they read.
+        todo = [m for m in messages if m.get(TEXT) is not None]
         if not todo:
             return
-        vectors = encoder.encode([str(m.get(TEXT))[:MAX_CHARS] for m in todo])
-        for message, vector in zip(todo, vectors, strict=False):
+        texts = [str(m.get(TEXT))[:MAX_CHARS] for m in todo]
+        written = [i for i, text in enumerate(texts) if text.strip()]
+        vectors = np.zeros((len(todo), encoder.DIMENSIONS), dtype=np.float32)
+        if written:
+            vectors[written] = encoder.encode([texts[i] for i in written])
+        for message, vector in zip(todo, vectors, strict=True):
             message.add_features(
                 Features(
                     np.asarray(vector, dtype=np.float32).reshape(1, -1),

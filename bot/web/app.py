@@ -16,10 +16,11 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot import search
+from bot import funnel, search
 from bot.handoff import default_url, migrate
 from bot.settings import Settings
-from bot.web import api, public, views
+from bot.web import api, fhir, public, views
+from bot.web import funnel as funnel_pages
 from bot.web.limiter import LoginLimiter, parse_proxies
 from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
 from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES, WORK_HOURS
@@ -98,14 +99,20 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_routes(views.routes)
     app.router.add_routes(api.routes)
+    app.router.add_routes(funnel_pages.routes)
+    app.router.add_routes(fhir.routes)
     app.router.add_static("/staff/static/", HERE / "static", show_index=False)
-    public.setup(app, Settings().chat_server_url if chat_server_url is None else chat_server_url)
+    counter = funnel.recorder(engine.url)
+    public.setup(
+        app, Settings().chat_server_url if chat_server_url is None else chat_server_url, counter
+    )
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
         await asyncio.to_thread(search.index_missing, engine)  # records made before 0005
         yield
         await app[LIMITER].close()
+        await asyncio.to_thread(counter.close)  # page views still in memory
         await asyncio.to_thread(engine.dispose)
 
     app.cleanup_ctx.append(database)

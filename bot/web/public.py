@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot import funnel
 from bot.web.security import CSP
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "public"
 ASSETS_PREFIX = "/static/"
 CHAT_URL = web.AppKey("chat_server_url", str)
+FUNNEL = web.AppKey("funnel", funnel.Recorder)
 HOST_PORT = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 routes = web.RouteTableDef()
 
@@ -54,12 +56,16 @@ async def home(request: web.Request) -> web.StreamResponse:
         {"chat_server_url": chat_url or "/", "assets": ASSETS_PREFIX},
     )
     response.headers["Content-Security-Policy"] = public_csp(chat_url)
+    if request.method == "GET":
+        request.app[FUNNEL].record("page_view")
     return response
 
 
-def setup(app: web.Application, chat_server_url: str) -> None:
-    """Add the page and its static assets (widget, styles, vendored socket.io client)."""
+def setup(app: web.Application, chat_server_url: str, counter: funnel.Recorder) -> None:
+    """Add the page and its static assets (widget, styles, vendored socket.io client); page
+    views are counted by ``counter`` (bot.funnel)."""
     chat_origins(chat_server_url)  # fail at start-up, not on the first visit
     app[CHAT_URL] = chat_server_url
+    app[FUNNEL] = counter
     app.router.add_routes(routes)
     app.router.add_static(ASSETS_PREFIX, ASSETS, show_index=False, follow_symlinks=False)

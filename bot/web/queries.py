@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import crypto, search, workflow
+from bot import crypto, funnel, search, workflow
 from bot.handoff import decode
 from bot.schema import audit, contact_attempts, handoffs, outbox
 
@@ -391,6 +391,8 @@ def _audit_row(
     note: str | None,
     now: datetime,
 ) -> None:
+    # The funnel counts the first move into contacted, scheduled or enrolled (before this row).
+    funnel.count_transition(connection, handoff_id, old, new)
     connection.execute(
         audit.insert().values(
             handoff_id=handoff_id,
