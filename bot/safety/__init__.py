@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from bot import content
+from bot import content, language
 from bot.safety import model, patterns, replies
 
 # Intents (and domain responses utter_<kind>) of the safety messages.
@@ -111,6 +111,11 @@ def _classified(text: str, found: patterns.Match | None, message: str) -> Verdic
     limits = _thresholds()
     # The encoder reads the message as the NLU will, so that its vector is computed once.
     label, probability = model.classifier().scores(text, message).alarm
+    # The classifier learned English; on another language its "emergency" means little ("la
+    # crema es segura para mi hija"): the one line at most, the reviewed patterns (Spanish
+    # ones included) still decide. A crisis or an overdose is still answered as one.
+    if found is None and label == "emergency" and not language.is_english(text):
+        return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
     # A question about a risk ("if I swallowed some cream, would it hurt me?") gets its answer
     # and the one line, never the classifier's alarm alone: it reads words, not questions.
     hypothetical = patterns.asks_about_risk(patterns.normalise(text))

@@ -263,15 +263,17 @@ def test_unreadable_messages_change_no_answer(intent: str, text: str) -> None:
 )
 @FAST
 def test_every_typed_age_is_scored_or_checked(number: int, form: str) -> None:
-    """18-89 pass, 1-17 and 90-120 are checked, then end kindly; 0, 250, -3 and the like are
-    asked again."""
+    """18-89 pass, 10-17 and 90-120 are checked, then end kindly; a self-reported age under 10
+    (a slip more likely than a child), 0, 250, -3 and the like are asked again."""
     text = form.format(number)
     result = prescreen.step(_at_question("age"), Turn(text))
     texts = " ".join(m.get("text", "") for m in result.messages)
     if 18 <= number <= 89:
         assert result.state["answers"]["age"] == number
         assert result.state["phase"] == "questions"
-    elif 1 <= number <= 120:
+    elif 1 <= number <= 9:
+        assert "age" not in result.state["answers"] and result.state["phase"] == "questions"
+    elif 10 <= number <= 120:
         # Typed, so checked before it ends anything.
         assert result.state["phase"] == "confirm"
         assert (
