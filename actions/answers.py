@@ -41,29 +41,30 @@ def say(dispatcher: CollectingDispatcher, key: str | None, extra: str | None = N
 
 
 class ActionAnswer(Action):
+    """An FAQ topic's answer; the other question of a mixed message as a button."""
+
+    group = "faq"
+
     def name(self) -> str:
         return "action_answer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        key = topic_key(tracker, "faq")
+        key = topic_key(tracker, self.group)
         extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
         say(dispatcher, key, extra)
         return []
 
 
 class ActionAnswerTeam(ActionAnswer):
+    """The same for a question only the study team can answer (its answer offers to reach
+    them; the rules take "yes" from this action)."""
+
+    group = "ask_team"
+
     def name(self) -> str:
         return "action_answer_team"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        key = topic_key(tracker, "ask_team")
-        extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
-        say(dispatcher, key, extra)
-        return []
 
 
 class ActionAnswerAdvice(Action):
