@@ -62,7 +62,12 @@ def notification_channels() -> list[str]:
 
 
 def new_reference() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """A short code staff can read out; always with a letter, so /staff/handoffs/<code> can
+    never be taken for a record's numeric id."""
+    while True:
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        if not code.isdigit():
+            return code
 
 
 # Alembic's `context` is one module-level proxy per process: two threads migrating at once

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.handoff import Handoff, HandoffStore
+from bot.handoff import Handoff, HandoffStore, new_reference
 from bot.schema import handoffs, outbox
 from tests.conftest import POSTGRES_URL
 
@@ -36,6 +36,13 @@ def _handoff(conversation_id: str) -> Handoff:
         consent_at="2026-11-25T04:00:00+00:00",
         share_consent_at="2026-11-25T04:02:00+00:00",
     )
+
+
+def test_a_reference_always_has_a_letter() -> None:
+    # An all-digit code ("3767", about 1 in 230 draws) would read as a record id in
+    # /staff/handoffs/<code>; 5,000 draws of the old code almost surely held one.
+    codes = [new_reference() for _ in range(5000)]
+    assert all(not code.isdigit() and len(code) == 4 for code in codes)
 
 
 def test_submit_once_and_read_back(store: HandoffStore) -> None:
