@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.schema import handoffs, outbox
+from bot.stopping import Stopping
 from bot.workhours import WorkHours
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def digest_context(
     """For app.cleanup_ctx: check once a minute whether today's digest is due."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
+        stop = Stopping()
 
         async def loop() -> None:
             while not stop.is_set():
@@ -121,10 +122,7 @@ def digest_context(
                     await asyncio.to_thread(make, engine, channels, hours, now())
                 except Exception as error:  # keep going through a database outage
                     log.warning("digest: %s", type(error).__name__)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
-                except asyncio.TimeoutError:
-                    pass
+                await stop.pause(interval)
 
         task = asyncio.create_task(loop())
         yield

@@ -32,6 +32,7 @@ from aiohttp import web
 from bot import notify
 from bot.notify import Digest, Notice, NotifySettings
 from bot.schema import handoffs, outbox
+from bot.stopping import Stopping
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class OutboxWorker:
         results = await asyncio.gather(*(one(*row) for row in due))
         return sum(results)
 
-    async def run_forever(self, stop: asyncio.Event, interval: float = 5.0) -> None:
+    async def run_forever(self, stop: Stopping, interval: float = 5.0) -> None:
         """Call run_once every interval seconds (at once again after a full batch) until stop."""
         while not stop.is_set():
             attempted = 0
@@ -137,10 +138,7 @@ class OutboxWorker:
                 log.warning("outbox: run failed: %s", type(exc).__name__)
             if attempted >= self.batch_size:
                 continue
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-            except asyncio.TimeoutError:
-                pass
+            await stop.pause(interval)
 
     # -- one row -----------------------------------------------------------------------------
 
@@ -312,7 +310,7 @@ def worker_context(
     """For app.cleanup_ctx: run the worker in the background while the app is up."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
+        stop = Stopping()
         task = asyncio.create_task(worker.run_forever(stop, interval))
         yield
         stop.set()

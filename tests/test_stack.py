@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import spare_port
@@ -53,3 +55,41 @@ def test_missing_model(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: No trained model")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_web_app_stops_within_seconds_of_sigterm(tmp_path: Path) -> None:
+    """Its background loops (outbox, digest, spool) must not hold the exit: it used to take a
+    minute (aiohttp waited on their pause tasks), so every stack stop hit its 20 s kill."""
+    from cryptography.fernet import Fernet
+
+    port = spare_port()
+    env = dict(
+        os.environ,
+        WEB_PORT=str(port),
+        VAR_DIR=str(tmp_path),
+        HANDOFF_KEY=Fernet.generate_key().decode(),
+        STAFF_API_TOKEN="stop-test-" + "x" * 20,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'handoffs.db'}",
+    )
+    web = subprocess.Popen(
+        [sys.executable, "-m", "bot.webserver"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert web.poll() is None, "the web app exited before it served"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the web app did not start in 60 s"
+                time.sleep(0.2)
+        web.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        web.wait(timeout=30)
+        assert time.monotonic() - started < 5
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.wait()
