@@ -1,4 +1,4 @@
-"""The non-binding prescreen: criteria from bot/content/criteria.yml, answers in, outcome out.
+"""The non-binding prescreen: criteria from the trial's criteria.yml, answers in, outcome out.
 
 Answers are keyed by criterion id: "yes" / "no" / "unsure" / "not_applicable", or an int for
 the age question; a missing key or None means not answered yet. The rules that turn answers
