@@ -779,6 +779,7 @@ def handoff_record(
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
     answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    answers["trial"] = content.trial()["nct_id"]  # the trial folder these questions came from
     if for_someone_else(state):
         carer = state.get("caregiver", {})
         answers["answered_by"] = carer.get("relation") or "someone else"
