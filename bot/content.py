@@ -9,7 +9,8 @@ A trial is a folder, ``trials/<trial-id>/`` (see the README, "How to add a trial
   answers.yml       the FAQ answers patients read, one per topic
   topics.yml        plain labels of the topics it answers (buttons when it is not sure)
   staff_labels.yml  what the staff inbox, CSV and digest call each question
-  FACTS.md, page.txt  the sources every fact above comes from (read by people and tests)
+  page.html         the public page's body (its head and opening: `page:` in trial.yml)
+  FACTS.md, seed-page.txt  the sources every fact above comes from (read by people and tests)
 
 Generic files stay in bot/content/ (safety, advice, service, languages, fhir): they describe
 how the assistant behaves for any trial. ``load(name)`` picks the folder by the file name.
@@ -29,8 +30,10 @@ from bot.settings import trial_dir as trial_dir
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 # The YAML files of a trial folder; every other name is looked up in bot/content/.
 TRIAL_FILES = ("trial", "criteria", "prescreen", "answers", "topics", "staff_labels")
+# The public page's body, HTML written for the trial (bot/web/public.py).
+TRIAL_PAGE = "page.html"
 # The sources of a trial folder (documents, not read by the assistant).
-TRIAL_SOURCES = ("FACTS.md", "page.txt")
+TRIAL_SOURCES = ("FACTS.md", "seed-page.txt")
 
 
 def path(name: str) -> Path:
@@ -46,10 +49,16 @@ def load(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
-def trial() -> dict[str, str]:
-    """Identifiers and links of the trial this deployment serves."""
-    data: dict[str, str] = load("trial")
+def trial() -> dict[str, Any]:
+    """Identifiers and links of the trial this deployment serves (and its page's opening)."""
+    data: dict[str, Any] = load("trial")
     return data
+
+
+@cache
+def page_html() -> str:
+    """The body of the trial's public page (page.html of its folder)."""
+    return (trial_dir() / TRIAL_PAGE).read_text(encoding="utf-8")
 
 
 def topic_labels() -> dict[str, str]:

@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 
 from bot import eligibility
-from bot.content import TRIAL_FILES, TRIAL_SOURCES
+from bot.content import TRIAL_FILES, TRIAL_PAGE, TRIAL_SOURCES
 from bot.settings import ROOT
 
 TRIAL_KEYS = ("nct_id", "title", "short_name", "study_name", "sponsor", "registry_url")
+PAGE_KEYS = ("title", "description", "site_name", "headline", "lead")
 CRITERIA_TOP = ("version", "texts", "criteria")
 CRITERION_KEYS = (
     "id", "kind", "label", "question", "why", "answers", "on_fail", "fail_reason", "examples",
@@ -136,7 +137,9 @@ class _Checker:
         for source in TRIAL_SOURCES:
             if not (self.folder / source).is_file():
                 self.add(source, "", "missing (the sources every fact comes from)")
-        known = {f"{n}.yml" for n in TRIAL_FILES} | set(TRIAL_SOURCES)
+        if not (self.folder / TRIAL_PAGE).is_file():
+            self.add(TRIAL_PAGE, "", "missing (the body of the public page)")
+        known = {f"{n}.yml" for n in TRIAL_FILES} | {*TRIAL_SOURCES, TRIAL_PAGE}
         for path in sorted(self.folder.iterdir()):
             if path.name not in known and not path.name.startswith("."):
                 self.add(path.name, "", "unknown file (a trial folder has: " + ", ".join(
@@ -152,11 +155,20 @@ class _Checker:
     def trial(self, data: Mapping[str, Any] | None) -> None:
         if data is None:
             return
-        for key in _unknown(data, TRIAL_KEYS):
+        for key in _unknown(data, (*TRIAL_KEYS, "page")):
             self.add("trial.yml", key, "unknown key")
         for key in TRIAL_KEYS:
             if not isinstance(data.get(key), str) or not data[key].strip():
                 self.add("trial.yml", key, "missing (must be text)")
+        page = data.get("page")
+        if not isinstance(page, Mapping):
+            self.add("trial.yml", "page", "missing (the public page's title, headline, ...)")
+            return
+        for key in _unknown(page, PAGE_KEYS):
+            self.add("trial.yml", f"page.{key}", "unknown key")
+        for key in PAGE_KEYS:
+            if not isinstance(page.get(key), str) or not page[key].strip():
+                self.add("trial.yml", f"page.{key}", "missing (must be text)")
 
     def criteria(self, data: Mapping[str, Any] | None) -> None:
         file = "criteria.yml"

@@ -85,6 +85,14 @@ def _wait_for(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
     raise AssertionError("timed out")
 
 
+def test_the_public_page_is_the_trial_folders(demo: Settings) -> None:
+    with urllib.request.urlopen(f"{demo.web_url}/", timeout=10) as response:
+        page = response.read().decode()
+    assert TRIAL["page"]["headline"] in page and TRIAL["nct_id"] in page
+    assert "flared up at least 2 times" in page  # page.html of the folder
+    assert "dermatomyositis" not in page.lower()
+
+
 def test_a_faq_answer_comes_from_the_trial_folder(demo: Settings) -> None:
     chat = Conversation(demo.rasa_url)
     reply = texts(chat("what is this study about?"))

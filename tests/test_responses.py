@@ -12,7 +12,7 @@ import yaml
 from bot import content
 
 ROOT = Path(__file__).resolve().parents[1]
-# The trial's sources, kept in its folder (trials/<id>/FACTS.md and page.txt).
+# The trial's sources, kept in its folder (trials/<id>/FACTS.md and seed-page.txt).
 FACTS = tuple(content.trial_dir() / name for name in content.TRIAL_SOURCES)
 MAX_GRADE = 8.0
 

@@ -63,6 +63,7 @@ PLANTED = [
     # (file, what is planted, the field the check must name)
     ("trial.yml", _drop("study_name"), "study_name"),
     ("trial.yml", _set("sponser", "Example"), "sponser"),
+    ("trial.yml", _drop("page.headline"), "page.headline"),
     ("criteria.yml", _set("versoin", "2"), "versoin"),
     ("criteria.yml", _drop("texts.results.needs_review"), "texts.results"),
     ("criteria.yml", _in_criterion("flares", "rnage", [2, 9]), "criteria.flares.rnage"),
@@ -123,7 +124,9 @@ def test_a_planted_mistake_is_named(tmp_path: Path, file: str, edit: Edit, field
     assert {p.file for p in problems} == {file}, named  # nothing else is blamed
 
 
-@pytest.mark.parametrize("name", ["criteria.yml", "answers.yml", "FACTS.md", "page.txt"])
+@pytest.mark.parametrize(
+    "name", ["criteria.yml", "answers.yml", "page.html", "FACTS.md", "seed-page.txt"]
+)
 def test_a_missing_file_is_named(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "trial"
     shutil.copytree(DEMO, folder)
