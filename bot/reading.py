@@ -9,12 +9,13 @@ start over or to withdraw, said they answer for someone else, or was unclear.
 The prescreen (bot/prescreen.py) decides what to do with a ``Reading``; the engine
 (bot/eligibility.py) scores answers. Neither reads the text again.
 
-What a question needs to be read is data, in each criterion's ``reading:`` entry of
-bot/content/criteria.yml:
+What a question needs to be read is data, in each criterion's ``reading:`` entry of the
+trial's criteria.yml (trials/<id>/):
 
   time                 ever: past use counts ("not anymore" to "have you ever taken...": yes);
                        now: only the present counts ("not anymore" to "right now?": no)
-  medicines            entity roles (bot.nlu) whose mention answers it with yes
+  medicines            entity roles (bot.nlu) whose mention answers it with yes (set by
+                       bot.eligibility from the question's filled_by, not written here)
   affirm / deny        words that, not negated, answer it with yes / patterns that mean no
   topic                words that name it, so "actually, the biopsy..." corrects it
   helped_means         "no": "it helped" is a no and "it did not help" a yes (the cream one)
