@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from bench.common import BENCH_DIR, HOST, base_env, port, rasa_bin
 from bench.servers import BenchError, Server
+from bot import content
 from bot.settings import ROOT
 
 OURS_DIR = BENCH_DIR / "ours"
@@ -24,7 +25,7 @@ TRAIN_DIR = BENCH_DIR / "train"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 # The FAQ answer edited for the "editing one answer" figure: the running bot's answers file
 # (a copy in var/bench/ours, ANSWERS_FILE) is edited and the webhook asked until it says it.
-ANSWERS_FILE = ROOT / "bot" / "content" / "answers.yml"
+ANSWERS_FILE = content.path("answers")
 EDIT_QUESTION = "What is this study about?"
 EDIT_FROM = "This study tests a skin cream"
 EDIT_TO = "This study tests a cream"

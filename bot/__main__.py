@@ -3,7 +3,7 @@
 token add|revoke|list` (API tokens per integration); `python -m bot digest` (today's digest
 of overdue records); `python -m bot purge --older-than 90d`
 applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
-newest key in HANDOFF_KEY."""
+newest key in HANDOFF_KEY; `python -m bot trial check trials/<id>` validates a trial folder."""
 
 from __future__ import annotations
 
@@ -105,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         help="re-encrypt every stored record with the first key in HANDOFF_KEY "
         "(see docs/operations.md)",
     )
+    trial = commands.add_parser("trial", help="trial folders (see README, 'How to add a trial')")
+    trial_commands = trial.add_subparsers(dest="trial_command", required=True)
+    check = trial_commands.add_parser(
+        "check", help="validate a trial folder; names every problem by file and field"
+    )
+    check.add_argument("folder", help="e.g. trials/nct06857240")
     args = parser.parse_args(argv)
     private.restrict()  # files this command (and what it starts) creates: 0600, folders 0700
     if args.command == "rotate-key":
@@ -123,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return retention.main(args.older_than)
     if args.command == "run":
         return run()
+    if args.command == "trial" and args.trial_command == "check":
+        from bot import trial_check
+
+        return trial_check.main(args.folder)
     if args.command == "staff":
         envfile.ensure()
         from bot.staff import main as staff_main

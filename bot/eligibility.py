@@ -1,8 +1,14 @@
-"""The non-binding prescreen: criteria from bot/content/criteria.yml, answers in, outcome out.
+"""The non-binding prescreen: criteria from the trial's criteria.yml, answers in, outcome out.
 
-Answers are keyed by criterion id: "yes" / "no" / "unsure" / "not_applicable", or an int for
-the age question; a missing key or None means not answered yet. The rules that turn answers
-into a result are documented at the top of criteria.yml. Nothing here logs or stores answers.
+Answers are keyed by criterion id: "yes" / "no" / "unsure" / "not_applicable", an int for an
+age or number question, a choice id for a choice question; a missing key or None means not
+answered yet. Each question says what fills it from a reply's entities (``filled_by``). The
+rules that turn answers into a result are documented at the top of criteria.yml.
+Nothing here logs or stores answers.
+
+Over 300 lines because the criteria file's parser (each check names the field it refuses,
+which `python -m bot trial check` reports) sits beside the scoring that shares its types; the
+split into a parser and an engine belongs to issue 17's layout step (bot/prescreen/engine).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from bot.answers import REPLIES, Reply
 
 Answer = Reply | int
 Answers = Mapping[str, Answer | None]
-Kind = Literal["yes_no", "age"]
+Kind = Literal["yes_no", "age", "number", "choice"]
 Verdict = Literal["pass", "fail", "review"]
 OnFail = Literal["end", "review"]
 Status = Literal["pass", "fail", "review", "unanswered", "skipped"]
@@ -29,12 +35,32 @@ VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 ON_FAIL: tuple[OnFail, ...] = get_args(OnFail)
 RESULTS: tuple[Result, ...] = get_args(Result)
 AGE_KEYS = ("in_range", "out_of_range", "unsure")
+# Kinds whose answer is a whole number scored by `range` (the verdict keys are AGE_KEYS).
+NUMBER_KINDS: tuple[Kind, ...] = ("age", "number")
+# What a reply's entities can fill (bot.nlu's entity types), and the roles each may name.
+ENTITIES = ("medication", "age", "duration")
+DURATION_ROLES = ("ago", "for")
 TEXT_KEYS = ("intro", "consent", "examples_intro", "summary_intro")
 REASON_KEYS = ("pass", "review", "unanswered", "skipped")
 
 # The extractor gives 0.7 or less when it guessed the route ("steroids" could be pills or a
 # cream) or read a badly misspelt name. bot.reading leaves such mentions out.
 MIN_CONFIDENCE = 0.75
+
+
+@dataclass(frozen=True)
+class FilledBy:
+    """What in a reply answers a question: an entity (with roles) that bot.nlu extracts.
+
+    medication: a mention of one of ``roles`` (lexicon categories) answers yes, a "never"
+    mention no; with ``only_never`` only the "never" counts (a cream used does not say it
+    failed). duration: a span of role ``ago``/``for`` of at least ``min_days`` answers yes.
+    age: the age said answers an age question."""
+
+    entity: str
+    roles: tuple[str, ...] = ()
+    only_never: bool = False
+    min_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +76,11 @@ class Criterion:
     on_fail: OnFail
     fail_reason: str
     examples: tuple[str, ...] = ()
+    # The range of an age or number question (both ends included).
     age_range: tuple[int, int] | None = None
+    filled_by: FilledBy | None = None
+    # A choice question's options: (id, label shown on its button).
+    choices: tuple[tuple[str, str], ...] = ()
     ask_if: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict, hash=False)
     # How a reply to it is read (bot/reading.py): time, medicines, topic words, ...
     reading: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -69,11 +99,18 @@ class Criterion:
         return tuple(r for r in REPLIES if r in self.verdicts)
 
     @property
+    def takes_number(self) -> bool:
+        """An age or number question: the answer is a whole number (or "unsure")."""
+        return self.kind in NUMBER_KINDS
+
+    @property
     def allows_not_applicable(self) -> bool:
         return "not_applicable" in self.verdicts
 
     def accepts(self, answer: object) -> bool:
-        if self.kind == "age" and _is_int(answer):
+        if self.takes_number and _is_int(answer):
+            return True
+        if self.kind == "choice" and answer in dict(self.choices):
             return True
         return isinstance(answer, str) and answer in self.replies
 
@@ -81,7 +118,7 @@ class Criterion:
         """pass / fail / review for one answer; ValueError if the question does not take it."""
         if not self.accepts(answer):
             raise ValueError(f"{self.id}: {answer!r} is not an answer to this question")
-        if self.kind == "age" and isinstance(answer, int):
+        if self.takes_number and isinstance(answer, int):
             low, high = self.age_range or (0, 0)
             return self.verdicts["in_range" if low <= answer <= high else "out_of_range"]
         return self.verdicts[str(answer)]
@@ -128,8 +165,11 @@ def _verdicts(item: Mapping[str, Any], kind: Kind, where: str) -> dict[str, Verd
     raw = item.get("answers")
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where}: 'answers' must map each reply to a verdict")
-    keys: Sequence[str] = AGE_KEYS if kind == "age" else REPLIES
-    required = AGE_KEYS if kind == "age" else ("yes", "no", "unsure")
+    keys: Sequence[str] = AGE_KEYS if kind in NUMBER_KINDS else REPLIES
+    required: Sequence[str] = AGE_KEYS if kind in NUMBER_KINDS else ("yes", "no", "unsure")
+    if kind == "choice":
+        options = [str(c.get("id")) for c in item.get("choices") or () if isinstance(c, Mapping)]
+        keys = required = (*options, "unsure")
     verdicts = {str(k): _choice(v, VERDICTS, f"{where}.answers.{k}") for k, v in raw.items()}
     for key in verdicts:
         _choice(key, keys, f"{where}.answers")
@@ -182,15 +222,72 @@ def _optional_text(item: Mapping[str, Any], key: str, where: str) -> str | None:
     return _text(item, key, where) if key in item else None
 
 
-def _duration(item: Mapping[str, Any], where: str) -> tuple[str, int] | None:
-    raw = item.get("duration")
+def _duration(filled: FilledBy | None) -> tuple[str, int] | None:
+    if filled is None or filled.entity != "duration" or filled.min_days is None:
+        return None
+    return filled.roles[0], filled.min_days
+
+
+def _choices(item: Mapping[str, Any], kind: Kind, where: str) -> tuple[tuple[str, str], ...]:
+    raw = item.get("choices")
+    if kind != "choice":
+        if raw is not None:
+            raise ValueError(f"{where}: 'choices' is only for a choice question")
+        return ()
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise ValueError(f"{where}: 'choices' must list at least two {{id, label}}")
+    out = [(_text(c, "id", f"{where}.choices"), _text(c, "label", f"{where}.choices")) for c in raw]
+    if len({cid for cid, _ in out}) != len(out) or "unsure" in dict(out):
+        raise ValueError(f"{where}: 'choices' ids must differ and not be 'unsure'")
+    return tuple(out)
+
+
+def _filled_by(item: Mapping[str, Any], kind: Kind, where: str) -> FilledBy | None:
+    """``filled_by: {entity, roles, ...}``; roles must be the lexicon's categories (medication)
+    or ago/for (duration). The entities and roles of domain.yml are checked against these by
+    tests/eligibility/test_trial_vocabulary.py and `python -m bot trial check`."""
+    from bot.nlu.types import CATEGORIES  # the lexicon's categories
+
+    raw = item.get("filled_by")
     if raw is None:
         return None
-    if not isinstance(raw, Mapping) or raw.get("role") not in ("ago", "for"):
-        raise ValueError(f"{where}: 'duration' must be {{role: ago|for, min_days: N}}")
-    if not _is_int(raw.get("min_days")):
-        raise ValueError(f"{where}: 'duration.min_days' must be whole days")
-    return str(raw["role"]), int(raw["min_days"])
+    where = f"{where}.filled_by"
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: must be {{entity: ..., roles: [...]}}")
+    unknown = set(raw) - {"entity", "roles", "only_never", "min_days"}
+    if unknown:
+        raise ValueError(f"{where}: unknown key {', '.join(sorted(map(str, unknown)))}")
+    entity = _choice(raw.get("entity"), ENTITIES, f"{where}.entity")
+    roles = raw.get("roles") or []
+    if not isinstance(roles, list):
+        raise ValueError(f"{where}.roles: must be a list")
+    allowed = {"medication": CATEGORIES, "duration": DURATION_ROLES, "age": ()}[entity]
+    for role in roles:
+        _choice(role, allowed, f"{where}.roles")
+    if entity == "age" and kind != "age":
+        raise ValueError(f"{where}: an age fills only an age question")
+    if entity != "age" and (kind != "yes_no" or not roles):
+        raise ValueError(f"{where}: a {entity} fills a yes_no question and needs roles")
+    min_days = raw.get("min_days")
+    if (entity == "duration") != (min_days is not None) or (
+        min_days is not None and not _is_int(min_days)
+    ):
+        raise ValueError(f"{where}.min_days: whole days, for a duration (and only for one)")
+    if entity == "duration" and len(roles) != 1:
+        raise ValueError(f"{where}.roles: a duration names one role, ago or for")
+    return FilledBy(str(entity), tuple(map(str, roles)), bool(raw.get("only_never")), min_days)
+
+
+def _reading(item: Mapping[str, Any], filled: FilledBy | None, where: str) -> dict[str, Any]:
+    """The ``reading:`` traits, with the medicine roles bot.reading reads taken from
+    ``filled_by`` (written there, not here)."""
+    traits = dict(_mapping(item, "reading", where))
+    for key in ("medicines", "negated_medicines"):
+        if key in traits:
+            raise ValueError(f"{where}.reading.{key}: say it with filled_by: {{entity, roles}}")
+    if filled is not None and filled.entity == "medication":
+        traits["negated_medicines" if filled.only_never else "medicines"] = list(filled.roles)
+    return traits
 
 
 def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
@@ -208,6 +305,10 @@ def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
         if cid in found:
             raise ValueError(f"{where}: id is used twice")
         kind: Kind = _choice(item.get("kind"), KINDS, f"{where}.kind")
+        if "duration" in item:
+            raise ValueError(f"{where}.duration: say it with filled_by: {{entity: duration, ...}}")
+        filled = _filled_by(item, kind, where)
+        choices = _choices(item, kind, where)
         examples = item.get("examples") or []
         if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
             raise ValueError(f"{where}: 'examples' must be a list of names")
@@ -221,10 +322,12 @@ def parse_criteria(data: Mapping[str, Any]) -> list[Criterion]:
             on_fail=_choice(item.get("on_fail"), ON_FAIL, f"{where}.on_fail"),
             fail_reason=_text(item, "fail_reason", where),
             examples=tuple(examples),
-            age_range=_age_range(item, where) if kind == "age" else None,
+            age_range=_age_range(item, where) if kind in NUMBER_KINDS else None,
+            filled_by=filled,
+            choices=choices,
             ask_if=MappingProxyType(_ask_if(item, found, where)),
-            reading=MappingProxyType(dict(_mapping(item, "reading", where))),
-            duration=_duration(item, where),
+            reading=MappingProxyType(_reading(item, filled, where)),
+            duration=_duration(filled),
             confirm=_optional_text(item, "confirm", where),
             confirm_undo=_optional_text(item, "confirm_undo", where),
             question_other=_optional_text(item, "question_other", where),
@@ -264,6 +367,11 @@ def _criteria() -> tuple[Criterion, ...]:
 def load_criteria() -> list[Criterion]:
     """The prescreen questions, in the order they are asked."""
     return list(_criteria())
+
+
+def filled_by(entity: str) -> list[Criterion]:
+    """The questions an entity of this type fills (``filled_by.entity``), in order."""
+    return [c for c in _criteria() if c.filled_by is not None and c.filled_by.entity == entity]
 
 
 def version() -> str:
@@ -375,6 +483,9 @@ def summary_lines(answers: Answers, *, criteria: Sequence[Criterion] | None = No
         answer = answers.get(criterion.id)
         if answer is None or outcome.reasons[criterion.id].status in ("skipped", "unanswered"):
             continue
-        shown = str(answer) if _is_int(answer) else words[str(answer)]
+        if _is_int(answer):
+            shown = str(answer)
+        else:
+            shown = dict(criterion.choices).get(str(answer)) or words[str(answer)]
         lines.append(f"{criterion.label}: {shown}")
     return lines

@@ -20,7 +20,7 @@ def candidate_topics(parse_data: Mapping[str, Any], limit: int = 3) -> list[str]
     """Most likely topic keys for an unclear message, best first.
 
     Keys are intents ("talk_to_person") or retrieval intents ("faq/placebo"); only keys that
-    have a plain label in bot/content/topics.yml and a score of at least MIN_SCORE are returned.
+    have a plain label in the trial's topics.yml and a score of at least MIN_SCORE are returned.
     """
     labels = content.topic_labels()
     scored: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""Look up the answer to a topic in bot/content/answers.yml, at reply time.
+"""Look up the answer to a topic in the trial's answers.yml (trials/<id>/), at reply time.
 
 The NLU decides only the topic ("faq/placebo", "ask_team/cost"); the words come from the
 answers file, re-read whenever it changes on disk, so a coordinator's wording fix is live
@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.content import CONTENT_DIR
+from bot import content
 
 Answer = dict[str, Any]  # {"text": str, "buttons": [{"title", "payload"}]}
 
@@ -23,7 +23,7 @@ _cache: dict[Path, tuple[int, dict[str, Answer]]] = {}
 
 
 def answers_file() -> Path:
-    return Path(os.environ.get("ANSWERS_FILE", str(CONTENT_DIR / "answers.yml")))
+    return Path(os.environ.get("ANSWERS_FILE", str(content.path("answers"))))
 
 
 def load() -> dict[str, Answer]:

@@ -461,7 +461,7 @@ def rows(engine: sa.engine.Engine, first: date, last: date, trial: str | None = 
 
 
 def _staff_label(criterion_id: str, default: str) -> str:
-    """The criterion as the study team calls it (bot/content/staff_labels.yml)."""
+    """The criterion as the study team calls it (the trial's staff_labels.yml)."""
     try:
         entry = content.load("staff_labels")["criteria"].get(criterion_id) or {}
     except (FileNotFoundError, KeyError, TypeError):

@@ -19,7 +19,14 @@ from email.utils import formatdate, make_msgid
 import aiohttp
 import aiosmtplib
 
-STUDY = "ruxolitinib cream study"
+from bot import content
+
+
+def study() -> str:
+    """What a staff message calls the study: ``study_name`` of the trial's trial.yml."""
+    return str(content.trial()["study_name"])
+
+
 OUTCOME_LABELS = {
     "likely_eligible": "likely eligible",
     "needs_review": "needs staff review",
@@ -98,7 +105,7 @@ class Notice:
 
     def text(self, settings: NotifySettings) -> str:
         return (
-            f"A new person for the {STUDY} ({self.label}), reference {self.reference}. "
+            f"A new person for the {study()} ({self.label}), reference {self.reference}. "
             f"Open the staff inbox: {self.url(settings)}"
         )
 
@@ -124,7 +131,7 @@ class Digest(Notice):
 
     def text(self, settings: NotifySettings) -> str:
         lines = [
-            f"{len(self.items)} new {STUDY} record(s) have waited longer than {self.target} "
+            f"{len(self.items)} new {study()} record(s) have waited longer than {self.target} "
             "without a first contact:",
             "",
         ]

@@ -142,7 +142,7 @@ def _confirm_text(state: State) -> tuple[str, list[str]]:
     text = criterion.confirm or t["confirm_default"]
     if for_someone_else(state) and criterion.confirm_other:
         text = criterion.confirm_other
-    text = text.format(age=pending["value"])
+    text = text.format(age=pending["value"], value=pending["value"])
     undo = criterion.confirm_undo or t["choices"]["confirm_undo"]
     return text, ["Yes", undo, "Not sure"]
 
@@ -164,14 +164,16 @@ def prompt(state: State) -> list[Message]:
         total = len(eligibility.load_criteria())
         number = len(state["answers"]) + 1
         header = t["progress"].format(number=min(number, total), total=total)
-        buttons = (
+        offered: Sequence[str] = (
             ()
-            if criterion.kind == "age"
+            if criterion.takes_number
             else t["buttons"][
                 "answer_not_applicable" if criterion.allows_not_applicable else "answer"
             ]
         )
-        return [_say(f"{header} {_question_text(criterion, state)}", buttons)]
+        if criterion.kind == "choice":
+            offered = [label for _, label in criterion.choices]
+        return [_say(f"{header} {_question_text(criterion, state)}", offered)]
     if phase == "confirm":
         text, buttons = _confirm_text(state)
         return [_say(text, buttons)]
@@ -345,6 +347,8 @@ def _finish_questions(state: State, messages: list[Message]) -> None:
 def _not_understood(state: State, criterion: eligibility.Criterion | None) -> Message:
     t = texts()
     age = criterion is not None and criterion.kind == "age"
+    if criterion is not None and criterion.kind in ("number", "choice"):
+        return _say(t.get(f"not_understood_{criterion.kind}") or t["not_understood"])
     return _say(t["not_understood_age" if age else "not_understood"])
 
 
@@ -411,7 +415,7 @@ def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         keep("unsure")
     elif reply == "yes" and pressed != undo:
         # "yes, I'm 61" to "you are 16?" is a new age; any other yes keeps the answer.
-        keep(again if target.kind == "age" and isinstance(again, int) else pending["value"])
+        keep(again if target.takes_number and isinstance(again, int) else pending["value"])
     elif reply == "no":
         if again is not None:
             keep(again)  # "no, never": the same answer, said again; "no, I'm 61"
@@ -775,6 +779,7 @@ def handoff_record(
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
     answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    answers["trial"] = content.trial()["nct_id"]  # the trial folder these questions came from
     if for_someone_else(state):
         carer = state.get("caregiver", {})
         answers["answered_by"] = carer.get("relation") or "someone else"

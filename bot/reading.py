@@ -9,12 +9,13 @@ start over or to withdraw, said they answer for someone else, or was unclear.
 The prescreen (bot/prescreen.py) decides what to do with a ``Reading``; the engine
 (bot/eligibility.py) scores answers. Neither reads the text again.
 
-What a question needs to be read is data, in each criterion's ``reading:`` entry of
-bot/content/criteria.yml:
+What a question needs to be read is data, in each criterion's ``reading:`` entry of the
+trial's criteria.yml (trials/<id>/):
 
   time                 ever: past use counts ("not anymore" to "have you ever taken...": yes);
                        now: only the present counts ("not anymore" to "right now?": no)
-  medicines            entity roles (bot.nlu) whose mention answers it with yes
+  medicines            entity roles (bot.nlu) whose mention answers it with yes (set by
+                       bot.eligibility from the question's filled_by, not written here)
   affirm / deny        words that, not negated, answer it with yes / patterns that mean no
   topic                words that name it, so "actually, the biopsy..." corrects it
   helped_means         "no": "it helped" is a no and "it did not help" a yes (the cream one)
@@ -565,8 +566,9 @@ def facts_from_entities(
             continue
         if entity.get("entity") == "age":
             age = answers.entity_age(entity)
-            if age is not None and "age" not in yes:
-                yes["age"] = age
+            for asked in eligibility.filled_by("age")[:1]:  # the question an age fills
+                if age is not None and asked.id not in yes:
+                    yes[asked.id] = age
             continue
         if entity.get("entity") != "medication":
             continue
@@ -849,7 +851,33 @@ def _answer(
             return None
         other = reply is not None and reply.for_someone_else
         return _read_age(text, entities, other, reply.today if reply else None)
+    if criterion.kind in ("number", "choice"):
+        return _read_number_or_choice(criterion, text)
     return _checked(criterion, text, entities)
+
+
+_NUMBER_IN_REPLY = re.compile(rf"\b(\d{{1,4}}|{WORD_NUMBER})\b")
+
+
+def _read_number_or_choice(
+    criterion: eligibility.Criterion, text: str
+) -> tuple[Value, Sure] | None:
+    """The simple hook for the number and choice kinds (issue 17): one number in the reply
+    ("3", "about five times") or a choice's label or id; "not sure" is unsure."""
+    norm = _norm(text)
+    if re.search(r"\b(not sure|unsure|do not know|don'?t know|no idea)\b", norm):
+        return "unsure", "clear"
+    if criterion.kind == "choice":
+        for cid, label in criterion.choices:
+            if norm in (_norm(label), _norm(cid).replace("_", " ")):
+                return cid, "button"
+        return None
+    found = [m.group(1) for m in _NUMBER_IN_REPLY.finditer(norm)]
+    values = {parse_number(f) for f in found} - {None}
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    return (int(value), "clear") if value is not None and value == int(value) else None
 
 
 def _answer_yes_no(
@@ -1208,7 +1236,8 @@ def _correction(
     if not earlier:
         return None
     # An age said again ("actually I'm 52, not 25"), away from the age question.
-    if "age" in answered and (asking is None or asking.id != "age"):
+    age_id = next((c.id for c in eligibility.filled_by("age")), None)
+    if age_id is not None and age_id in answered and (asking is None or asking.id != age_id):
         claim = _AGE_CLAIM.search(norm)
         pregnancy_answer = (
             asking is not None
@@ -1220,8 +1249,8 @@ def _correction(
             number = next(g for g in claim.groups()[1:] if g)
             years = parse_number(number)
             if years is not None and answers.MIN_AGE <= years <= answers.MAX_AGE:
-                sure: Sure = "inferred" if _fails_and_ends(by_id["age"], int(years)) else "clear"
-                return Reading("correction", int(years), sure, target="age")
+                sure: Sure = "inferred" if _fails_and_ends(by_id[age_id], int(years)) else "clear"
+                return Reading("correction", int(years), sure, target=age_id)
     marker = explicit or soft
     rest = norm[marker.end() :].strip() if marker else norm
     target: str | None = None
@@ -1349,7 +1378,7 @@ def read(
         return fixed
     if criterion is not None:
         found = _answer(criterion, text, reply.entities, reply)
-        if found is not None and (criterion.kind == "age" or found[0] in criterion.replies):
+        if found is not None and (criterion.takes_number or criterion.accepts(found[0])):
             value, sure = found
             if criterion.kind == "age" and isinstance(value, int) and third:
                 sure = "clear"

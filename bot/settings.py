@@ -55,3 +55,18 @@ class Settings:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+
+# The trial this deployment serves: a folder of data (bot/content.py lists its files).
+TRIALS_DIR = ROOT / "trials"
+DEFAULT_TRIAL = "nct06857240"
+
+
+def trial_dir() -> Path:
+    """The selected trial's folder, from the one ``TRIAL`` setting: a trial id (a folder of
+    trials/) or a path to a folder (relative paths from the checkout, as tests use them)."""
+    value = os.environ.get("TRIAL", "").strip() or DEFAULT_TRIAL
+    if "/" not in value and "\\" not in value:
+        return TRIALS_DIR / value
+    folder = Path(value)
+    return folder if folder.is_absolute() else ROOT / folder

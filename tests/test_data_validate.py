@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Rasa warns about these even though they are right: the retrieval intents (faq, ask_team) are
 # declared by the domain and again by the NLU data; their answers are looked up in
-# bot/content/answers.yml at reply time (actions/answers.py), not by Rasa's retrieval actions
+# the trial's answers.yml at reply time (actions/answers.py), not by Rasa's retrieval actions
 # utter_faq / utter_ask_team, which Rasa adds for every retrieval intent. utter_default and
 # utter_ask_rephrase are used by Rasa's built-in fallback actions, and utter_contact_team by our
 # prescreen action, not by rules.

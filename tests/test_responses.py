@@ -9,21 +9,21 @@ import pytest
 import textstat
 import yaml
 
+from bot import content
+
 ROOT = Path(__file__).resolve().parents[1]
-FACTS = (
-    ROOT.parent / "shared" / "trial" / "FACTS.md",
-    ROOT.parent / "shared" / "trial" / "seed-trial-page.txt",
-)
+# The trial's sources, kept in its folder (trials/<id>/FACTS.md and seed-page.txt).
+FACTS = tuple(content.trial_dir() / name for name in content.TRIAL_SOURCES)
 MAX_GRADE = 8.0
 
 
 def _responses() -> dict[str, list[dict]]:
-    """The domain's responses, and each topic's answer in bot/content/answers.yml (read at
+    """The domain's responses, and each topic's answer in the trial's answers.yml (read at
     reply time, named here "utter_<topic key>" as the domain would)."""
     found: dict[str, list[dict]] = dict(
         yaml.safe_load((ROOT / "domain.yml").read_text()).get("responses", {})
     )
-    answers = yaml.safe_load((ROOT / "bot" / "content" / "answers.yml").read_text())["answers"]
+    answers = yaml.safe_load(content.path("answers").read_text())["answers"]
     found.update({f"utter_{key}": [value] for key, value in answers.items()})
     return found
 

@@ -11,9 +11,9 @@ from typing import Any, cast
 
 import yaml
 
-from bot.nlu.types import CATEGORIES, FORMS, Form, route_of
+from bot.nlu.types import FORMS, Form, route_of
+from bot.nlu.types import LEXICON_PATH as DEFAULT_LEXICON_PATH
 
-DEFAULT_LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "medications.yml"
 _ROUTES = ("topical", "systemic")
 
 
@@ -112,13 +112,13 @@ def load_lexicon(path: Path = DEFAULT_LEXICON_PATH) -> Lexicon:
 
 def parse_lexicon(raw: Mapping[str, Any], sha256: str = "") -> Lexicon:
     declared = tuple(raw.get("categories") or ())
-    if set(declared) != set(CATEGORIES):
-        raise LexiconError(f"categories must be exactly {list(CATEGORIES)}, got {list(declared)}")
+    if not declared or not all(isinstance(c, str) and c.isidentifier() for c in declared):
+        raise LexiconError(f"categories must list category ids, got {list(declared)}")
     forms = _parse_forms(raw.get("forms") or {})
     entries: dict[str, Entry] = {}
     terms: dict[str, Term] = {}
     for item in raw.get("medications") or ():
-        entry = _parse_entry(item)
+        entry = _parse_entry(item, declared)
         if entry.generic in entries:
             raise LexiconError(f"duplicate generic {entry.generic!r}")
         entries[entry.generic] = entry
@@ -156,7 +156,7 @@ def _parse_forms(raw: Mapping[str, Any]) -> dict[str, Form]:
     return forms
 
 
-def _parse_entry(item: Mapping[str, Any]) -> Entry:
+def _parse_entry(item: Mapping[str, Any], declared: tuple[str, ...]) -> Entry:
     generic = item.get("generic")
     if not isinstance(generic, str) or not generic.strip():
         raise LexiconError(f"entry without generic name: {item!r}")
@@ -165,12 +165,12 @@ def _parse_entry(item: Mapping[str, Any]) -> Entry:
     default_route = item.get("default_route")
     if (category is None) == (by_route is None):
         raise LexiconError(f"{generic}: give exactly one of category / by_route")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and category not in declared:
         raise LexiconError(f"{generic}: unknown category {category!r}")
     if by_route is not None:
         if set(by_route) != set(_ROUTES):
             raise LexiconError(f"{generic}: by_route needs keys {_ROUTES}")
-        if any(c not in CATEGORIES for c in by_route.values()):
+        if any(c not in declared for c in by_route.values()):
             raise LexiconError(f"{generic}: unknown category in by_route")
         if default_route not in _ROUTES:
             raise LexiconError(f"{generic}: default_route must be one of {_ROUTES}")

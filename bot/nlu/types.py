@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import yaml
 
 EntityType = Literal["medication", "age", "duration"]
 Status = Literal["current", "past", "never"]
@@ -11,14 +14,17 @@ Direction = Literal["ago", "for"]
 Form = Literal["topical", "oral", "injection", "infusion"]
 Route = Literal["topical", "systemic"]
 
-CATEGORIES: tuple[str, ...] = (
-    "systemic_corticosteroid",
-    "steroid_sparing",
-    "topical_corticosteroid",
-    "topical_calcineurin_inhibitor",
-    "jak_inhibitor",
-    "other",
-)
+LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "medications.yml"
+
+
+def _lexicon_categories(path: Path = LEXICON_PATH) -> tuple[str, ...]:
+    """The medicine categories the lexicon declares (its ``categories:`` list): the roles of
+    the medication entity in domain.yml and what a criterion's ``filled_by.roles`` may name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(c) for c in data.get("categories") or ())
+
+
+CATEGORIES: tuple[str, ...] = _lexicon_categories()
 FORMS: tuple[Form, ...] = ("topical", "oral", "injection", "infusion")
 STATUSES: tuple[str, ...] = ("current", "past", "never")
 

@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot import encoder
+from bot import content, encoder
 from bot.input_check import MAX_CHARS
 from bot.safety import patterns
 
@@ -91,7 +91,8 @@ def _strings(node: object) -> Iterator[str]:
 
 
 def button_examples() -> list[str]:
-    files = [ROOT / "domain.yml", *sorted(CONTENT_DIR.glob("*.yml"))]
+    trial = [content.path(name) for name in content.TRIAL_FILES]
+    files = [ROOT / "domain.yml", *sorted(CONTENT_DIR.glob("*.yml")), *trial]
     found = (_button_texts(yaml.safe_load(f.read_text(encoding="utf-8"))) for f in files)
     return sorted({text for texts in found for text in texts})
 

@@ -1,4 +1,4 @@
-"""How a record reads for staff: criterion labels written for the team (bot/content/
+"""How a record reads for staff: criterion labels written for the team (the trial's
 staff_labels.yml), why it needs review in a few words, the medicines the patient named, local
 times and usable phone numbers. Pure functions; the pages, CSV and digest share them."""
 

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
+from markupsafe import Markup
 
-from bot import funnel
+from bot import content, funnel
 from bot.web.security import CSP
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,13 @@ async def home(request: web.Request) -> web.StreamResponse:
     response = aiohttp_jinja2.render_template(
         "public/index.html",
         request,
-        {"chat_server_url": chat_url or "/", "assets": ASSETS_PREFIX},
+        {
+            "chat_server_url": chat_url or "/",
+            "assets": ASSETS_PREFIX,
+            "trial": content.trial(),
+            # Written by the trial's coordinator and reviewed with the folder, not user input.
+            "page_html": Markup(content.page_html()),  # noqa: S704
+        },
     )
     response.headers["Content-Security-Policy"] = public_csp(chat_url)
     if request.method == "GET":

@@ -17,7 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from bot import audit, staff, tokens, workflow
+from bot import audit, content, staff, tokens, workflow
 from bot.outbox import delivery_status
 from bot.web import listing, present, queries
 from bot.web.limiter import client_address
@@ -94,6 +94,7 @@ async def render(
         "role": role(request),
         "role_labels": staff.ROLE_LABELS,
         "sees_contact": sees_contact(request),
+        "trial": content.trial(),
     }
     return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
 

@@ -21,10 +21,8 @@ from bot.eligibility import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-FACTS = (
-    ROOT.parent / "shared" / "trial" / "FACTS.md",
-    ROOT.parent / "shared" / "trial" / "seed-trial-page.txt",
-)
+# The trial's sources, kept in its folder (trials/<id>/FACTS.md and seed-page.txt).
+FACTS = tuple(content.trial_dir() / name for name in content.TRIAL_SOURCES)
 MAX_GRADE = 8.0
 CRITERIA = load_criteria()
 BY_ID = {c.id: c for c in CRITERIA}

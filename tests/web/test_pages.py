@@ -154,7 +154,7 @@ async def test_detail_shows_everything(staff_client: TestClient, seeded: dict[st
         "ada@example.com",
         "020 7946 0000",
         "mornings",
-        "Age 18-89",  # the staff label (bot/content/staff_labels.yml), not the patient's
+        "Age 18-89",  # the staff label (the trial's staff_labels.yml), not the patient's
         "Dermatomyositis diagnosed by a physician",
         "52",
         "Meets",

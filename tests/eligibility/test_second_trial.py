@@ -1,0 +1,68 @@
+"""The made-up second trial (tests/fixtures/trials/demo-hand-eczema/) without Rasa: the same
+prescreen code asks only its questions and hands over only its answers (the live path is
+tests/test_live_second_trial.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import content, eligibility, prescreen
+from bot.web import present
+from tests.test_prescreen import Patient, med
+
+FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-hand-eczema"
+IDS = [c["id"] for c in yaml.safe_load((FOLDER / "criteria.yml").read_text())["criteria"]]
+
+
+def _forget() -> None:
+    for cached in (content.load, content.page_html, eligibility._criteria, present.labels):  # noqa: SLF001
+        cached.cache_clear()
+
+
+@pytest.fixture
+def demo_trial(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRIAL", str(FOLDER))
+    _forget()
+    yield
+    monkeypatch.undo()
+    _forget()
+
+
+def test_only_its_questions_are_asked_and_handed_over(demo_trial: None) -> None:
+    p = Patient()
+    p.say("yes")
+    p.say("40")
+    # prednisone is a medicine of this deployment's other trial: nothing here asks about it
+    p.say("yes, and I took prednisone", entities=[med("prednisone", "systemic_corticosteroid")])
+    assert p.answers == {"age": 40, "hand_eczema": "yes"}
+    p.say("about five times")
+    p.say("no")
+    p.say("yes, clobetasol", entities=[med("clobetasol", "topical_corticosteroid")])
+    assert p.phase == "share"
+    assert list(p.answers) == IDS
+    assert p.answers["flares"] == 5
+    record = prescreen.handoff_record(p.state, "c1")  # type: ignore[arg-type]
+    assert record.outcome == "likely_eligible"
+    assert list(record.answers["answers"]) == IDS
+    assert record.answers["trial"] == "DEMO-0017"
+    assert not any("pregnan" in line.lower() for line in p.asked)
+
+
+def test_a_low_number_goes_to_review_and_a_jak_pill_ends_it(demo_trial: None) -> None:
+    p = Patient()
+    for reply in ("yes", "40", "yes", "1"):
+        p.say(reply)
+    assert eligibility.evaluate(p.answers).reasons["flares"].status == "review"
+    p.say("I took tofacitinib", entities=[med("tofacitinib", "jak_inhibitor")])
+    assert p.phase == "confirm"  # a typed reply that would end it is checked first
+    p.say("Yes")
+    assert p.answers["jak_pills"] == "yes" and p.phase == "not_eligible"
+
+
+def test_staff_labels_are_its_own(demo_trial: None) -> None:
+    assert present.criterion_label("flares").startswith("Hand eczema flares")
+    assert present.criterion_ids() == IDS
