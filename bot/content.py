@@ -18,6 +18,19 @@ def load(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
+def folder() -> Path:
+    """The folder this process reads the trial's content from."""
+    return CONTENT_DIR
+
+
+def use(path: str | Path) -> None:
+    """Read this process's content from ``path`` from now on (a command given a trial folder,
+    e.g. `python -m bot trial script <folder>`)."""
+    global CONTENT_DIR
+    CONTENT_DIR = Path(path).resolve()
+    load.cache_clear()
+
+
 def trial() -> dict[str, str]:
     """Identifiers and links of the trial this deployment serves."""
     data: dict[str, str] = load("trial")
