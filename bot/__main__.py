@@ -3,7 +3,8 @@
 token add|revoke|list` (API tokens per integration); `python -m bot digest` (today's digest
 of overdue records); `python -m bot purge --older-than 90d`
 applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
-newest key in HANDOFF_KEY."""
+newest key in HANDOFF_KEY; `python -m bot trial script <folder>` writes the ethics board's review
+copy of every patient message."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 
 from bot import envfile, private
 from bot.stack import Stack, Supervisor, serve
+from bot.trial.script import command as trial_script
 
 
 def run() -> int:
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         help="re-encrypt every stored record with the first key in HANDOFF_KEY "
         "(see docs/operations.md)",
     )
+    trial = commands.add_parser("trial", help="commands over a trial folder")
+    trial_commands = trial.add_subparsers(dest="trial_command", required=True)
+    trial_script.add_parser(trial_commands)
     args = parser.parse_args(argv)
     private.restrict()  # files this command (and what it starts) creates: 0600, folders 0700
     if args.command == "rotate-key":
@@ -123,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         return retention.main(args.older_than)
     if args.command == "run":
         return run()
+    if args.command == "trial":
+        return int(args.run(args))
     if args.command == "staff":
         envfile.ensure()
         from bot.staff import main as staff_main
