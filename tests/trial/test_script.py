@@ -127,7 +127,7 @@ def _set_answer(folder: Path, key: str, text: str) -> None:
     path = folder / "answers.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["answers"][key]["text"] = text
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def test_the_version_is_a_hash_of_the_content(trial_copy: Path, script: Script) -> None:
@@ -166,7 +166,7 @@ def test_the_diff_names_added_and_removed_answers(trial_copy: Path, tmp_path: Pa
     gone = next(k for k in data["answers"] if k.startswith("faq/"))
     del data["answers"][gone]
     data["answers"]["faq/new_topic"] = {"text": "This is a new answer. It has two sentences."}
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     changes = {(c.kind, c.message.key) for c in document.build(trial_copy).changes}
     assert changes == {("added", "answers.faq/new_topic"), ("removed", f"answers.{gone}")}
 
@@ -187,7 +187,7 @@ def test_html_escapes_every_text(trial_copy: Path, tmp_path: Path) -> None:
     topics = trial_copy / "topics.yml"
     labels = yaml.safe_load(topics.read_text(encoding="utf-8"))
     labels[key] = "<i>Topic</i> & more"
-    topics.write_text(yaml.safe_dump(labels), encoding="utf-8")
+    topics.write_text(yaml.safe_dump(labels, sort_keys=False), encoding="utf-8")
 
     script, html_path, md_path = command.write(trial_copy, tmp_path / "out")
     page = html_path.read_text(encoding="utf-8")
