@@ -28,6 +28,7 @@ help:
 	@echo "make run    set up if needed, train if needed, start the assistant"
 	@echo "make test   set up if needed, run every check"
 	@echo "make eval   entity extraction scores, and held-out questions against a live bot"
+	@echo "make check  lint and the fast tests (the inner loop, under a minute)"
 
 setup: system $(STAMP) $(ENCODER)
 
@@ -80,6 +81,21 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy bot actions
+
+# The inner loop: lint plus the fast tests (no live bot, browser, production profile, database
+# server, web app, trained model, sentence encoder, training or other process; the selection is
+# `--fast` in tests/conftest.py, marker exclusion from what each test uses). Measured
+# 2026-12-01 on this 2-core machine: about 37 s of CPU (ruff 0.1 s and mypy 1.6 s with warm
+# caches; pytest 1264 passed, 55 skipped as slow: 35 s, a third of it collecting), so under a
+# minute when the cores are free; 1 min 55 s wall while other engineers' suites kept the load
+# average at 10.
+.PHONY: check
+check: $(STAMP)
+	@echo "==> ruff (lint, format), mypy and the fast tests"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy bot actions
+	@$(PY) -m pytest -q --fast
 
 validate: $(STAMP)
 	@echo "==> rasa data validate"

@@ -3,7 +3,9 @@
 token add|revoke|list` (API tokens per integration); `python -m bot digest` (today's digest
 of overdue records); `python -m bot purge --older-than 90d`
 applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
-newest key in HANDOFF_KEY; `python -m bot trial check trials/<id>` validates a trial folder."""
+newest key in HANDOFF_KEY; `python -m bot trial check trials/<id>` validates a trial folder;
+`python -m bot trial script <folder>` writes the ethics board's review copy of every patient
+message."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 
 from bot import envfile, private
 from bot.stack import Stack, Supervisor, serve
+from bot.trial.script import command as trial_script
 
 
 def run() -> int:
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "check", help="validate a trial folder; names every problem by file and field"
     )
     check.add_argument("folder", help="e.g. trials/nct06857240")
+    trial_script.add_parser(trial_commands)
     args = parser.parse_args(argv)
     private.restrict()  # files this command (and what it starts) creates: 0600, folders 0700
     if args.command == "rotate-key":
@@ -133,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot import trial_check
 
         return trial_check.main(args.folder)
+    if args.command == "trial":
+        return int(args.run(args))
     if args.command == "staff":
         envfile.ensure()
         from bot.staff import main as staff_main

@@ -36,10 +36,13 @@ TRIAL_PAGE = "page.html"
 TRIAL_SOURCES = ("FACTS.md", "seed-page.txt")
 
 
+# The trial folder a command chose for this process (use); None: the TRIAL setting's.
+_chosen: Path | None = None
+
+
 def path(name: str) -> Path:
     """Where the content file ``<name>.yml`` is: the trial's folder, or bot/content/."""
-    folder = trial_dir() if name in TRIAL_FILES else CONTENT_DIR
-    return folder / f"{name}.yml"
+    return (folder() if name in TRIAL_FILES else CONTENT_DIR) / f"{name}.yml"
 
 
 @cache
@@ -47,6 +50,21 @@ def load(name: str) -> Any:
     """Return the parsed YAML file ``<name>.yml`` (from the trial folder or bot/content/)."""
     with path(name).open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def folder() -> Path:
+    """The folder this process reads the trial's content from: the TRIAL setting's, unless a
+    command chose another (use)."""
+    return _chosen if _chosen is not None else trial_dir()
+
+
+def use(path: str | Path | None) -> None:
+    """Read this process's trial content from ``path`` from now on (a command given a trial
+    folder, e.g. `python -m bot trial script <folder>`); None goes back to the TRIAL setting."""
+    global _chosen
+    _chosen = Path(path).resolve() if path is not None else None
+    load.cache_clear()
+    page_html.cache_clear()
 
 
 def trial() -> dict[str, Any]:
@@ -58,7 +76,7 @@ def trial() -> dict[str, Any]:
 @cache
 def page_html() -> str:
     """The body of the trial's public page (page.html of its folder)."""
-    return (trial_dir() / TRIAL_PAGE).read_text(encoding="utf-8")
+    return (folder() / TRIAL_PAGE).read_text(encoding="utf-8")
 
 
 def topic_labels() -> dict[str, str]:

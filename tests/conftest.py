@@ -10,6 +10,7 @@ import socket
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -170,3 +171,100 @@ def texts(reply: list[dict[str, Any]]) -> str:
 
 def button_titles(reply: list[dict[str, Any]]) -> list[str]:
     return [b["title"] for m in reply for b in m.get("buttons", [])]
+
+
+# --- `make check`: the fast tests ---------------------------------------------------------------
+# A test is marked from where it is and what it uses, so a new test lands on the right side
+# by itself:
+#   tests/browser -> browser, tests/production -> production; tests/web (the web app over HTTP
+#   with its database), tests/faults, tests/security and tests/bad_input (hypothesis) -> slow;
+#   the live bot (fixture live_bot) -> live; PostgreSQL (fixture postgres_url, or a
+#   "postgres"/"postgresql" parameter) -> slow.
+# `pytest --fast` (make check) runs the rest: FAST below. A test that still loads the sentence
+# encoder (TensorFlow), trains the safety classifier or an NLU component, loads a trained Rasa
+# model or starts a process is skipped there on the spot (as slow); `make test` runs everything.
+FAST = "not live and not browser and not production and not slow"
+FOLDER_MARKERS = {"browser": "browser", "production": "production"}
+SLOW_FOLDERS = {"web", "faults", "security", "bad_input"}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="only the fast tests (make check): no live bot, browser, production, database "
+        "server, web app, trained model, sentence encoder or other process",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: needs PostgreSQL, the web app, a trained model, the sentence encoder or another "
+        "process, or is a property-based (hypothesis) suite; not in `make check`",
+    )
+    if config.getoption("--fast"):
+        given = config.option.markexpr
+        config.option.markexpr = f"({given}) and ({FAST})" if given else FAST
+
+
+def _folder(path: Path) -> str | None:
+    try:
+        parts = path.resolve().relative_to(TESTS).parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) > 1 else None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --fast, folders whose every test is deselected are not even imported."""
+    folder = _folder(collection_path)
+    if config.getoption("--fast") and folder in {*FOLDER_MARKERS, *SLOW_FOLDERS}:
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = _folder(Path(str(item.path)))
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
+        if folder in SLOW_FOLDERS:
+            item.add_marker("slow")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "live_bot" in fixtures:
+            item.add_marker("live")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres_url" in fixtures or {"postgres", "postgresql"} & {
+            p for p in params.values() if isinstance(p, str)
+        }:
+            item.add_marker("slow")
+    if config.getoption("--fast"):
+        _guard_slow_work()
+
+
+def _skip_slow(what: str) -> Callable[..., Any]:
+    def guard(*args: Any, **kwargs: Any) -> Any:
+        pytest.skip(f"--fast: {what} (a slow test; `make test` runs it)")
+
+    return guard
+
+
+def _guard_slow_work() -> None:
+    """Skip, in --fast runs, a test at the moment it starts slow work nothing marked."""
+    import subprocess
+    import sys
+
+    from bot import encoder
+    from bot.safety import model
+
+    encoder.Encoder.__init__ = _skip_slow("loads the sentence encoder")  # type: ignore[method-assign]
+    model.Classifier.__init__ = _skip_slow("trains the safety classifier")  # type: ignore[method-assign]
+    subprocess.Popen.__init__ = _skip_slow("starts a process")  # type: ignore[method-assign]
+    component = sys.modules.get("bot.nlu.component")  # imported by the tests that train it
+    if component is not None:
+        component.MedicalEntityExtractor.train = _skip_slow("trains an NLU component")
+    agent = sys.modules.get("rasa.core.agent")
+    if agent is not None:
+        agent.Agent.load = _skip_slow("loads a trained Rasa model")

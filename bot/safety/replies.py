@@ -48,6 +48,17 @@ def response(name: str) -> dict[str, Any] | None:
     return {"text": " ".join(str(first["text"]).split()), "buttons": first.get("buttons", [])}
 
 
+def responses() -> dict[str, list[dict[str, Any]]]:
+    """Every response of the domain with all its variants, each {"text", "buttons"}."""
+    return {
+        name: [
+            {"text": " ".join(str(v["text"]).split()), "buttons": v.get("buttons", [])}
+            for v in variants
+        ]
+        for name, variants in _domain_responses().items()
+    }
+
+
 def safety(kind: str) -> dict[str, Any] | None:
     """The answer to a safety message of this kind."""
     return response(f"utter_{kind}")
