@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return run()
     if args.command == "trial" and args.trial_command == "check":
-        from bot import trial_check
+        from bot.trial import check as trial_check
 
         return trial_check.main(args.folder)
     if args.command == "trial":

@@ -58,13 +58,15 @@ def folder() -> Path:
     return _chosen if _chosen is not None else trial_dir()
 
 
-def use(path: str | Path | None) -> None:
+def use(path: str | Path | None) -> Path | None:
     """Read this process's trial content from ``path`` from now on (a command given a trial
-    folder, e.g. `python -m bot trial script <folder>`); None goes back to the TRIAL setting."""
+    folder, e.g. `python -m bot trial script <folder>`); None goes back to the TRIAL setting.
+    Returns the choice it replaces, to put back."""
     global _chosen
-    _chosen = Path(path).resolve() if path is not None else None
+    before, _chosen = _chosen, (Path(path).resolve() if path is not None else None)
     load.cache_clear()
     page_html.cache_clear()
+    return before
 
 
 def trial() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import trial_check
+from bot.trial import check as trial_check
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = [

@@ -17,8 +17,7 @@ def trial_folder(path: str | Path) -> Iterator[Path]:
     folder = Path(path).resolve()
     if not (folder / "criteria.yml").is_file() or not (folder / "answers.yml").is_file():
         raise ValueError(f"{path}: not a trial folder (no criteria.yml and answers.yml)")
-    before = content.folder()
-    content.use(folder)
+    before = content.use(folder)
     # bot.faq reads ANSWERS_FILE when it is set instead of the content folder's answers.
     answers_before = os.environ.pop("ANSWERS_FILE", None)
     try:
