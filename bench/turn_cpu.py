@@ -6,6 +6,10 @@ running bot's REST webhook one after another, and reads each server process's CP
 (/proc) before and after. Prints the turns' p50/p95 wall time and the CPU milliseconds per
 turn of every process whose command line matches one of the given names.
 
+Run it once per freshly started server: the encoder's recent vectors and the safety layer's
+verdict memo serve a repeated question almost free, so a second run over the same questions
+measures the memos (22 ms instead of 31 ms per turn in the Rasa server).
+
 Usage: python -m bench.turn_cpu URL TURNS NAME=PID [NAME=PID ...]
 """
 
