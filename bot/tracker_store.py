@@ -22,15 +22,17 @@ and deploy/endpoints.production.yml: `{type: bot.tracker_store.EncryptedTrackerS
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -69,6 +71,39 @@ def unseal(stored: str) -> dict[str, Any]:
     text = _decrypted(stored) if crypto.is_token(stored) else stored
     event: dict[str, Any] = json.loads(text)
     return event
+
+
+# Rasa finds an event's class by its name by walking every subclass of Event, for each event
+# of each conversation it reads back (about a third of a retrieve's time): the classes are
+# all defined once imported, so each name's class is looked up once.
+@cache
+def _event_class(type_name: str) -> type[Event] | None:
+    return Event.resolve_by_type(type_name)
+
+
+def events_from_dicts(stored: list[dict[str, Any]]) -> list[Event]:
+    """Rasa's deserialise_events, with the class lookup above (same events, same order)."""
+    events = []
+    for data in stored:
+        name = data.get("event")
+        if name is None:
+            continue
+        cls = _event_class(name)  # an unknown name raises, as Rasa's does
+        if cls is None:
+            logger.warning("tracker store: an event of kind %r was skipped", name)
+            continue
+        event = cls._from_parameters(data)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+# How many events of its latest session a tracker had when it was read from the store. Rasa's
+# save() counts them again with a query on every turn (to know which events are new); the
+# Rasa server holds the conversation's lock from the read to the save, so the number read is
+# the number stored. Kept with the object's id, so that a copy (copy.deepcopy copies it) asks
+# again; dropped at the save: a later save of the same tracker object asks again.
+_READ = "_bot_events_read"
 
 
 def _sqlite_file(kwargs: dict[str, Any]) -> Path | None:
@@ -122,8 +157,13 @@ class EncryptedTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Add the conversation's new events to the database, encrypted."""
         await self.stream_events(tracker)
+        owner, read = tracker.__dict__.pop(_READ, (None, 0))
         with self.session_scope() as session:
-            events: Iterable[Any] = self._additional_events(session, tracker)
+            events: Iterable[Any]
+            if owner != id(tracker):
+                events = self._additional_events(session, tracker)
+            else:
+                events = itertools.islice(tracker.events, read, len(tracker.events))
             opened = 0
             for event in events:
                 data = event.as_dict()
@@ -150,9 +190,14 @@ class EncryptedTrackerStore(SQLTrackerStore):
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
             ).all()
-            events = [unseal(row.data) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            stored = [unseal(row.data) for row in rows]
+        if self.domain and stored:
+            tracker = DialogueStateTracker.from_events(
+                sender_id, events_from_dicts(stored), self.domain.slots
+            )
+            if not fetch_events_from_all_sessions:
+                tracker.__dict__[_READ] = (id(tracker), len(rows))
+            return tracker
         return None
 
 
