@@ -76,3 +76,15 @@ def test_asking_for_a_person_is_read_as_such(selector: TopicSelector) -> None:
 
 def test_a_greeting_is_left_to_the_classifier(selector: TopicSelector) -> None:
     assert _read(selector, "tell me a joke", "greet").get(INTENT)["name"] == "greet"
+
+
+def test_a_story_without_a_question_keeps_its_acknowledgement(selector: TopicSelector) -> None:
+    assert _read(selector, "i had a placebo cream once", "share_story").get(INTENT)["name"] == (
+        "share_story"
+    )
+    assert (
+        _read(selector, "i had a placebo cream once is there a placebo?", "share_story").get(
+            INTENT
+        )["name"]
+        == "faq"
+    )

@@ -237,7 +237,9 @@ class TopicSelector(GraphComponent):
             message.set("response_selector", output, add_to_output=True)
             best, sure = keys[int(order[0])], float(probabilities[order[0]])
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in REPLACES and sure >= float(self._config["sure"]):
+            # A story without a question keeps its kind acknowledgement.
+            story = intent == STORY and not per_question and "?" not in str(message.get(TEXT))
+            if intent in REPLACES and not story and sure >= float(self._config["sure"]):
                 self._to_reading(message, best.split("/")[0], sure)
             elif best not in OTHERS:
                 self._follow_topic(message, best.split("/")[0], bool(per_question))
