@@ -92,6 +92,7 @@ ADVICE = [
     "what dose of methotrexate should i take",
     "how much prednisone should she be on",
     "i'm thinking of stopping all my pills once i get in, good idea?",
+    "my skin changed, is it still dm or something different",
 ]
 NOT_ADVICE = [
     "do I need to stop my medicines to join",
