@@ -87,6 +87,12 @@ ADVICE = [
     "do i have dermatomyositis or is it something else",
     "is it ok to double my methotrexate this week",
     "can I stop my cellcept, I hate the side effects",
+    "my cheeks are hot and red today, is this a flare",
+    "is that swelling from my prednisone or from the dm",
+    "what dose of methotrexate should i take",
+    "how much prednisone should she be on",
+    "i'm thinking of stopping all my pills once i get in, good idea?",
+    "my skin changed, is it still dm or something different",
 ]
 NOT_ADVICE = [
     "do I need to stop my medicines to join",
@@ -97,6 +103,9 @@ NOT_ADVICE = [
     "is there a placebo",
     "should I sign up",
     "what is dermatomyositis",
+    "how much cream should i use",
+    "what dose of the cream is used in the study",
+    "will the cream work on a dm flare",
 ]
 
 

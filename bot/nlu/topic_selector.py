@@ -8,6 +8,15 @@ the retrieval gate and the mixed-message button read. The output has the Respons
 shape (`response_selector.faq.response.intent_response_key`, `.ranking`), so the actions and
 the fallback read it unchanged; when the classifier said "faq" or "ask_team", the intent
 follows the group of the chosen topic.
+
+The regression also learns the intents a question may be instead of a topic (`OTHERS`:
+everyday unrelated chat, asking for a person, medical advice), from their own training
+examples. They take probability away from the topics when a message is not a study question
+("what time does walmart close" must not be read as the study's dates), so an unsure topic
+is asked about rather than answered. When the classifier read the message as one of these
+intents or a topic, and the regression is sure (`sure`) of its own reading among them, the
+regression's reading wins: it is trained on those examples alone, with the encoder's sense
+of meaning ("Can this make my hands look normal again?" is the expected benefit, not advice).
 """
 
 from __future__ import annotations
@@ -43,6 +52,10 @@ logger = logging.getLogger(__name__)
 
 GROUPS = ("faq", "ask_team")
 STORY = "share_story"
+# Intents that compete with the topics in the regression (see the module's docstring), and
+# the intents a topic question may have been read as, which one of them may replace.
+OTHERS = ("out_of_scope", "talk_to_person", "medical_advice")
+REPLACES = {*GROUPS, *OTHERS, STORY, "nlu_fallback"}
 RANKING_LENGTH = 10
 FILE = "topic_selector.pkl"
 
@@ -90,7 +103,8 @@ class TopicSelector(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         # C: inverse regularisation; dense_weight: how much the encoder's vector counts beside
         # the n-grams (both chosen by cross-validation on the training data, `make nlu-cv`).
-        return {"C": 20.0, "dense_weight": 2.0}
+        # sure: the regression's probability above which its reading decides (see above).
+        return {"C": 20.0, "dense_weight": 2.0, "sure": 0.5}
 
     def __init__(
         self,
@@ -141,9 +155,9 @@ class TopicSelector(GraphComponent):
         examples = [
             m
             for m in training_data.intent_examples
-            if m.get(INTENT) in GROUPS and m.get(INTENT_RESPONSE_KEY)
+            if (m.get(INTENT) in GROUPS and m.get(INTENT_RESPONSE_KEY)) or m.get(INTENT) in OTHERS
         ]
-        labels = [str(m.get(INTENT_RESPONSE_KEY)) for m in examples]
+        labels = [str(m.get(INTENT_RESPONSE_KEY) or m.get(INTENT)) for m in examples]
         texts = [str(m.get(TEXT) or "") for m in examples]
         fitted: dict[str, Any] = {
             "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts),
@@ -212,13 +226,34 @@ class TopicSelector(GraphComponent):
                     "overall_confidence": float(probabilities[best]),
                 }
             # Each question's own best topic, for a mixed message's second-topic button.
+            topics = [i for i, key in enumerate(keys) if "/" in key]
             output["questions"] = [
-                {"intent_response_key": keys[int(p.argmax())], "confidence": float(p.max())}
+                {
+                    "intent_response_key": keys[topics[int(p[topics].argmax())]],
+                    "confidence": float(p[topics].max()),
+                }
                 for p in per_question
             ]
             message.set("response_selector", output, add_to_output=True)
-            self._follow_topic(message, keys[int(order[0])].split("/")[0], bool(per_question))
+            best, sure = keys[int(order[0])], float(probabilities[order[0]])
+            intent = (message.get(INTENT) or {}).get("name")
+            # A story without a question keeps its kind acknowledgement.
+            story = intent == STORY and not per_question and "?" not in str(message.get(TEXT))
+            if intent in REPLACES and not story and sure >= float(self._config["sure"]):
+                self._to_reading(message, best.split("/")[0], sure)
+            elif best not in OTHERS:
+                self._follow_topic(message, best.split("/")[0], bool(per_question))
         return messages
+
+    @staticmethod
+    def _to_reading(message: Message, name: str, probability: float) -> None:
+        """The regression's sure reading (a topic group, or one of OTHERS) becomes the intent,
+        as sure as the classifier or the regression is of it."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        said = max(
+            (float(r.get("confidence") or 0) for r in ranking if r.get("name") == name), default=0.0
+        )
+        force_intent(message, name, max(probability, said), drop=tuple(REPLACES))
 
     @staticmethod
     def _follow_topic(message: Message, group: str, asks: bool) -> None:

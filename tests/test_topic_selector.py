@@ -1,0 +1,90 @@
+"""The topic selector's regression (bot/nlu/topic_selector.py) without the rest of the pipeline:
+its sure reading of a non-topic intent (out of scope, asking for a person) replaces a topic
+question, and its sure topic replaces the classifier's other guess; greetings are left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.topic_selector import TopicSelector
+
+EXAMPLES = {
+    "faq/placebo": ["is there a placebo", "do some people get a fake cream", "is it a dummy cream"],
+    "ask_team/cost": ["how much does it cost", "will i have to pay", "is it free to join"],
+    "out_of_scope": ["what time does the store close", "tell me a joke", "whats the weather"],
+    "talk_to_person": ["can a person call me", "i want to talk to someone", "get me a human"],
+}
+
+
+def _example(key: str, text: str) -> Message:
+    data: dict[str, Any] = {TEXT: text, INTENT: key.split("/")[0]}
+    if "/" in key:
+        data[INTENT_RESPONSE_KEY] = key
+    return Message(data=data)
+
+
+@pytest.fixture(scope="module")
+def selector(tmp_path_factory: pytest.TempPathFactory) -> TopicSelector:
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("storage")))
+    component = TopicSelector(
+        {**TopicSelector.get_default_config(), "sure": 0.3},
+        storage,
+        Resource("topic_selector"),
+    )
+    examples = [_example(k, t) for k, texts in EXAMPLES.items() for t in texts]
+    component.train(TrainingData(training_examples=examples))
+    return component
+
+
+def _read(selector: TopicSelector, text: str, intent: str) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": 0.9})
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}])
+    return selector.process([message])[0]
+
+
+def test_everyday_chat_read_as_a_topic_question_becomes_out_of_scope(
+    selector: TopicSelector,
+) -> None:
+    message = _read(selector, "what time does the store close tonight", "faq")
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    # The topics' own probabilities stay in the output, lowered by the other reading.
+    assert message.get("response_selector")["faq"]["overall_confidence"] < 0.5
+
+
+def test_a_sure_topic_replaces_the_classifiers_other_guess(selector: TopicSelector) -> None:
+    message = _read(selector, "is there a placebo cream", "talk_to_person")
+    assert message.get(INTENT)["name"] == "faq"
+    assert message.get("response_selector")["faq"]["response"]["intent_response_key"] == (
+        "faq/placebo"
+    )
+
+
+def test_asking_for_a_person_is_read_as_such(selector: TopicSelector) -> None:
+    assert _read(selector, "can someone call me", "ask_team").get(INTENT)["name"] == (
+        "talk_to_person"
+    )
+
+
+def test_a_greeting_is_left_to_the_classifier(selector: TopicSelector) -> None:
+    assert _read(selector, "tell me a joke", "greet").get(INTENT)["name"] == "greet"
+
+
+def test_a_story_without_a_question_keeps_its_acknowledgement(selector: TopicSelector) -> None:
+    assert _read(selector, "i had a placebo cream once", "share_story").get(INTENT)["name"] == (
+        "share_story"
+    )
+    assert (
+        _read(selector, "i had a placebo cream once is there a placebo?", "share_story").get(
+            INTENT
+        )["name"]
+        == "faq"
+    )
