@@ -139,6 +139,8 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
 _IF_CLAUSE = re.compile(
     r"\bif (i'm|i've|i|you|he|she|they|we|someone|somebody|it|my|his|her|the|there) [\w']+"
 )
+# The start of a clause that makes it a supposition ("if I fainted at home, ...").
+_IF_LEAD = re.compile(r"(what |and |but |so |even )?(if|in case|whether|unless|suppose)\b")
 # A negation inside the matched words of an emergency ("my throat isn't swelling"), unless it
 # is part of the danger itself ("isn't breathing", "won't wake up", "isn't moving").
 _NEGATED_INSIDE = re.compile(
@@ -172,6 +174,9 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     before, clause = _clause_around(text, start, end)
     lead = before.rstrip() + " "
     if _negated(kind, text, start, end):
+        return True
+    # "if I fainted at home, would the study want to know": a match inside an if-clause.
+    if kind == "emergency" and _IF_LEAD.match(before.strip()) and not r.urgent.search(text):
         return True
     if r.present_anywhere.search(text):
         return False

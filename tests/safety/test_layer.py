@@ -65,6 +65,8 @@ NOT_ALARMS = [
     "I take too many pills a day to count, do I list them all?",
     "I'm not suicidal, just tired of this rash",
     "that parking bill almost gave me a heart attack",
+    "if I fainted during a visit, would the nurse call someone",
+    "are seizure medicines allowed in the study",
     "is there a placebo",
     "yes",
     "52",
@@ -172,6 +174,7 @@ def test_present_danger_beats_a_past_event() -> None:
 
 def test_urgent_wording_beats_a_question() -> None:
     assert safety.assess("my chest hurts, could it be the cream?").kind == "emergency"
+    assert safety.assess("if I don't get help now I will pass out").kind == "emergency"
 
 
 def test_normalise_restores_apostrophes_and_squeezes_repeats() -> None:
