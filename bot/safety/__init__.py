@@ -70,6 +70,11 @@ def assess(text: str) -> Verdict:
 # the same process: the second check, and a repeated message ("hi", "yes"), cost nothing.
 @lru_cache(maxsize=1024)
 def _assess(text: str) -> Verdict:
+    return decide(text, _thresholds())
+
+
+def decide(text: str, limits: dict[str, float]) -> Verdict:
+    """`assess` with the classifier's thresholds given (bot/safety/thresholds.py tries others)."""
     message = text
     text = _words(text)[:MAX_READ]
     if not text:
@@ -78,13 +83,13 @@ def _assess(text: str) -> Verdict:
         return Verdict()  # one of our own buttons ("No, keep going")
     found = patterns.match(text)
     if found is not None and found.certain:
-        if _vetoed(text, found, message):
+        if _vetoed(text, found, message, limits):
             return Verdict(possible=found.kind)
         return Verdict(found.kind, "pattern")
-    return _classified(text, found, message)
+    return _classified(text, found, message, limits)
 
 
-def _vetoed(text: str, found: patterns.Match, message: str) -> bool:
+def _vetoed(text: str, found: patterns.Match, message: str, limits: dict[str, float]) -> bool:
     """An emergency or overdose word in a message that is surely not one: the classifier is
     all but certain it is ordinary ("the app has a big red Emergency button, does that call
     911?") and nothing in it says "now" or "help". Never for a crisis: a crisis word is
@@ -94,7 +99,7 @@ def _vetoed(text: str, found: patterns.Match, message: str) -> bool:
     if patterns.urgent(text):
         return False
     ordinary = model.classifier().scores(text, message).by_label["ordinary"]
-    return ordinary >= _thresholds()["veto"]
+    return ordinary >= limits["veto"]
 
 
 def assess_start(text: str, length: int) -> Verdict:
@@ -107,10 +112,12 @@ def assess_start(text: str, length: int) -> Verdict:
     return Verdict(found.kind, "pattern") if found.certain else Verdict(possible=found.kind)
 
 
-def _classified(text: str, found: patterns.Match | None, message: str) -> Verdict:
-    limits = _thresholds()
+def _classified(
+    text: str, found: patterns.Match | None, message: str, limits: dict[str, float]
+) -> Verdict:
     # The encoder reads the message as the NLU will, so that its vector is computed once.
-    label, probability = model.classifier().scores(text, message).alarm
+    scores = model.classifier().scores(text, message)
+    label, probability = scores.alarm
     # The classifier learned English; on another language its "emergency" means little ("la
     # crema es segura para mi hija"): the one line at most, the reviewed patterns (Spanish
     # ones included) still decide. A crisis or an overdose is still answered as one.
@@ -120,8 +127,14 @@ def _classified(text: str, found: patterns.Match | None, message: str) -> Verdic
     # and the one line, never the classifier's alarm alone: it reads words, not questions.
     hypothetical = patterns.asks_about_risk(patterns.normalise(text))
     # A match that its context disarmed ("no chest pain", "I fainted in 2021, I'm fine now")
-    # is never turned back into an alarm by the classifier, which reads words, not time.
+    # gets the one line; the classifier, which reads words, not time, turns it back into an
+    # alarm only when it is all but sure ("took 10 instead of 1, I read the label wrong" is
+    # not a past event, "had two seizures and didn't wake up in between" is not history), and
+    # never a negated match ("my throat is not swelling") or a dated one ("as a kid").
     if found is not None:
+        sure = probability >= limits["disarmed_alarm"] and not hypothetical
+        if sure and not found.negated and not patterns.long_ago(text):
+            return Verdict(label, "classifier")
         return Verdict(possible=found.kind)
     # The classifier reads words, not time: an emergency that the message says is over ("a
     # little lightheaded, goes away in a second") or long past gets the one line. Never for a
@@ -135,6 +148,15 @@ def _classified(text: str, found: patterns.Match | None, message: str) -> Verdic
     # only when the classifier is all but sure.
     if probability >= limits["question_alarm"]:
         return Verdict(label, "classifier")
+    # Stopping a medicine on one's own ("tossed my pills, I'm done with them"): never for a
+    # question about stopping one ("do I have to stop my cream?"), one a doctor stopped, or a
+    # bare answer ("I stopped the methotrexate", "stopped it last week"), the prescreen's
+    # everyday reply to its medicine questions.
+    stopped = scores.stopped >= max(limits["stopped"], probability)
+    bare = len(text.split()) < limits["stopped_min_words"] or patterns.over(text)
+    if stopped and not bare and "?" not in text and not hypothetical:
+        if not patterns.explained_stop(text):
+            return Verdict("stopped_medicine", "classifier")
     if probability >= limits["possible"]:
         return Verdict(possible=label)
     return Verdict()

@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = ROOT / "data" / "safety"
 NLU_DIR = ROOT / "data" / "nlu"
 CONTENT_DIR = ROOT / "bot" / "content"
-LABELS = ("emergency", "overdose", "crisis", "ordinary")
+LABELS = ("emergency", "overdose", "crisis", "stopped_medicine", "ordinary")
+# The labels that need 911 or 988 first.
+ALARMS = ("emergency", "overdose", "crisis")
 CACHE_DIR = Path(os.environ.get("ENCODER_CACHE_DIR", str(ROOT / "var" / "cache")))
 # The sentence vector's weight beside the TF-IDF features (each block has length 1 per text).
 ENCODER_WEIGHT = 1.5
@@ -123,8 +125,13 @@ class Scores:
     def alarm(self) -> tuple[str, float]:
         """The most likely safety label, and the probability that the message is one of the
         safety labels at all ("gouging my skin on purpose": crisis 0.48, emergency 0.46)."""
-        label = max(("emergency", "overdose", "crisis"), key=lambda k: self.by_label[k])
-        return label, 1.0 - self.by_label["ordinary"]
+        label = max(ALARMS, key=lambda k: self.by_label[k])
+        return label, sum(self.by_label[k] for k in ALARMS)
+
+    @property
+    def stopped(self) -> float:
+        """The probability that the message tells of stopping a medicine on one's own."""
+        return self.by_label.get("stopped_medicine", 0.0)
 
 
 def encoded(text: str) -> str:

@@ -91,6 +91,8 @@ class _Rules:
     history: re.Pattern[str]
     risk_question: re.Pattern[str]
     urgent: re.Pattern[str]
+    not_stopped: re.Pattern[str]
+    long_ago: re.Pattern[str]
 
 
 @cache
@@ -108,6 +110,8 @@ def rules() -> _Rules:
         history=re.compile(rf"\b{context['history']}"),
         risk_question=re.compile(context["risk_question"]),
         urgent=re.compile(context["urgent"]),
+        not_stopped=re.compile(context["not_stopped"]),
+        long_ago=re.compile(context["long_ago"]),
     )
 
 
@@ -117,6 +121,8 @@ class Match:
     # False when the context says it is not a present danger ("no chest pain", "I had a
     # seizure as a kid", "can it cause blood clots?").
     certain: bool
+    # A match disarmed by a negation ("no chest pain"), not by its time or a question.
+    negated: bool = False
 
 
 def without_idioms(normalised: str) -> str:
@@ -133,6 +139,8 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
 _IF_CLAUSE = re.compile(
     r"\bif (i'm|i've|i|you|he|she|they|we|someone|somebody|it|my|his|her|the|there) [\w']+"
 )
+# The start of a clause that makes it a supposition ("if I fainted at home, ...").
+_IF_LEAD = re.compile(r"(what |and |but |so |even )?(if|in case|whether|unless|suppose)\b")
 # A negation inside the matched words of an emergency ("my throat isn't swelling"), unless it
 # is part of the danger itself ("isn't breathing", "won't wake up", "isn't moving").
 _NEGATED_INSIDE = re.compile(
@@ -149,14 +157,26 @@ _CRISIS_TOPIC = re.compile(
 )
 
 
+def _negated(kind: Kind, text: str, start: int, end: int) -> bool:
+    """A negation just before the match ("no chest pain") or inside it ("throat isn't
+    swelling")."""
+    before, _ = _clause_around(text, start, end)
+    if rules().negation.search(before.rstrip() + " "):
+        return True
+    inside = text[start:end]
+    return kind != "crisis" and bool(
+        _NEGATED_INSIDE.search(inside) and not _DANGER_NEGATED.search(inside)
+    )
+
+
 def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     r = rules()
     before, clause = _clause_around(text, start, end)
     lead = before.rstrip() + " "
-    if r.negation.search(lead):
+    if _negated(kind, text, start, end):
         return True
-    inside = text[start:end]
-    if kind != "crisis" and _NEGATED_INSIDE.search(inside) and not _DANGER_NEGATED.search(inside):
+    # "if I fainted at home, would the study want to know": a match inside an if-clause.
+    if kind == "emergency" and _IF_LEAD.match(before.strip()) and not r.urgent.search(text):
         return True
     if r.present_anywhere.search(text):
         return False
@@ -197,14 +217,38 @@ def over(text: str, past: bool = True) -> bool:
     return past and r.past.search(cleaned) is not None and r.present.search(cleaned) is None
 
 
+def _not_stopped(text: str, start: int) -> bool:
+    """A medicine stopped as a doctor said, a question about stopping one, old pills thrown
+    out, or a negation just before ("I would never quit my meds on my own"): not a person who
+    stopped a medicine on their own. Such a message gets its normal answer, no extra line."""
+    r = rules()
+    before, _ = _clause_around(text, start, start)
+    if r.not_stopped.search(text) is not None:
+        return True
+    return r.negation.search(before.rstrip() + " ") is not None
+
+
+def long_ago(text: str) -> bool:
+    """The message dates its event ("in 2019", "years ago", "when I was younger")."""
+    return rules().long_ago.search(normalise(text)) is not None
+
+
+def explained_stop(text: str) -> bool:
+    """A medicine stopped as a doctor said, long ago, or asked about (`context.not_stopped`)."""
+    return rules().not_stopped.search(normalise(text)) is not None
+
+
 def match(text: str) -> Match | None:
     """The kind of safety message this is by the reviewed patterns, or None."""
     cleaned = without_idioms(normalise(text))
     possible: Match | None = None
     for kind, pattern in rules().kinds.items():
         for found in pattern.finditer(cleaned):
+            if kind == "stopped_medicine" and _not_stopped(cleaned, found.start()):
+                continue
             if kind in DISARMABLE and _disarmed(kind, cleaned, found.start(), found.end()):
-                possible = possible or Match(kind, certain=False)
+                negated = _negated(kind, cleaned, found.start(), found.end())
+                possible = possible or Match(kind, certain=False, negated=negated)
                 continue
             return Match(kind, certain=True)
     return possible

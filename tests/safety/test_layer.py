@@ -65,10 +65,77 @@ NOT_ALARMS = [
     "I take too many pills a day to count, do I list them all?",
     "I'm not suicidal, just tired of this rash",
     "that parking bill almost gave me a heart attack",
+    "if I fainted during a visit, would the nurse call someone",
+    "are seizure medicines allowed in the study",
     "is there a placebo",
     "yes",
     "52",
 ]
+
+
+# Stopping a medicine on one's own, in several wordings (the v4 writer's kind of message).
+STOPPED = [
+    "i came off my prednisone on my own a few days ago",
+    "tossed my methotrexate in the garbage, I'm done with it",
+    "quit my cellcept cold turkey",
+    "I haven't taken my plaquenil in days and I didn't tell my doctor",
+    "decided I don't need my steroids anymore",
+    "my dad stopped his pills by himself",
+    "dejé mis pastillas por mi cuenta",
+]
+# Stopping told as a doctor's decision, long ago, as a question, or as a bare prescreen answer.
+NOT_STOPPED = [
+    "I stopped methotrexate in 2020 because my doctor switched me",
+    "my doctor took me off prednisone last month",
+    "do I have to stop my cream before the study?",
+    "I stopped the methotrexate",
+    "I quit smoking cold turkey",
+]
+# A disarmed match that the classifier may turn back into an alarm (nothing dates it), and
+# ones it may not (negated, or dated).
+UNDATED = [
+    "my dad had two seizures one after the other and didnt wake up in between",
+    "took 12 prednisone instead of 2 because i read the bottle wrong",
+]
+DATED_OR_NEGATED = [
+    "i overdosed on pills when i was a teenager, clean for many years now",
+    "my throat is not swelling, just a tickle",
+]
+
+
+@pytest.mark.parametrize("text", STOPPED)
+def test_stopping_a_medicine_on_ones_own(text: str) -> None:
+    assert safety.assess(text).kind == "stopped_medicine"
+
+
+@pytest.mark.parametrize("text", NOT_STOPPED)
+def test_stopping_as_a_doctor_said_or_long_ago_is_ordinary(text: str) -> None:
+    assert safety.assess(text).kind is None
+
+
+def test_a_negation_before_stopping_disarms_the_pattern() -> None:
+    assert patterns.match("I would never stop my meds on my own") is None
+    assert patterns.match("I didn't quit my pills without telling my doctor") is None
+
+
+@pytest.mark.parametrize("text", UNDATED)
+def test_a_sure_classifier_beats_a_disarming_context(text: str) -> None:
+    found = patterns.match(text)
+    assert found is not None and not found.certain
+    assert safety.assess(text).kind in ("emergency", "overdose")
+
+
+@pytest.mark.parametrize("text", DATED_OR_NEGATED)
+def test_a_dated_or_negated_match_stays_disarmed(text: str) -> None:
+    assert safety.assess(text).kind is None
+
+
+def test_a_stopped_medicine_label_does_not_dilute_an_alarm() -> None:
+    scores = model.classifier().scores("i took 40 pills")
+    assert scores.alarm[1] == pytest.approx(
+        sum(scores.by_label[k] for k in ("emergency", "overdose", "crisis"))
+    )
+    assert "stopped_medicine" in scores.by_label
 
 
 @pytest.mark.parametrize(("text", "kind"), MISSED_BEFORE)
@@ -107,6 +174,7 @@ def test_present_danger_beats_a_past_event() -> None:
 
 def test_urgent_wording_beats_a_question() -> None:
     assert safety.assess("my chest hurts, could it be the cream?").kind == "emergency"
+    assert safety.assess("if I don't get help now I will pass out").kind == "emergency"
 
 
 def test_normalise_restores_apostrophes_and_squeezes_repeats() -> None:
