@@ -150,6 +150,30 @@ _WITHDRAW = _rx(
     r"\b(delete|erase|remove) (everything|it all|all of it|my (stuff|details))\b",
     r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
     r"\b(this|it) is not for me\b(?!.*\bfor (my|her|him|them)\b)",
+    r"\b(i am|im) (done|out)( with (this|it|these questions|the questions|all this))?$",
+    r"\b(take|remove|drop) me (off|out of|from) (the |your |this )?(list|study|trial|this)\b",
+    r"\b(stop|quit) (asking|messaging|texting|contacting) me\b",
+    r"\bleave me alone\b",
+    r"\b(not|no longer) (going to|gonna) (do|finish|continue) (this|it)\b",
+)
+# A pause, not a refusal: "can we take a break", "brb", "gotta run, finish later". The answers
+# are kept and the person can pick up where they left off. "I can stop the cream" is an answer.
+_PAUSE = _rx(
+    r"\b(take|need|have) a (short |quick )?(break|breather|pause)\b",
+    r"\bbrb\b|\bbe right back\b|\bback in (a|five|ten|\d+) ?(bit|sec|second|min|minute|minutes)\b",
+    r"\b(gotta|got to|have to|need to|must) (run|go|leave|dash|step away|head out)"
+    r"( now| soon| sorry| for now| for a (bit|sec|minute))?$",
+    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b",
+    r"\b(finish|continue|come back|do (this|it|the rest)|pick (this |it )?up|carry on|resume|"
+    r"get back to (this|it|you))\b.{0,30}\b(later|tomorrow|another time|some other time|"
+    r"next time|tonight|in a bit|in a while|this evening|after)\b",
+    r"\b(another|some other|a different) (time|day)\b",
+    r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|for a (bit|while|minute|sec))\b",
+    r"^(let s|lets|let us|can we|could we|can i|could i) (pause|stop|quit)( now| here)?$",
+    r"\b(need|have|want) to stop now\b",
+    r"\b(i will|i ll|i would like to|i want to|can i) (come back|be back|finish (this |it )?later)\b",
+    r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
+    r"list|records|notes)\b.*\b(later|come back|get back|then)\b",
 )
 _STOP = re.compile(
     r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets |i )?"
@@ -174,6 +198,8 @@ _FOR_OTHER = _rx(
     r"\bon behalf of\b",
     r"\b(answering|filling (it |this )?(in|out)|doing (this|it)) for (my|her|him|them)\b",
     rf"^(this is |it is |its |it s )?for my ({_REL})\b",
+    rf"\b(this is|it is|its|it s) (for|about) my ({_REL})\b",
+    rf"\b(i am|im) (his|her|their) ({_REL})\b",
 )
 _SELF_WHO = _rx(
     r"\b(about|for) me\b",
@@ -203,9 +229,32 @@ _EXPLICIT_FIX = re.compile(
     r"wrong button|"
     r"i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
     r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad)|"
-    r"should (be|have been|say) (no|yes|not sure))\b"
+    r"should (be|have been|say) (no|yes|not sure)|"
+    r"should have (said|put|answered|picked|pressed|chosen|clicked) (no|yes|not sure)|"
+    r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
+    r"(in )?wrong(ly)?|"
+    r"i (misread|misunderstood|mistyped|misclicked|messed up)|"
+    r"(that|it|my answer) was wrong|"
+    r"(change|fix|update|correct) (my|the|that|an) (\w+ )?(answer|one)|"
+    r"the \w+ (answer|one|question) (is|should be|was) (no|yes|not sure))\b"
 )
-_SOFT_FIX = re.compile(r"\b(actually|wait|sorry|oops|oh no|earlier|before i said)\b")
+_SOFT_FIX = re.compile(
+    r"\b(actually|wait|sorry|oops|oh no|earlier|before i said|i forgot|forgot to (say|mention|"
+    r"tell you)|go back|going back|back to the|about the (\w+ )?(question|one)|also)\b"
+)
+# What a correction says about itself, left out when its new value is read: "I said no
+# before", "I misread the last one", "the rash question".
+_FIX_TALK = re.compile(
+    r"\b((earlier |before )?i (said|answered|put|pressed|clicked|chose|picked|typed|told you) "
+    r"(no|yes|not sure)( (before|earlier|by mistake|first|at first|then))?|"
+    r"i (misread|misunderstood|mistyped|misclicked|messed up)( (it|that|the \w+( \w+)? (one|"
+    r"question)))?|"
+    r"(for|to|on|about|in|at)? ?the (last|previous|first|other|earlier|\w+) (one|question|answer)|"
+    r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
+    r"(in )?wrong(ly)?|"
+    r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|"
+    r"should have (said|put|answered|picked|pressed|chosen|clicked))\b"
+)
 _BACK_REF = re.compile(
     r"\b(for|to|on|about|in) the (last|previous|first|other|earlier|last) (one|question|answer)\b"
     r"|\bthe (last|previous) (one|question|answer) (should|was|is|must)\b"
@@ -294,6 +343,11 @@ _UNSURE = _rx(
     r"\bdepends\b",
     r"\bthey (think|suspect)\b",
     r"\bsuspect\b",
+    r"\bnothing (official|confirmed|definite|certain|for sure)\b",
+    r"\b(not|no) (official|formal)\b",
+    r"\b(can not|could not) (promise|guarantee|say for sure)\b",
+    r"\bno (promises|guarantees)\b",
+    r"\b(might|may|could) (change|switch|add|adjust|increase|lower)\b",
 )
 _SOFT_NO = _rx(
     r"\bnot that i (can |could )?(know|remember|recall|think of|am aware)\b",
@@ -800,6 +854,15 @@ _HELPED_NOT = _rx(
     r"\bused to help\b",
     r"\b(helped|worked) at first\b",
     r"\bstill (there|bad|active|red)\b",
+    r"\bno (luck|joy|dice|success|use|good)\b",
+    r"\b(all |both |they |it |each )?(failed|fail|fails|flopped)\b",
+    r"\b(useless|pointless|a waste)\b",
+    r"\bstill (has|have|had|got|get|gets|getting) (the |a |my |her |his |their )?(rash|flare|spots|"
+    r"patches)\b",
+    r"\b(stopped|quit|stop) (working|helping)\b",
+    r"\bwore off\b",
+    r"\b(came|comes|keeps coming|kept coming) back\b",
+    r"\b(did|does|do) (zip|zilch|squat|jack)\b",
 )
 _HELPED_PART = _rx(
     r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
@@ -991,6 +1054,12 @@ def _answer_yes_no(
             return "no", "clear"  # "the doctor wanted me to try it but I said no"
 
     time = traits.get("time")
+    for pattern in traits.get("yes_even_after_no", ()):
+        m = re.search(str(pattern), norm)
+        if m and not _negated(norm, m.group(0).split()[-1]):
+            return "yes", "clear"  # "no, not now, it's in remission, but I was diagnosed in 2010"
+    if time == "now" and _symptom_now(segments, traits):
+        return "yes", "clear"  # "no rash right now but my scalp is itchy", "still red"
     if time == "now":
         if _ON_OFF.search(norm):
             return "unsure", "clear"
@@ -1031,6 +1100,27 @@ def _answer_yes_no(
     ):
         return "yes", "inferred"
     return None
+
+
+_THEN = re.compile(r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b")
+_NOW_CUE = re.compile(r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps)\b")
+
+
+def _symptom_now(segments: Sequence[str], traits: Mapping[str, Any]) -> bool:
+    """A "right now?" question answered by a symptom said in the present, after a no about
+    something else: "no rash right now but my scalp is itchy", "it hasn't cleared, still red"."""
+    norm = " ".join(segments)
+    if not re.match(r"^(no|nope|nah|not|comes and goes|on and off|off and on)\b", norm):
+        return False
+    clauses = [c for segment in segments for c in _clauses(segment)]
+    for clause in clauses[1:] if norm.startswith(("no", "nah", "not")) else clauses:
+        affirm = _words_in(clause, traits.get("affirm", ()))
+        if not affirm or any(_negated(clause, w) for w in affirm):
+            continue
+        if _THEN.search(clause) or _PAST_NOW.search(clause) or not _NOW_CUE.search(clause):
+            continue
+        return True
+    return False
 
 
 _TRIED = _rx(
@@ -1173,13 +1263,17 @@ def criterion_duration(criterion: eligibility.Criterion) -> tuple[str, int] | No
 
 
 def _topic_of(norm: str, candidates: Sequence[eligibility.Criterion]) -> str | None:
+    """The question the text names, by its longest topic words ("my prednisone dose changed"
+    names the medicines-stayed-the-same one, not the steroid one)."""
+    best: tuple[int, str] | None = None
     for criterion in candidates:
         topics = [str(t).lower() for t in criterion.reading.get("topic", ())]
         if criterion.kind == "age":
-            topics = ["age"]
-        if any(re.search(rf"\b{re.escape(t)}", norm) for t in topics):
-            return criterion.id
-    return None
+            topics = ["age", "how old"]
+        for t in topics:
+            if re.search(rf"\b{re.escape(t)}", norm) and (best is None or len(t) > best[0]):
+                best = (len(t), criterion.id)
+    return best[1] if best else None
 
 
 _AGE_CLAIM = re.compile(
@@ -1256,10 +1350,16 @@ def _correction(
         # (unlike "actually I've never used a steroid cream").
         if by_id[target].reading.get("medicines") or by_id[target].reading.get("negated_medicines"):
             return None
-    cleaned = _BACK_REF.sub(" ", rest)
-    cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned)
-    said = cleaned.strip() or rest or (marker.group(0) if marker else "")
-    value = _answer(by_id[target], said, reply.entities, reply)
+    cleaned = _FIX_TALK.sub(" ", _BACK_REF.sub(" ", rest))
+    cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned).strip()
+    value = _answer(by_id[target], cleaned, reply.entities, reply) if cleaned else None
+    if value is None and marker is not None:
+        # "the cream did help, I misread the last one": the new value came first.
+        before = _FIX_TALK.sub(" ", _SOFT_FIX.sub(" ", norm[: marker.start()])).strip()
+        if before:
+            value = _answer(by_id[target], before, reply.entities, reply)
+        if value is None:  # "the last one should be no": the marker holds the value
+            value = _answer(by_id[target], marker.group(0), reply.entities, reply)
     roles_of_target = [
         *by_id[target].reading.get("medicines", ()),
         *by_id[target].reading.get("negated_medicines", ()),
@@ -1328,7 +1428,7 @@ def read(
         return Reading("restart")
     if _WITHDRAW.search(norm):
         return Reading("withdraw")
-    if _STOP.match(norm):
+    if _STOP.match(norm) or _PAUSE.search(norm):
         return Reading("stop")
     if asking == WHO:
         who = _read_who(norm)
@@ -1341,8 +1441,9 @@ def read(
     third = bool(_THIRD_PERSON.search(norm))
 
     # the pregnancy question's own "I can't get pregnant" wins over a correction
+    back_fix = _EXPLICIT_FIX.search(norm) and _BACK_REF.search(norm)
     if criterion is not None and criterion.reading.get("cannot_be_pregnant") == "not_applicable":
-        if _NOT_ABLE.search(norm):
+        if _NOT_ABLE.search(norm) and not back_fix:
             return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
     fixed = _correction(reply, criterion, answered, last)
     if fixed is not None:
