@@ -676,7 +676,10 @@ def _numbers(text: str) -> list[tuple[int, int]]:
         found.append((m.start(), int(m.group(0))))
     for m in _WORD_NUM.finditer(text):
         value = parse_number(m.group(0))
-        if value is not None and not answers._UNIT_AFTER.match(text[m.end() :].lower()):  # noqa: SLF001
+        after = text[m.end() :].lower()
+        if re.match(r"\s*(years?|yrs?)\s+ago\b", after):
+            continue  # "diagnosed two years ago"
+        if value is not None and not answers._UNIT_AFTER.match(after):  # noqa: SLF001
             found.append((m.start(), int(value)))
     return sorted(found)
 
@@ -1359,7 +1362,8 @@ def _correction(
         if before:
             value = _answer(by_id[target], before, reply.entities, reply)
         if value is None:  # "the last one should be no": the marker holds the value
-            value = _answer(by_id[target], marker.group(0), reply.entities, reply)
+            own = _FIX_TALK.sub(" ", marker.group(0)).strip() or marker.group(0)
+            value = _answer(by_id[target], own, reply.entities, reply)
     roles_of_target = [
         *by_id[target].reading.get("medicines", ()),
         *by_id[target].reading.get("negated_medicines", ()),
@@ -1374,6 +1378,43 @@ def _correction(
         return None
     how: Sure = "inferred" if _fails_and_ends(by_id[target], value[0]) else value[1]
     return Reading("correction", value[0], how, target=target)
+
+
+# --- other facts in the same reply ----------------------------------------------------------
+
+
+def _other_facts(
+    text: str,
+    asking: str | None,
+    answered: Mapping[str, Value],
+    entities: Sequence[Mapping[str, Any]],
+) -> dict[str, Value]:
+    """Answers to later questions that a reply gives on the way ("52 and yes I was diagnosed
+    in 2021", "yes, and the rash is still there now"): a clause that a question's ``also_when``
+    words name (criteria.yml) is read as a reply to that question. Only a clear yes or no (or
+    "does not apply") is kept; the prescreen records it and skips that question."""
+    criteria = [c for c in eligibility.load_criteria() if c.reading.get("also_when")]
+    wanted = [c for c in criteria if c.id != asking and c.id not in answered]
+    if not wanted:
+        return {}
+    clauses = [
+        c
+        for segment in _segments(text)
+        if not _is_question(segment)
+        for c in re.split(r"\b(?:and|but|plus|also|so)\b", _norm(segment))
+        if c.strip()
+    ]
+    found: dict[str, Value] = {}
+    for criterion in wanted:
+        cues = [re.compile(str(p)) for p in criterion.reading.get("also_when", ())]
+        for clause in clauses:
+            if not any(cue.search(clause) for cue in cues):
+                continue
+            value = _answer_yes_no(criterion, clause, entities)
+            if value is not None and value[0] in ("yes", "no", "not_applicable"):
+                found[criterion.id] = value[0]
+                break
+    return found
 
 
 # --- the whole reply -------------------------------------------------------------------------
@@ -1433,7 +1474,10 @@ def read(
     if asking == WHO:
         who = _read_who(norm)
         if who is not None:
-            return who
+            also = {**facts_from_entities(reply.entities), **_other_facts(text, WHO, answered, ())}
+            return Reading(
+                who.kind, who.value, who.sure, who.target, also, who.someone_else, who.relation
+            )
     elif _FOR_OTHER.search(norm):
         return Reading("someone_else", someone_else=True, relation=_relation(norm))
     if _WHY.search(norm):
@@ -1456,9 +1500,13 @@ def read(
                 sure = "clear"
             if _fails_and_ends(criterion, value):
                 sure = "inferred"  # typed, and it would end the prescreen: confirmed first
+            facts = {
+                **_other_facts(text, asking, answered, reply.entities),
+                **facts_from_entities(reply.entities),
+            }
             also = {
                 key: fact
-                for key, fact in facts_from_entities(reply.entities).items()
+                for key, fact in facts.items()
                 if key != criterion.id and key not in answered
             }
             return Reading("answer", value, sure, target=asking, also=also, someone_else=third)
