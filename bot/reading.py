@@ -366,6 +366,10 @@ _YES_IDIOMS = _rx(
     r"^(of course|why not|you bet|for sure|that is (right|correct|true|fine|ok|okay)|right|"
     r"i agree|very much( so)?|that s (fine|ok|okay)|thats (fine|ok|okay))\b",
     r"\b(is|s) (fine|ok|okay)\b",
+    r"^(?!.*\b(not|never|no)\b).*\b((would|will|d|ll|should) be|am|is|are|m) (fine|ok|okay|"
+    r"good|alright|happy)( with (that|it|this|both|those|them|all that|birth control|the tests?))?$",
+    r"^(?!.*\b(not|never|no)\b).*\b(fine|ok|okay|happy|good) with (that|it|this|both|those|"
+    r"them|all that|birth control|the tests?)\b",
 )
 _NO_PHRASES = _rx(
     r"^(definitely|absolutely|certainly|of course|sure|really|def|defo) not\b",
@@ -899,7 +903,7 @@ _CHANGE_WORD = re.compile(
     r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"
 )
 _NO_CHANGE = re.compile(
-    r"\b(nothing|none of them|not|never) (has |have )?(been )?chang|\bno changes?\b"
+    r"\b(nothing|none of them|not|never)('s| s| is| has)? (has |have )?(been )?chang|\bno changes?\b"
 )
 
 
@@ -973,7 +977,16 @@ def _answer_yes_no(
         days = [d for _, d in _durations(entities)]
         if _RECENT_USE.search(norm) and not _STOP_WORD.search(norm):
             return "no", "clear"
+        if re.search(
+            r"\b(stopped|quit|came off|been off|off (it|them))\b.*\b(months|years|a long time|ages|"
+            r"a while|a year|a month|a couple of months|a few months) ago\b",
+            norm,
+        ):
+            return "yes", "clear"  # "no I stopped months ago": the no is to still using them
+        hedged = re.search(r"\b(like|about|around|roughly|maybe|or so|ish|give or take)\b", norm)
         if days and rule is not None:
+            if max(days) < rule[1] and hedged:
+                return "unsure", "clear"  # "it's been like a week": close, the team asks
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
         unused = re.search(
             r"\b(have not|has not|not|never) (used|put|applied|touched|had)\b.*\b(in|for) "
@@ -998,6 +1011,8 @@ def _answer_yes_no(
         days_ago = [d for role, d in _durations(entities) if role == "ago"]
         spans = [d for role, d in _durations(entities) if role == "for"]
         rule = criterion_duration(criterion)
+        if _UNSURE.search(norm):
+            return "unsure", "clear"  # "my doctor might change things", "can't promise"
         if _NO_CHANGE.search(norm):
             return "yes", "clear"
         if _CHANGE_WORD.search(norm) and not re.search(r"\bsame\b", norm):
@@ -1149,7 +1164,7 @@ _USED = _rx(r"\b(took|taken|taking|was on|been on|am on|is on|used|using|tried i
 _BUT = re.compile(r"\b(but|only|just|except|besides|apart from|still|although|though)\b")
 # In-reply self-correction: "no... actually yes", "nope, oh wait, yes prednisone".
 _SELF_FIX = re.compile(
-    r"\b(oh wait|no wait|wait|actually|i mean|i meant|scratch that|oops|hold on|sorry)\b"
+    r"\b(oh wait|wait|actually|i mean|i meant|scratch that|oops|hold on|sorry)\b"
 )
 # A reason that is not a refusal: "no need, I'm not sexually active", "husband had a vasectomy".
 _NO_NEED = _rx(
