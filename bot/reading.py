@@ -28,6 +28,7 @@ Nothing here logs or stores what a person typed.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -443,6 +444,9 @@ _TYPOS = (
 )
 
 
+# One reply is normalised many times over a turn (each rule reads a clause again); a small
+# cache makes that once. It lives in memory only, like the tracker that holds the same text.
+@functools.lru_cache(maxsize=128)
 def _norm(text: str) -> str:
     norm = " ".join(_normalise(text + " ").split())
     for pattern, replacement in _TYPOS:
@@ -788,8 +792,14 @@ def _read_age_value(
 ) -> tuple[Value, Sure] | None:
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
     norm = _norm(text)
-    if _GARBLED.search(low):
-        return None  # "im 5o": ask again rather than guess 5 or 50
+    garbled = _GARBLED.search(low)
+    if garbled:
+        # "im 5o", "hes 7o": a letter o typed for a zero after a digit reads as 50 or 70
+        # (inferred); anything else garbled is asked again rather than guessed.
+        word = garbled.group(0)
+        if re.fullmatch(r"[1-9]o", word) and len(_GARBLED.findall(low)) == 1:
+            return int(word[0]) * 10, "inferred"
+        return None
     born = _birth_date_age(low, today or date.today())
     if born is not None:
         return born, "clear"
@@ -804,6 +814,13 @@ def _read_age_value(
         value = parse_number(almost.group(3) or almost.group(4))
         if value is not None and answers.MIN_AGE < value <= answers.MAX_AGE:
             return int(value) - 1, "inferred"
+    soon = re.search(
+        r"^\D*(\d{1,3}),? (\d{1,3}) (in (a|an|two|three|a few|a couple of) (days?|weeks?|months?)|"
+        r"next (week|month|year)|soon|this (week|month|year))\b",
+        low,
+    )
+    if soon and int(soon.group(2)) == int(soon.group(1)) + 1:
+        return int(soon.group(1)), "clear"  # "67, 68 in a few weeks"
     fixes = list(_AGE_FIX.finditer(low))
     if fixes:
         after = _numbers(low[fixes[-1].end() :])
@@ -929,6 +946,13 @@ def _answer_yes_no(
     traits = criterion.reading
     raw_segments = _segments(text)
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
+    ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
+    if ignore:  # "technically yes but I'm not planning to": plans do not answer "could you"
+        segments = [
+            " and ".join(c for c in _clauses(seg) if not any(p.search(c) for p in ignore))
+            for seg in segments
+        ]
+        segments = [seg for seg in segments if seg]
     if not segments:
         return None
     norm = " ".join(segments)
@@ -1490,6 +1514,13 @@ def read(
         who = _read_who(norm)
         if who is not None:
             also = {**facts_from_entities(reply.entities), **_other_facts(text, WHO, answered, ())}
+            stated = re.search(
+                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|age|aged) (\d{1,3})\b", norm
+            )
+            if "age" not in also and stated and "age" not in answered:
+                years = int(stated.group(2))
+                if CHILD_AGE <= years <= answers.MAX_AGE:
+                    also["age"] = years  # "my son. he is 22"
             return Reading(
                 who.kind, who.value, who.sure, who.target, also, who.someone_else, who.relation
             )
