@@ -169,10 +169,12 @@ _PAUSE = _rx(
     r"get back to (this|it|you))\b.{0,30}\b(later|tomorrow|another time|some other time|"
     r"next time|tonight|in a bit|in a while|this evening|after)\b",
     r"\b(another|some other|a different) (time|day)\b",
-    r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|for a (bit|while|minute|sec))\b",
+    r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|"
+    r"for a (bit|while|minute|sec))\b",
     r"^(let s|lets|let us|can we|could we|can i|could i) (pause|stop|quit)( now| here)?$",
     r"\b(need|have|want) to stop now\b",
-    r"\b(i will|i ll|i would like to|i want to|can i) (come back|be back|finish (this |it )?later)\b",
+    r"\b(i will|i ll|i would like to|i want to|can i) "
+    r"(come back|be back|finish (this |it )?later)\b",
     r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
     r"list|records|notes)\b.*\b(later|come back|get back|then)\b",
 )
@@ -262,26 +264,29 @@ _BACK_REF = re.compile(
 )
 _TOPIC_REF = re.compile(r"\b(for|to|on|about) the (\w+)( one| question)?\b")
 
-_NOT_ABLE = _rx(
-    r"\b(i am|i'm|im|he is|he's|he s|she is|they are|hes)( a)? (man|male|guy|dude|boy|gentleman)\b",
-    r"^(a )?(man|male|guy|dude)$",
-    r"\bnot (a )?(woman|female)\b",
-    r"\b(can not|could not|unable to|not able to) (get|become|be|ever be) pregnant\b",
-    r"\b(can not|could not) have (kids|children|babies|a baby)\b",
-    r"\bmeno\w*|\bmenap\w*|\bpost ?meno\w*",
-    r"\bthe change\b",
-    r"\bhysterectomy\b",
-    r"\btubes (are |were |got )?(tied|removed)\b",
-    r"\bhad my tubes\b",
-    r"\b(infertile|sterile|sterilized)\b",
-    r"^(not possible|impossible|no chance)\b",
-    r"\btoo old\b",
-    r"\bpast (all )?(that|it|those days|child ?bearing)\b",
-    r"\bno longer (applies|relevant)\b",
+# Replies that say a question does not apply to anyone ("n/a"); the phrasings that say why it
+# does not apply to this person ("I'm a man", "past menopause") are each question's own
+# ``not_applicable`` list in criteria.yml.
+_NOT_APPLICABLE_ANY = _rx(
     r"\b(does|do) not apply\b",
     r"\bnot applicable\b",
     r"\bnot relevant\b",
 )
+
+
+def _not_able(criterion_id: str) -> re.Pattern[str] | None:
+    """The question's own not-applicable phrasings and the general ones, or None if the
+    question lists none (then "I'm a man" does not answer it)."""
+    criterion = next((c for c in eligibility.load_criteria() if c.id == criterion_id), None)
+    own = tuple(str(p) for p in criterion.reading.get("not_applicable", ())) if criterion else ()
+    return _compiled(own) if own else None
+
+
+@functools.cache
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns, _NOT_APPLICABLE_ANY.pattern)
+
+
 _NO_LONGER = re.compile(r"\b(not|no) (any ?more|longer)\b|\bnot since\b")
 
 # Past-only use: "used to", "not anymore", "stopped", "years ago, not now".
@@ -368,7 +373,8 @@ _YES_IDIOMS = _rx(
     r"i agree|very much( so)?|that s (fine|ok|okay)|thats (fine|ok|okay))\b",
     r"\b(is|s) (fine|ok|okay)\b",
     r"^(?!.*\b(not|never|no)\b).*\b((would|will|d|ll|should) be|am|is|are|m) (fine|ok|okay|"
-    r"good|alright|happy)( with (that|it|this|both|those|them|all that|birth control|the tests?))?$",
+    r"good|alright|happy)"
+    r"( with (that|it|this|both|those|them|all that|birth control|the tests?))?$",
     r"^(?!.*\b(not|never|no)\b).*\b(fine|ok|okay|happy|good) with (that|it|this|both|those|"
     r"them|all that|birth control|the tests?)\b",
 )
@@ -920,7 +926,8 @@ _CHANGE_WORD = re.compile(
     r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"
 )
 _NO_CHANGE = re.compile(
-    r"\b(nothing|none of them|not|never)('s| s| is| has)? (has |have )?(been )?chang|\bno changes?\b"
+    r"\b(nothing|none of them|not|never)('s| s| is| has)? (has |have )?(been )?chang"
+    r"|\bno changes?\b"
 )
 
 
@@ -962,8 +969,9 @@ def _answer_yes_no(
     lexical = _lexical(segments, present_use)
 
     cannot = traits.get("cannot_be_pregnant")
-    if cannot:
-        if _NOT_ABLE.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
+    not_able = _not_able(criterion.id)
+    if cannot and not_able is not None:
+        if not_able.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
             return str(cannot), "clear"
         if cannot == "no" and _NO_LONGER.search(norm):
             return "no", "clear"
@@ -1144,8 +1152,12 @@ def _answer_yes_no(
     return None
 
 
-_THEN = re.compile(r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b")
-_NOW_CUE = re.compile(r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps)\b")
+_THEN = re.compile(
+    r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b"
+)
+_NOW_CUE = re.compile(
+    r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps)\b"
+)
 
 
 def _symptom_now(segments: Sequence[str], traits: Mapping[str, Any]) -> bool:
@@ -1533,7 +1545,8 @@ def read(
     # the pregnancy question's own "I can't get pregnant" wins over a correction
     back_fix = _EXPLICIT_FIX.search(norm) and _BACK_REF.search(norm)
     if criterion is not None and criterion.reading.get("cannot_be_pregnant") == "not_applicable":
-        if _NOT_ABLE.search(norm) and not back_fix:
+        not_able = _not_able(criterion.id)
+        if not_able is not None and not_able.search(norm) and not back_fix:
             return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
     fixed = _correction(reply, criterion, answered, last)
     if fixed is not None:
