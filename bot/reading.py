@@ -252,7 +252,8 @@ _FIX_TALK = re.compile(
     r"(no|yes|not sure)( (before|earlier|by mistake|first|at first|then))?|"
     r"i (misread|misunderstood|mistyped|misclicked|messed up)( (it|that|the \w+( \w+)? (one|"
     r"question)))?|"
-    r"(for|to|on|about|in|at)? ?the (last|previous|first|other|earlier|\w+) (one|question|answer)|"
+    r"(for|to|on|about|in|at)? ?the (last|previous|first|other|earlier|\w+)( \w+)?( \w+)? "
+    r"(one|question|answer)|by mistake|by accident|"
     r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
     r"(in )?wrong(ly)?|"
     r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|"
@@ -350,6 +351,9 @@ _UNSURE = _rx(
     r"\bthey (think|suspect)\b",
     r"\bsuspect\b",
     r"\bnothing (official|confirmed|definite|certain|for sure)\b",
+    r"\b(hard|difficult|tough|not easy) to (say|tell|know)\b",
+    r"\b(yeah right|as if)\b",
+    r"\blike (that|it|this) (would|will|is going to|s going to) (ever )?(work|help|happen)\b",
     r"\b(not|no) (official|formal)\b",
     r"\b(can not|could not) (promise|guarantee|say for sure)\b",
     r"\bno (promises|guarantees)\b",
@@ -874,6 +878,7 @@ def _negated(norm: str, word: str) -> bool:
 
 _HELPED_NOT = _rx(
     r"\b(not|never|nothing|barely|hardly)\b.*\b(help|helps|helped|work|works|worked|do much|"
+    r"difference|"
     r"do anything|did much|does much|enough|change|better)\b",
     r"\b(did|does|do) nothing\b",
     r"\bno (change|difference|better|improvement|help)\b",
@@ -1303,6 +1308,13 @@ _FIRST_HAND = re.compile(
 )
 
 
+def _surface(text: str, entity: Mapping[str, Any]) -> str:
+    start, end = entity.get("start"), entity.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        return text[start:end]
+    return str(entity.get("value", ""))
+
+
 def _start(entity: Mapping[str, Any]) -> int:
     start = entity.get("start")
     return start if isinstance(start, int) else 0
@@ -1406,7 +1418,10 @@ def _correction(
             return None
     cleaned = _FIX_TALK.sub(" ", _BACK_REF.sub(" ", rest))
     cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned).strip()
-    value = _answer(by_id[target], cleaned, reply.entities, reply) if cleaned else None
+    # Only the mentions in what is left: "I clicked yes on the steroid pills question, I never
+    # took any" is about never, not about the pills the question named.
+    kept = [e for e in reply.entities if _norm(_surface(reply.text, e)) in cleaned]
+    value = _answer(by_id[target], cleaned, kept, reply) if cleaned else None
     if value is None and marker is not None:
         # "the cream did help, I misread the last one": the new value came first.
         before = _FIX_TALK.sub(" ", _SOFT_FIX.sub(" ", norm[: marker.start()])).strip()
