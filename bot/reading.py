@@ -237,7 +237,7 @@ _EXPLICIT_FIX = re.compile(
     r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
     r"(in )?wrong(ly)?|"
     r"i (misread|misunderstood|mistyped|misclicked|messed up)|"
-    r"(that|it|my answer) was wrong|"
+    r"(that|it|my answer) was wrong|i made a mistake|i got (it|that) wrong|"
     r"(change|fix|update|correct) (my|the|that|an) (\w+ )?(answer|one)|"
     r"the \w+ (answer|one|question) (is|should be|was) (no|yes|not sure))\b"
 )
@@ -256,7 +256,7 @@ _FIX_TALK = re.compile(
     r"(one|question|answer)|by mistake|by accident|"
     r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
     r"(in )?wrong(ly)?|"
-    r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|"
+    r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|i made a mistake|"
     r"should have (said|put|answered|picked|pressed|chosen|clicked))\b"
 )
 _BACK_REF = re.compile(
@@ -352,6 +352,7 @@ _UNSURE = _rx(
     r"\bsuspect\b",
     r"\bnothing (official|confirmed|definite|certain|for sure)\b",
     r"\b(hard|difficult|tough|not easy) to (say|tell|know)\b",
+    r"\bunless\b",
     r"\b(yeah right|as if)\b",
     r"\blike (that|it|this) (would|will|is going to|s going to) (ever )?(work|help|happen)\b",
     r"\b(not|no) (official|formal)\b",
@@ -399,7 +400,10 @@ _FILLERS = frozenset(
     "ok okay".split()
 )
 # "I did", "she has", "he would": an auxiliary answering the question on its own.
-_SUBJ = rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+)"
+_SUBJ = (
+    rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+|"
+    r"the (doctor|dermatologist|rheumatologist|derm|rheum|specialist))"
+)
 _AUX_ONLY = re.compile(
     rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|certainly))* "
     r"(have|has|had|did|do|does|was|were|will|would|could|can|am|is|are)"
@@ -1422,6 +1426,12 @@ def _correction(
     # took any" is about never, not about the pills the question named.
     kept = [e for e in reply.entities if _norm(_surface(reply.text, e)) in cleaned]
     value = _answer(by_id[target], cleaned, kept, reply) if cleaned else None
+    undo = re.match(r"^(no|nope|nah) (?=(i|she|he|we|they|my|it)\b)", cleaned)
+    if undo and value is not None:
+        # "wait no, I did have a biopsy": the no takes back the old answer
+        later = _answer(by_id[target], cleaned[undo.end() :], kept, reply)
+        if later is not None and later[0] != value[0]:
+            value = later
     if value is None and marker is not None:
         # "the cream did help, I misread the last one": the new value came first.
         before = _FIX_TALK.sub(" ", _SOFT_FIX.sub(" ", norm[: marker.start()])).strip()
