@@ -308,6 +308,7 @@ _PAST = _rx(
     r"\bnone (right )?now\b",
     r"\bnot (lately|recently)\b",
     r"\bnot (for|in) (a (long )?(time|while)|years|ages|months|a few years)\b",
+    r"\bnot (\w+ ){1,3}(in|for) (years|ages|a long time|a while|months|a few years)\b",
     r"\b(i am|she is|he is|they are|we are) off (them|it|those|the \w+|\w+)\b",
 )
 # For "right now?" questions only a clear end counts: "yes, diagnosed years ago" is a yes.
@@ -996,7 +997,9 @@ def _answer_yes_no(
             return "unsure", "clear"  # "my husband had a vasectomy": the team asks
 
     if traits.get("helped_means") == "no":
-        if _HELPED_PART.search(norm) and not re.search(r"\bnot enough\b|\bbut not\b", norm):
+        if _HELPED_PART.search(norm) and not re.search(
+            r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b", norm
+        ):
             return "unsure", "clear"
         if _NO_CREAM.search(norm):
             return "no", "clear"
@@ -1165,7 +1168,8 @@ _THEN = re.compile(
     r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b"
 )
 _NOW_CUE = re.compile(
-    r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps)\b"
+    r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps|has been|"
+    r"have been)\b"
 )
 
 
