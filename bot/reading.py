@@ -22,7 +22,17 @@ bot/content/criteria.yml:
   change_means         "no": "changed my dose last week" is a no (stable medicines)
   cannot_be_pregnant   the value of "I'm a man", "past menopause", "had a hysterectomy"
 
-Nothing here logs or stores what a person typed.
+  not_applicable       patterns that say the question does not apply ("I'm a man"); the value
+                       they give is cannot_be_pregnant
+  also_when            patterns naming the question inside a reply to another one, so "52 and
+                       yes I was diagnosed in 2021" also answers it (Reading.also)
+  yes_even_after_no    patterns that answer yes past a leading no ("no, not now, but I was
+                       diagnosed in 2010")
+  ignore               clauses that do not answer it ("I'm not planning to", for "could you")
+
+Nothing here logs or stores what a person typed. This module is long on purpose: it is the
+one place the prescreen's free text is read (issue 15), and its rules are only checked
+against the corpus as a whole (tests/reading); split, the rules would call across modules.
 """
 
 from __future__ import annotations
@@ -1475,6 +1485,9 @@ def _other_facts(
     "does not apply") is kept; the prescreen records it and skips that question."""
     criteria = [c for c in eligibility.load_criteria() if c.reading.get("also_when")]
     wanted = [c for c in criteria if c.id != asking and c.id not in answered]
+    cues = {c.id: _cues(tuple(str(p) for p in c.reading.get("also_when", ()))) for c in wanted}
+    whole = _norm(text)
+    wanted = [c for c in wanted if cues[c.id].search(whole)]  # most replies: none, done
     if not wanted:
         return {}
     clauses = [
@@ -1486,15 +1499,19 @@ def _other_facts(
     ]
     found: dict[str, Value] = {}
     for criterion in wanted:
-        cues = [re.compile(str(p)) for p in criterion.reading.get("also_when", ())]
         for clause in clauses:
-            if not any(cue.search(clause) for cue in cues):
+            if not cues[criterion.id].search(clause):
                 continue
             value = _answer_yes_no(criterion, clause, entities)
             if value is not None and value[0] in ("yes", "no", "not_applicable"):
                 found[criterion.id] = value[0]
                 break
     return found
+
+
+@functools.cache
+def _cues(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns)
 
 
 # --- the whole reply -------------------------------------------------------------------------
