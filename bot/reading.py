@@ -175,10 +175,13 @@ _PAUSE = _rx(
     r"\b(gotta|got to|have to|need to|must) (run|go|leave|dash|step away|head out)"
     r"( now| soon| sorry| for now| for a (bit|sec|minute))?$",
     r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b",
-    r"\b(finish|continue|come back|do (this|it|the rest)|pick (this |it )?up|carry on|resume|"
-    r"get back to (this|it|you))\b.{0,30}\b(later|tomorrow|another time|some other time|"
-    r"next time|tonight|in a bit|in a while|this evening|after)\b",
-    r"\b(another|some other|a different) (time|day)\b",
+    # the person's own plan ("can I finish later", "finish later"), not "the rash will come
+    # back after a week"
+    r"(^|\b(i|we|me|us)\b( \w+){0,3} )(finish|continue|come back|do (this|it|the rest)|"
+    r"pick (this |it )?up|carry on|resume|get back to (this|it|you))\b.{0,30}\b(later|tomorrow|"
+    r"another time|some other time|next time|tonight|in a bit|in a while|this evening|after)\b",
+    r"\b(do|finish|continue|talk|try|pick)\b.{0,20}\b(another|some other|a different) (time|day)\b",
+    r"^(another|some other) time\b",
     r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|"
     r"for a (bit|while|minute|sec))\b",
     r"^(let s|lets|let us|can we|could we|can i|could i) (pause|stop|quit)( now| here)?$",
