@@ -311,7 +311,8 @@ _PAST = _rx(
     r"\b(stopped|quit)\b",
     r"\bwent away\b",
     r"\bcleared( up)?\b",
-    r"\b(is|it s|its) (gone|clear)\b",
+    r"\b(is|it s|its|has) (actually |now |all |completely |totally |mostly )?"
+    r"(gone|clear|cleared)\b",
     r"\buntil\b",
     r"\b(years|months|long time|while) ago\b",
     r"\bnot (now|at the moment|currently|right now)\b",
@@ -331,7 +332,8 @@ _PAST_NOW = _rx(
     r"\b(stopped|quit)\b",
     r"\bwent away\b",
     r"\bcleared( up)?\b",
-    r"\b(is|it s|its) (gone|clear)\b",
+    r"\b(is|it s|its|has) (actually |now |all |completely |totally |mostly )?"
+    r"(gone|clear|cleared)\b",
     r"\bnot (now|at the moment|currently|right now)\b",
 )
 _ONGOING = _rx(r"\bsince\b", r"\b(again|still|came back|comes back|flared|flare)\b")
