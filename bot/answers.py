@@ -1,8 +1,9 @@
 """Read a patient's free-text reply to one prescreen question.
 
 ``interpret(text)`` gives "yes", "no", "unsure" or None (not an answer: a question back, or
-something unrelated). Where a question allows it (the pregnancy one), "n/a" or "I'm a man"
-gives "not_applicable". ``correction(text)`` finds "I meant no" / "actually yes" style
+something unrelated). Where a question allows it (the pregnancy one), "n/a" or one of the
+question's own `not_applicable` phrasings in criteria.yml ("I'm a man") gives
+"not_applicable". ``correction(text)`` finds "I meant no" / "actually yes" style
 changes, and ``parse_age(text, entities)`` reads an age.
 
 The rules work clause by clause. A clause that starts with a clear marker ("yes", "nope",
@@ -13,6 +14,7 @@ disagree ("yes and no"), the reply is "unsure", which the prescreen sends to the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, get_args
@@ -98,21 +100,25 @@ def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-_NOT_APPLICABLE = _rx(
+# "n/a" and "does not apply" fit any question; why a question does not apply to someone ("I'm
+# a man", "past menopause") is that question's own `not_applicable` list in criteria.yml.
+_NOT_APPLICABLE_ANY = (
     r"\bnot applicable\b",
     r"\b(does|do) not apply\b",
     r"\bnot relevant\b",
-    r"\b(i am|i'm) (a )?(man|male|guy|dude|boy|gentleman)\b",
-    r"^(a )?(man|male|guy)$",
-    r"\bnot (a )?(woman|female)\b",
-    r"\b(can not|could not|unable to|not able to) (get|become|be|ever be) pregnant\b",
-    r"\b(can not|could not) have (kids|children|babies|a baby)\b",
-    r"\bmenopaus|\bpost ?menopausal\b",
-    r"\bhysterectomy\b",
-    r"\btubes (are |were |got )?(tied|removed)\b",
-    r"\b(infertile|sterile|sterilized)\b",
-    r"\btoo old to (get|be) pregnant\b",
 )
+
+
+@functools.cache
+def _not_applicable() -> re.Pattern[str]:
+    """The general phrasings and every question's own (read late: criteria.yml is loaded by
+    bot.eligibility, which imports this module)."""
+    from bot import eligibility  # noqa: PLC0415 - a cycle at import time
+
+    own = [str(p) for c in eligibility.load_criteria() for p in c.reading.get("not_applicable", ())]
+    return _rx(*_NOT_APPLICABLE_ANY, *dict.fromkeys(own))
+
+
 _UNSURE = _rx(
     r"\bnot (\w+ )?(sure|certain|positive)\b",
     r"\b(unsure|uncertain)\b",
@@ -174,7 +180,7 @@ def _lead(clause: str, allow_not_applicable: bool) -> Reply | None:
     """The reply a clause opens with, if it opens with a clear marker."""
     if not clause:
         return None
-    if _NOT_APPLICABLE.search(clause):
+    if _not_applicable().search(clause):
         return "not_applicable" if allow_not_applicable else None
     if _UNSURE.match(clause) or clause.startswith(("no idea", "no clue")):
         return "unsure"
@@ -212,7 +218,7 @@ def _phrase(clause: str, allow_not_applicable: bool) -> Reply | None:
 
 def _clause(clause: str, allow_not_applicable: bool) -> Reply | None:
     text = " ".join(_strip_fillers(clause.split()))
-    if _NOT_APPLICABLE.search(text):
+    if _not_applicable().search(text):
         # "I'm a man" answers the pregnancy question and no other.
         return "not_applicable" if allow_not_applicable else None
     return _lead(text, allow_not_applicable) or _phrase(text, allow_not_applicable)

@@ -284,28 +284,57 @@ def _set_someone_else(state: State, relation: str | None) -> None:
         state.setdefault("caregiver", {})["patient_is"] = relation
 
 
+def _kept_facts(state: State, also: Mapping[str, Any]) -> dict[str, Any]:
+    """Other answers a reply gave on the way ("52, and yes I was diagnosed in 2021"), to
+    record so their questions are skipped. Only ones that pass are kept: an extra fact that
+    would fail or is unsure was never asked, so its question is asked in turn instead."""
+    kept: dict[str, Any] = {}
+    for key, value in also.items():
+        criterion = next((c for c in eligibility.load_criteria() if c.id == key), None)
+        if criterion is None or key in state["answers"] or not criterion.accepts(value):
+            continue
+        if criterion.verdict(value) == "pass":
+            kept[key] = value
+    return kept
+
+
+def _note_facts(facts: Mapping[str, Any], messages: list[Message]) -> None:
+    """Say which other answers were noted, so the person can see it and change them."""
+    if not facts:
+        return
+    words = eligibility.texts()["answer_words"]
+    lines = [
+        f"{c.label}: {facts[c.id] if isinstance(facts[c.id], int) else words[str(facts[c.id])]}"
+        for c in eligibility.load_criteria()
+        if c.id in facts
+    ]
+    messages.append({"text": texts()["noted_also"] + "\n" + "\n".join(f"- {x}" for x in lines)})
+
+
 def _apply(state: State, found: reading.Reading, messages: list[Message]) -> None:
     """Record an answer or a correction; a typed one that would end the prescreen is
     confirmed first ("Just to check: ..."), a button press is not."""
     assert found.target is not None
     t = texts()
+    also = _kept_facts(state, {k: v for k, v in found.also.items() if k != found.target})
     trial = dict(state["answers"])
     trial[found.target] = found.value
-    for key, value in found.also.items():
+    for key, value in also.items():
         trial.setdefault(key, value)
     if found.sure != "button" and _would_end(trial) and not _would_end(state["answers"]):
         state["pending"] = {
             "target": found.target,
             "value": found.value,
-            "also": dict(found.also),
+            "also": also,
             "correction": found.kind == "correction",
         }
         state["phase"] = "confirm"
         return
     corrected = found.kind == "correction"
-    _record(state, found.target, found.value, found.also, corrected)
+    _record(state, found.target, found.value, also, corrected)
     if corrected:
         messages.append(_say(t["changed"]))
+    _note_facts({k: v for k, v in also.items() if state["answers"].get(k) == v}, messages)
     _finish_questions(state, messages)
 
 
@@ -663,8 +692,9 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         if someone_else:
             _set_someone_else(state, found.relation)
         # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
-        for key, value in reading.facts_from_entities(turn.entities).items():
-            state["answers"][key] = value
+        facts = _kept_facts(state, {**reading.facts_from_entities(turn.entities), **found.also})
+        state["answers"].update(facts)
+        _note_facts(facts, messages)
         _finish_questions(state, messages)
     elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
         messages.append(_say(t["declined_start"]))

@@ -23,12 +23,23 @@ trial's criteria.yml (trials/<id>/):
   change_means         "no": "changed my dose last week" is a no (stable medicines)
   cannot_be_pregnant   the value of "I'm a man", "past menopause", "had a hysterectomy"
 
-Nothing here logs or stores what a person typed.
+  not_applicable       patterns that say the question does not apply ("I'm a man"); the value
+                       they give is cannot_be_pregnant
+  also_when            patterns naming the question inside a reply to another one, so "52 and
+                       yes I was diagnosed in 2021" also answers it (Reading.also)
+  yes_even_after_no    patterns that answer yes past a leading no ("no, not now, but I was
+                       diagnosed in 2010")
+  ignore               clauses that do not answer it ("I'm not planning to", for "could you")
+
+Nothing here logs or stores what a person typed. This module is long on purpose: it is the
+one place the prescreen's free text is read (issue 15), and its rules are only checked
+against the corpus as a whole (tests/reading); split, the rules would call across modules.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,6 +162,35 @@ _WITHDRAW = _rx(
     r"\b(delete|erase|remove) (everything|it all|all of it|my (stuff|details))\b",
     r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
     r"\b(this|it) is not for me\b(?!.*\bfor (my|her|him|them)\b)",
+    r"\b(i am|im) (done|out)( with (this|it|these questions|the questions|all this))?$",
+    r"\b(take|remove|drop) me (off|out of|from) (the |your |this )?(list|study|trial|this)\b",
+    r"\b(stop|quit) (asking|messaging|texting|contacting) me\b",
+    r"\bleave me alone\b",
+    r"\b(not|no longer) (going to|gonna) (do|finish|continue) (this|it)\b",
+)
+# A pause, not a refusal: "can we take a break", "brb", "gotta run, finish later". The answers
+# are kept and the person can pick up where they left off. "I can stop the cream" is an answer.
+_PAUSE = _rx(
+    r"\b(take|need|have) a (short |quick )?(break|breather|pause)\b",
+    r"\bbrb\b|\bbe right back\b|\bback in (a|five|ten|\d+) ?(bit|sec|second|min|minute|minutes)\b",
+    r"\b(gotta|got to|have to|need to|must) (run|go|leave|dash|step away|head out)"
+    r"( now| soon| sorry| for now| for a (bit|sec|minute))?$",
+    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b",
+    # the person's own plan ("can I finish later", "finish later"), not "the rash will come
+    # back after a week"
+    r"(^|\b(i|we|me|us)\b( \w+){0,3} )(finish|continue|come back|do (this|it|the rest)|"
+    r"pick (this |it )?up|carry on|resume|get back to (this|it|you))\b.{0,30}\b(later|tomorrow|"
+    r"another time|some other time|next time|tonight|in a bit|in a while|this evening|after)\b",
+    r"\b(do|finish|continue|talk|try|pick)\b.{0,20}\b(another|some other|a different) (time|day)\b",
+    r"^(another|some other) time\b",
+    r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|"
+    r"for a (bit|while|minute|sec))\b",
+    r"^(let s|lets|let us|can we|could we|can i|could i) (pause|stop|quit)( now| here)?$",
+    r"\b(need|have|want) to stop now\b",
+    r"\b(i will|i ll|i would like to|i want to|can i) "
+    r"(come back|be back|finish (this |it )?later)\b",
+    r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
+    r"list|records|notes)\b.*\b(later|come back|get back|then)\b",
 )
 _STOP = re.compile(
     r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets |i )?"
@@ -175,6 +215,8 @@ _FOR_OTHER = _rx(
     r"\bon behalf of\b",
     r"\b(answering|filling (it |this )?(in|out)|doing (this|it)) for (my|her|him|them)\b",
     rf"^(this is |it is |its |it s )?for my ({_REL})\b",
+    rf"\b(this is|it is|its|it s) (for|about) my ({_REL})\b",
+    rf"\b(i am|im) (his|her|their) ({_REL})\b",
 )
 _SELF_WHO = _rx(
     r"\b(about|for) me\b",
@@ -204,35 +246,62 @@ _EXPLICIT_FIX = re.compile(
     r"wrong button|"
     r"i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
     r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad)|"
-    r"should (be|have been|say) (no|yes|not sure))\b"
+    r"should (be|have been|say) (no|yes|not sure)|"
+    r"should have (said|put|answered|picked|pressed|chosen|clicked) (no|yes|not sure)|"
+    r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
+    r"(in )?wrong(ly)?|"
+    r"i (misread|misunderstood|mistyped|misclicked|messed up)|"
+    r"(that|it|my answer) was wrong|i made a mistake|i got (it|that) wrong|"
+    r"(change|fix|update|correct) (my|the|that|an) (\w+ )?(answer|one)|"
+    r"the \w+ (answer|one|question) (is|should be|was) (no|yes|not sure))\b"
 )
-_SOFT_FIX = re.compile(r"\b(actually|wait|sorry|oops|oh no|earlier|before i said)\b")
+_SOFT_FIX = re.compile(
+    r"\b(actually|wait|sorry|oops|oh no|earlier|before i said|i forgot|forgot to (say|mention|"
+    r"tell you)|go back|going back|back to the|about the (\w+ )?(question|one)|also)\b"
+)
+# What a correction says about itself, left out when its new value is read: "I said no
+# before", "I misread the last one", "the rash question".
+_FIX_TALK = re.compile(
+    r"\b((earlier |before )?i (said|answered|put|pressed|clicked|chose|picked|typed|told you) "
+    r"(no|yes|not sure)( (before|earlier|by mistake|first|at first|then))?|"
+    r"i (misread|misunderstood|mistyped|misclicked|messed up)( (it|that|the \w+( \w+)? (one|"
+    r"question)))?|"
+    r"(for|to|on|about|in|at)? ?the (last|previous|first|other|earlier|\w+)( \w+)?( \w+)? "
+    r"(one|question|answer)|by mistake|by accident|"
+    r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
+    r"(in )?wrong(ly)?|"
+    r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|i made a mistake|"
+    r"should have (said|put|answered|picked|pressed|chosen|clicked))\b"
+)
 _BACK_REF = re.compile(
     r"\b(for|to|on|about|in) the (last|previous|first|other|earlier|last) (one|question|answer)\b"
     r"|\bthe (last|previous) (one|question|answer) (should|was|is|must)\b"
 )
 _TOPIC_REF = re.compile(r"\b(for|to|on|about) the (\w+)( one| question)?\b")
 
-_NOT_ABLE = _rx(
-    r"\b(i am|i'm|im|he is|he's|he s|she is|they are|hes)( a)? (man|male|guy|dude|boy|gentleman)\b",
-    r"^(a )?(man|male|guy|dude)$",
-    r"\bnot (a )?(woman|female)\b",
-    r"\b(can not|could not|unable to|not able to) (get|become|be|ever be) pregnant\b",
-    r"\b(can not|could not) have (kids|children|babies|a baby)\b",
-    r"\bmeno\w*|\bmenap\w*|\bpost ?meno\w*",
-    r"\bthe change\b",
-    r"\bhysterectomy\b",
-    r"\btubes (are |were |got )?(tied|removed)\b",
-    r"\bhad my tubes\b",
-    r"\b(infertile|sterile|sterilized)\b",
-    r"^(not possible|impossible|no chance)\b",
-    r"\btoo old\b",
-    r"\bpast (all )?(that|it|those days|child ?bearing)\b",
-    r"\bno longer (applies|relevant)\b",
+# Replies that say a question does not apply to anyone ("n/a"); the phrasings that say why it
+# does not apply to this person ("I'm a man", "past menopause") are each question's own
+# ``not_applicable`` list in criteria.yml.
+_NOT_APPLICABLE_ANY = _rx(
     r"\b(does|do) not apply\b",
     r"\bnot applicable\b",
     r"\bnot relevant\b",
 )
+
+
+def _not_able(criterion_id: str) -> re.Pattern[str] | None:
+    """The question's own not-applicable phrasings and the general ones, or None if the
+    question lists none (then "I'm a man" does not answer it)."""
+    criterion = next((c for c in eligibility.load_criteria() if c.id == criterion_id), None)
+    own = tuple(str(p) for p in criterion.reading.get("not_applicable", ())) if criterion else ()
+    return _compiled(own) if own else None
+
+
+@functools.cache
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns, _NOT_APPLICABLE_ANY.pattern)
+
+
 _NO_LONGER = re.compile(r"\b(not|no) (any ?more|longer)\b|\bnot since\b")
 
 # Past-only use: "used to", "not anymore", "stopped", "years ago, not now".
@@ -243,7 +312,8 @@ _PAST = _rx(
     r"\b(stopped|quit)\b",
     r"\bwent away\b",
     r"\bcleared( up)?\b",
-    r"\b(is|it s|its) (gone|clear)\b",
+    r"\b(is|it s|its|has) (actually |now |all |completely |totally |mostly )?"
+    r"(gone|clear|cleared)\b",
     r"\buntil\b",
     r"\b(years|months|long time|while) ago\b",
     r"\bnot (now|at the moment|currently|right now)\b",
@@ -253,6 +323,7 @@ _PAST = _rx(
     r"\bnone (right )?now\b",
     r"\bnot (lately|recently)\b",
     r"\bnot (for|in) (a (long )?(time|while)|years|ages|months|a few years)\b",
+    r"\bnot (\w+ ){1,3}(in|for) (years|ages|a long time|a while|months|a few years)\b",
     r"\b(i am|she is|he is|they are|we are) off (them|it|those|the \w+|\w+)\b",
 )
 # For "right now?" questions only a clear end counts: "yes, diagnosed years ago" is a yes.
@@ -262,7 +333,8 @@ _PAST_NOW = _rx(
     r"\b(stopped|quit)\b",
     r"\bwent away\b",
     r"\bcleared( up)?\b",
-    r"\b(is|it s|its) (gone|clear)\b",
+    r"\b(is|it s|its|has) (actually |now |all |completely |totally |mostly )?"
+    r"(gone|clear|cleared)\b",
     r"\bnot (now|at the moment|currently|right now)\b",
 )
 _ONGOING = _rx(r"\bsince\b", r"\b(again|still|came back|comes back|flared|flare)\b")
@@ -295,6 +367,15 @@ _UNSURE = _rx(
     r"\bdepends\b",
     r"\bthey (think|suspect)\b",
     r"\bsuspect\b",
+    r"\bnothing (official|confirmed|definite|certain|for sure)\b",
+    r"\b(hard|difficult|tough|not easy) to (say|tell|know)\b",
+    r"\bunless\b",
+    r"\b(yeah right|as if)\b",
+    r"\blike (that|it|this) (would|will|is going to|s going to) (ever )?(work|help|happen)\b",
+    r"\b(not|no) (official|formal)\b",
+    r"\b(can not|could not) (promise|guarantee|say for sure)\b",
+    r"\bno (promises|guarantees)\b",
+    r"\b(might|may|could) (change|switch|add|adjust|increase|lower)\b",
 )
 _SOFT_NO = _rx(
     r"\bnot that i (can |could )?(know|remember|recall|think of|am aware)\b",
@@ -313,6 +394,11 @@ _YES_IDIOMS = _rx(
     r"^(of course|why not|you bet|for sure|that is (right|correct|true|fine|ok|okay)|right|"
     r"i agree|very much( so)?|that s (fine|ok|okay)|thats (fine|ok|okay))\b",
     r"\b(is|s) (fine|ok|okay)\b",
+    r"^(?!.*\b(not|never|no)\b).*\b((would|will|d|ll|should) be|am|is|are|m) (fine|ok|okay|"
+    r"good|alright|happy)"
+    r"( with (that|it|this|both|those|them|all that|birth control|the tests?))?$",
+    r"^(?!.*\b(not|never|no)\b).*\b(fine|ok|okay|happy|good) with (that|it|this|both|those|"
+    r"them|all that|birth control|the tests?)\b",
 )
 _NO_PHRASES = _rx(
     r"^(definitely|absolutely|certainly|of course|sure|really|def|defo) not\b",
@@ -331,7 +417,10 @@ _FILLERS = frozenset(
     "ok okay".split()
 )
 # "I did", "she has", "he would": an auxiliary answering the question on its own.
-_SUBJ = rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+)"
+_SUBJ = (
+    rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+|"
+    r"the (doctor|dermatologist|rheumatologist|derm|rheum|specialist))"
+)
 _AUX_ONLY = re.compile(
     rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|certainly))* "
     r"(have|has|had|did|do|does|was|were|will|would|could|can|am|is|are)"
@@ -386,6 +475,9 @@ _TYPOS = (
 )
 
 
+# One reply is normalised many times over a turn (each rule reads a clause again); a small
+# cache makes that once. It lives in memory only, like the tracker that holds the same text.
+@functools.lru_cache(maxsize=128)
 def _norm(text: str) -> str:
     norm = " ".join(_normalise(text + " ").split())
     for pattern, replacement in _TYPOS:
@@ -624,7 +716,10 @@ def _numbers(text: str) -> list[tuple[int, int]]:
         found.append((m.start(), int(m.group(0))))
     for m in _WORD_NUM.finditer(text):
         value = parse_number(m.group(0))
-        if value is not None and not answers._UNIT_AFTER.match(text[m.end() :].lower()):  # noqa: SLF001
+        after = text[m.end() :].lower()
+        if re.match(r"\s*(years?|yrs?)\s+ago\b", after):
+            continue  # "diagnosed two years ago"
+        if value is not None and not answers._UNIT_AFTER.match(after):  # noqa: SLF001
             found.append((m.start(), int(value)))
     return sorted(found)
 
@@ -729,8 +824,14 @@ def _read_age_value(
 ) -> tuple[Value, Sure] | None:
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
     norm = _norm(text)
-    if _GARBLED.search(low):
-        return None  # "im 5o": ask again rather than guess 5 or 50
+    garbled = _GARBLED.search(low)
+    if garbled:
+        # "im 5o", "hes 7o": a letter o typed for a zero after a digit reads as 50 or 70
+        # (inferred); anything else garbled is asked again rather than guessed.
+        word = garbled.group(0)
+        if re.fullmatch(r"[1-9]o", word) and len(_GARBLED.findall(low)) == 1:
+            return int(word[0]) * 10, "inferred"
+        return None
     born = _birth_date_age(low, today or date.today())
     if born is not None:
         return born, "clear"
@@ -745,6 +846,13 @@ def _read_age_value(
         value = parse_number(almost.group(3) or almost.group(4))
         if value is not None and answers.MIN_AGE < value <= answers.MAX_AGE:
             return int(value) - 1, "inferred"
+    soon = re.search(
+        r"^\D*(\d{1,3}),? (\d{1,3}) (in (a|an|two|three|a few|a couple of) (days?|weeks?|months?)|"
+        r"next (week|month|year)|soon|this (week|month|year))\b",
+        low,
+    )
+    if soon and int(soon.group(2)) == int(soon.group(1)) + 1:
+        return int(soon.group(1)), "clear"  # "67, 68 in a few weeks"
     fixes = list(_AGE_FIX.finditer(low))
     if fixes:
         after = _numbers(low[fixes[-1].end() :])
@@ -792,6 +900,7 @@ def _negated(norm: str, word: str) -> bool:
 
 _HELPED_NOT = _rx(
     r"\b(not|never|nothing|barely|hardly)\b.*\b(help|helps|helped|work|works|worked|do much|"
+    r"difference|"
     r"do anything|did much|does much|enough|change|better)\b",
     r"\b(did|does|do) nothing\b",
     r"\bno (change|difference|better|improvement|help)\b",
@@ -802,6 +911,15 @@ _HELPED_NOT = _rx(
     r"\bused to help\b",
     r"\b(helped|worked) at first\b",
     r"\bstill (there|bad|active|red)\b",
+    r"\bno (luck|joy|dice|success|use|good)\b",
+    r"\b(all |both |they |it |each )?(failed|fail|fails|flopped)\b",
+    r"\b(useless|pointless|a waste)\b",
+    r"\bstill (has|have|had|got|get|gets|getting) (the |a |my |her |his |their )?(rash|flare|spots|"
+    r"patches)\b",
+    r"\b(stopped|quit|stop) (working|helping)\b",
+    r"\bwore off\b",
+    r"\b(came|comes|keeps coming|kept coming) back\b",
+    r"\b(did|does|do) (zip|zilch|squat|jack)\b",
 )
 _HELPED_PART = _rx(
     r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
@@ -835,7 +953,8 @@ _CHANGE_WORD = re.compile(
     r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"
 )
 _NO_CHANGE = re.compile(
-    r"\b(nothing|none of them|not|never) (has |have )?(been )?chang|\bno changes?\b"
+    r"\b(nothing|none of them|not|never)('s| s| is| has)? (has |have )?(been )?chang"
+    r"|\bno changes?\b"
 )
 
 
@@ -887,6 +1006,13 @@ def _answer_yes_no(
     traits = criterion.reading
     raw_segments = _segments(text)
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
+    ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
+    if ignore:  # "technically yes but I'm not planning to": plans do not answer "could you"
+        segments = [
+            " and ".join(c for c in _clauses(seg) if not any(p.search(c) for p in ignore))
+            for seg in segments
+        ]
+        segments = [seg for seg in segments if seg]
     if not segments:
         return None
     norm = " ".join(segments)
@@ -896,8 +1022,9 @@ def _answer_yes_no(
     lexical = _lexical(segments, present_use)
 
     cannot = traits.get("cannot_be_pregnant")
-    if cannot:
-        if _NOT_ABLE.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
+    not_able = _not_able(criterion.id)
+    if cannot and not_able is not None:
+        if not_able.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
             return str(cannot), "clear"
         if cannot == "no" and _NO_LONGER.search(norm):
             return "no", "clear"
@@ -913,7 +1040,9 @@ def _answer_yes_no(
             return "unsure", "clear"  # "my husband had a vasectomy": the team asks
 
     if traits.get("helped_means") == "no":
-        if _HELPED_PART.search(norm) and not re.search(r"\bnot enough\b|\bbut not\b", norm):
+        if _HELPED_PART.search(norm) and not re.search(
+            r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b", norm
+        ):
             return "unsure", "clear"
         if _NO_CREAM.search(norm):
             return "no", "clear"
@@ -935,7 +1064,16 @@ def _answer_yes_no(
         days = [d for _, d in _durations(entities)]
         if _RECENT_USE.search(norm) and not _STOP_WORD.search(norm):
             return "no", "clear"
+        if re.search(
+            r"\b(stopped|quit|came off|been off|off (it|them))\b.*\b(months|years|a long time|ages|"
+            r"a while|a year|a month|a couple of months|a few months) ago\b",
+            norm,
+        ):
+            return "yes", "clear"  # "no I stopped months ago": the no is to still using them
+        hedged = re.search(r"\b(like|about|around|roughly|maybe|or so|ish|give or take)\b", norm)
         if days and rule is not None:
+            if max(days) < rule[1] and hedged:
+                return "unsure", "clear"  # "it's been like a week": close, the team asks
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
         unused = re.search(
             r"\b(have not|has not|not|never) (used|put|applied|touched|had)\b.*\b(in|for) "
@@ -960,6 +1098,8 @@ def _answer_yes_no(
         days_ago = [d for role, d in _durations(entities) if role == "ago"]
         spans = [d for role, d in _durations(entities) if role == "for"]
         rule = criterion_duration(criterion)
+        if _UNSURE.search(norm):
+            return "unsure", "clear"  # "my doctor might change things", "can't promise"
         if _NO_CHANGE.search(norm):
             return "yes", "clear"
         if _CHANGE_WORD.search(norm) and not re.search(r"\bsame\b", norm):
@@ -1019,6 +1159,12 @@ def _answer_yes_no(
             return "no", "clear"  # "the doctor wanted me to try it but I said no"
 
     time = traits.get("time")
+    for pattern in traits.get("yes_even_after_no", ()):
+        m = re.search(str(pattern), norm)
+        if m and not _negated(norm, m.group(0).split()[-1]):
+            return "yes", "clear"  # "no, not now, it's in remission, but I was diagnosed in 2010"
+    if time == "now" and _symptom_now(segments, traits):
+        return "yes", "clear"  # "no rash right now but my scalp is itchy", "still red"
     if time == "now":
         if _ON_OFF.search(norm):
             return "unsure", "clear"
@@ -1061,6 +1207,32 @@ def _answer_yes_no(
     return None
 
 
+_THEN = re.compile(
+    r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b"
+)
+_NOW_CUE = re.compile(
+    r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps|has been|"
+    r"have been)\b"
+)
+
+
+def _symptom_now(segments: Sequence[str], traits: Mapping[str, Any]) -> bool:
+    """A "right now?" question answered by a symptom said in the present, after a no about
+    something else: "no rash right now but my scalp is itchy", "it hasn't cleared, still red"."""
+    norm = " ".join(segments)
+    if not re.match(r"^(no|nope|nah|not|comes and goes|on and off|off and on)\b", norm):
+        return False
+    clauses = [c for segment in segments for c in _clauses(segment)]
+    for clause in clauses[1:] if norm.startswith(("no", "nah", "not")) else clauses:
+        affirm = _words_in(clause, traits.get("affirm", ()))
+        if not affirm or any(_negated(clause, w) for w in affirm):
+            continue
+        if _THEN.search(clause) or _PAST_NOW.search(clause) or not _NOW_CUE.search(clause):
+            continue
+        return True
+    return False
+
+
 _TRIED = _rx(
     r"\b(could not|can not|did not|do not) (tolerate|handle|stand|take it|keep it down)\b",
     r"\ballergic\b",
@@ -1084,7 +1256,7 @@ _USED = _rx(r"\b(took|taken|taking|was on|been on|am on|is on|used|using|tried i
 _BUT = re.compile(r"\b(but|only|just|except|besides|apart from|still|although|though)\b")
 # In-reply self-correction: "no... actually yes", "nope, oh wait, yes prednisone".
 _SELF_FIX = re.compile(
-    r"\b(oh wait|no wait|wait|actually|i mean|i meant|scratch that|oops|hold on|sorry)\b"
+    r"\b(oh wait|wait|actually|i mean|i meant|scratch that|oops|hold on|sorry)\b"
 )
 # A reason that is not a refusal: "no need, I'm not sexually active", "husband had a vasectomy".
 _NO_NEED = _rx(
@@ -1187,6 +1359,13 @@ _FIRST_HAND = re.compile(
 )
 
 
+def _surface(text: str, entity: Mapping[str, Any]) -> str:
+    start, end = entity.get("start"), entity.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        return text[start:end]
+    return str(entity.get("value", ""))
+
+
 def _start(entity: Mapping[str, Any]) -> int:
     start = entity.get("start")
     return start if isinstance(start, int) else 0
@@ -1201,13 +1380,17 @@ def criterion_duration(criterion: eligibility.Criterion) -> tuple[str, int] | No
 
 
 def _topic_of(norm: str, candidates: Sequence[eligibility.Criterion]) -> str | None:
+    """The question the text names, by its longest topic words ("my prednisone dose changed"
+    names the medicines-stayed-the-same one, not the steroid one)."""
+    best: tuple[int, str] | None = None
     for criterion in candidates:
         topics = [str(t).lower() for t in criterion.reading.get("topic", ())]
         if criterion.kind == "age":
-            topics = ["age"]
-        if any(re.search(rf"\b{re.escape(t)}", norm) for t in topics):
-            return criterion.id
-    return None
+            topics = ["age", "how old"]
+        for t in topics:
+            if re.search(rf"\b{re.escape(t)}", norm) and (best is None or len(t) > best[0]):
+                best = (len(t), criterion.id)
+    return best[1] if best else None
 
 
 _AGE_CLAIM = re.compile(
@@ -1285,10 +1468,26 @@ def _correction(
         # (unlike "actually I've never used a steroid cream").
         if by_id[target].reading.get("medicines") or by_id[target].reading.get("negated_medicines"):
             return None
-    cleaned = _BACK_REF.sub(" ", rest)
-    cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned)
-    said = cleaned.strip() or rest or (marker.group(0) if marker else "")
-    value = _answer(by_id[target], said, reply.entities, reply)
+    cleaned = _FIX_TALK.sub(" ", _BACK_REF.sub(" ", rest))
+    cleaned = re.sub(r"\b(for|to|on|about) the \w+( one| question)?\b", " ", cleaned).strip()
+    # Only the mentions in what is left: "I clicked yes on the steroid pills question, I never
+    # took any" is about never, not about the pills the question named.
+    kept = [e for e in reply.entities if _norm(_surface(reply.text, e)) in cleaned]
+    value = _answer(by_id[target], cleaned, kept, reply) if cleaned else None
+    undo = re.match(r"^(no|nope|nah) (?=(i|she|he|we|they|my|it)\b)", cleaned)
+    if undo and value is not None:
+        # "wait no, I did have a biopsy": the no takes back the old answer
+        later = _answer(by_id[target], cleaned[undo.end() :], kept, reply)
+        if later is not None and later[0] != value[0]:
+            value = later
+    if value is None and marker is not None:
+        # "the cream did help, I misread the last one": the new value came first.
+        before = _FIX_TALK.sub(" ", _SOFT_FIX.sub(" ", norm[: marker.start()])).strip()
+        if before:
+            value = _answer(by_id[target], before, reply.entities, reply)
+        if value is None:  # "the last one should be no": the marker holds the value
+            own = _FIX_TALK.sub(" ", marker.group(0)).strip() or marker.group(0)
+            value = _answer(by_id[target], own, reply.entities, reply)
     roles_of_target = [
         *by_id[target].reading.get("medicines", ()),
         *by_id[target].reading.get("negated_medicines", ()),
@@ -1303,6 +1502,50 @@ def _correction(
         return None
     how: Sure = "inferred" if _fails_and_ends(by_id[target], value[0]) else value[1]
     return Reading("correction", value[0], how, target=target)
+
+
+# --- other facts in the same reply ----------------------------------------------------------
+
+
+def _other_facts(
+    text: str,
+    asking: str | None,
+    answered: Mapping[str, Value],
+    entities: Sequence[Mapping[str, Any]],
+) -> dict[str, Value]:
+    """Answers to later questions that a reply gives on the way ("52 and yes I was diagnosed
+    in 2021", "yes, and the rash is still there now"): a clause that a question's ``also_when``
+    words name (criteria.yml) is read as a reply to that question. Only a clear yes or no (or
+    "does not apply") is kept; the prescreen records it and skips that question."""
+    criteria = [c for c in eligibility.load_criteria() if c.reading.get("also_when")]
+    wanted = [c for c in criteria if c.id != asking and c.id not in answered]
+    cues = {c.id: _cues(tuple(str(p) for p in c.reading.get("also_when", ()))) for c in wanted}
+    whole = _norm(text)
+    wanted = [c for c in wanted if cues[c.id].search(whole)]  # most replies: none, done
+    if not wanted:
+        return {}
+    clauses = [
+        c
+        for segment in _segments(text)
+        if not _is_question(segment)
+        for c in re.split(r"\b(?:and|but|plus|also|so)\b", _norm(segment))
+        if c.strip()
+    ]
+    found: dict[str, Value] = {}
+    for criterion in wanted:
+        for clause in clauses:
+            if not cues[criterion.id].search(clause):
+                continue
+            value = _answer_yes_no(criterion, clause, entities)
+            if value is not None and value[0] in ("yes", "no", "not_applicable"):
+                found[criterion.id] = value[0]
+                break
+    return found
+
+
+@functools.cache
+def _cues(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return _rx(*patterns)
 
 
 # --- the whole reply -------------------------------------------------------------------------
@@ -1357,12 +1600,22 @@ def read(
         return Reading("restart")
     if _WITHDRAW.search(norm):
         return Reading("withdraw")
-    if _STOP.match(norm):
+    if _STOP.match(norm) or _PAUSE.search(norm):
         return Reading("stop")
     if asking == WHO:
         who = _read_who(norm)
         if who is not None:
-            return who
+            also = {**facts_from_entities(reply.entities), **_other_facts(text, WHO, answered, ())}
+            stated = re.search(
+                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|age|aged) (\d{1,3})\b", norm
+            )
+            if "age" not in also and stated and "age" not in answered:
+                years = int(stated.group(2))
+                if CHILD_AGE <= years <= answers.MAX_AGE:
+                    also["age"] = years  # "my son. he is 22"
+            return Reading(
+                who.kind, who.value, who.sure, who.target, also, who.someone_else, who.relation
+            )
     elif _FOR_OTHER.search(norm):
         return Reading("someone_else", someone_else=True, relation=_relation(norm))
     if _WHY.search(norm):
@@ -1370,8 +1623,10 @@ def read(
     third = bool(_THIRD_PERSON.search(norm))
 
     # the pregnancy question's own "I can't get pregnant" wins over a correction
+    back_fix = _EXPLICIT_FIX.search(norm) and _BACK_REF.search(norm)
     if criterion is not None and criterion.reading.get("cannot_be_pregnant") == "not_applicable":
-        if _NOT_ABLE.search(norm):
+        not_able = _not_able(criterion.id)
+        if not_able is not None and not_able.search(norm) and not back_fix:
             return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
     fixed = _correction(reply, criterion, answered, last)
     if fixed is not None:
@@ -1384,9 +1639,13 @@ def read(
                 sure = "clear"
             if _fails_and_ends(criterion, value):
                 sure = "inferred"  # typed, and it would end the prescreen: confirmed first
+            facts = {
+                **_other_facts(text, asking, answered, reply.entities),
+                **facts_from_entities(reply.entities),
+            }
             also = {
                 key: fact
-                for key, fact in facts_from_entities(reply.entities).items()
+                for key, fact in facts.items()
                 if key != criterion.id and key not in answered
             }
             return Reading("answer", value, sure, target=asking, also=also, someone_else=third)

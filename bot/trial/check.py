@@ -38,11 +38,12 @@ CRITERION_KEYS = (
 READING_KEYS = (
     "time", "affirm", "deny", "topic", "helped_means", "stop_plan", "change_means",
     "cannot_be_pregnant", "for_only", "only_other", "unsure_words", "about_medicines",
+    "also_when", "yes_even_after_no", "ignore", "not_applicable",
 )  # fmt: skip
 # What bot.prescreen says: every trial's prescreen.yml has these.
 PRESCREEN_TEXTS = (
     "not_understood", "not_understood_age", "check_age", "too_long", "english_only",
-    "progress", "restarted", "changed", "confirm_stop", "keep_going", "after_safety",
+    "progress", "restarted", "changed", "noted_also", "confirm_stop", "keep_going", "after_safety",
     "stopped", "declined_start", "not_eligible_next", "share_ask", "pick_change",
     "declined_share", "ask_name", "bad_name", "ask_contact", "bad_contact", "ask_best_time",
     "submitted", "ask_question", "share_question", "submitted_question", "not_submitted",

@@ -4,7 +4,10 @@ heldout.yml was written before any reading rule and scored once (README, "One re
 stage"); the floors below are that first score, so a change that reads people worse fails.
 It has since been used for development (the issue-15 hardening), so it no longer measures
 unseen phrasing. heldout2.yml was written blind by a helper who never saw the rules, committed
-before scoring and scored once after the hardening; its floors are that one score.
+before scoring and scored once after the hardening; its first score (288/349) is in the README.
+Since then heldout2.yml is development data too (issue 15, second pass: families of phrasing
+it missed, such as pauses, corrections at any question, several facts in one reply), so the
+floors below are the scores measured after that pass, not measures of unseen phrasing.
 """
 
 from __future__ import annotations
@@ -41,45 +44,50 @@ def test_the_corpus_is_big_enough_and_half_of_it_held_out() -> None:
 
 
 def test_development_set() -> None:
-    assert exact("dev.yml") >= 0.99
+    # 845/845 after the issue-15 second pass (141 new rows in our own words; three old labels
+    # changed to agree with the heldout2 writer: "not skin" is no, "5o" is 50, "I'm her
+    # daughter" is someone else).
+    assert sum(r.ok for r in scored("dev.yml")) >= 845
 
 
-def test_held_out_set_first_score_is_the_floor() -> None:
+def test_held_out_set_floor() -> None:
     # First and only scoring before this test: 310/316 (98.1%) exact; 314/316 after the
-    # issue-15 hardening, which used it as a development set.
-    assert exact("heldout.yml") >= 0.98
+    # issue-15 hardening, which used it as a development set; 313/316 after the second pass
+    # ("im 5o" is labelled "ask again" here and 50 by the heldout2 writer; the reading says 50).
+    assert sum(r.ok for r in scored("heldout.yml")) >= 313
 
 
-# heldout2.yml, first and only scoring (2026-12-01, after the issue-15 hardening): exact
-# readings per kind (README table), 288/349 (82.5%) in all.
+# heldout2.yml: first and only blind scoring (2026-12-01) 288/349 (82.5%, README table);
+# after the issue-15 second pass, which used it as development data, every kind in full.
 HELDOUT2_EXACT = {
     "button": 32,
-    "correction": 9,
-    "hedged": 18,
-    "multi": 3,
-    "negated": 28,
+    "correction": 24,
+    "hedged": 23,
+    "multi": 16,
+    "negated": 29,
     "not_applicable": 6,
     "one_word": 20,
-    "plain": 51,
+    "plain": 58,
     "question": 16,
     "restart": 5,
-    "stop": 0,
-    "temporal": 33,
-    "third_person": 21,
-    "typo": 16,
+    "stop": 8,
+    "temporal": 36,
+    "third_person": 24,
+    "typo": 19,
     "unclear": 11,
     "why": 11,
-    "withdraw": 8,
+    "withdraw": 11,
 }
 # Replies read as an answer that would end the prescreen, wrongly (each is typed text, read as
-# "inferred", so "Just to check" asks first): dev and the burned v1 none, v2 seven.
-WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 7}
+# "inferred", so "Just to check" asks first): none in any set after the second pass (heldout2
+# had seven at its blind scoring).
+WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0}
 
 
-def test_second_held_out_set_first_score_is_the_floor() -> None:
+def test_second_held_out_set_floor() -> None:
     results = scored("heldout2.yml")
     assert len(results) == 349
-    assert sum(r.ok for r in results) >= sum(HELDOUT2_EXACT.values()) == 288
+    assert sum(r.ok for r in results) >= sum(HELDOUT2_EXACT.values()) == 349
     for kind, floor in HELDOUT2_EXACT.items():
         assert sum(r.ok for r in results if r.row.kind == kind) >= floor, kind
 
