@@ -81,7 +81,7 @@ HELDOUT2_EXACT = {
 # Replies read as an answer that would end the prescreen, wrongly (each is typed text, read as
 # "inferred", so "Just to check" asks first): none in any set after the second pass (heldout2
 # had seven at its blind scoring).
-WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0}
+WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0, "heldout3.yml": 7}
 
 
 def test_second_held_out_set_floor() -> None:
@@ -92,7 +92,18 @@ def test_second_held_out_set_floor() -> None:
         assert sum(r.ok for r in results if r.row.kind == kind) >= floor, kind
 
 
-@pytest.mark.parametrize("name", ["dev.yml", "heldout.yml", "heldout2.yml"])
+def test_third_held_out_set_first_score_is_the_floor() -> None:
+    # heldout3.yml: first and only blind scoring (2026-12-01), after the second pass: 304/395
+    # (77.0%) exact, 7 that would end the prescreen wrongly (each asked "Just to check"
+    # first). 13 of the misses are "na" labels for "Could you become pregnant?" that the
+    # reading calls "no" (the question says a man or someone past menopause answers no; the
+    # writer's brief said na); both skip the next question. README, "One reading stage".
+    results = scored("heldout3.yml")
+    assert len(results) == 395
+    assert sum(r.ok for r in results) >= 304
+
+
+@pytest.mark.parametrize("name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml"])
 def test_a_typed_reply_that_would_end_the_prescreen_is_never_read_as_sure(name: str) -> None:
     """Only a button press ends it at once; a typed reading that would end it is "inferred",
     so the dialogue asks "Just to check: ..." first."""
