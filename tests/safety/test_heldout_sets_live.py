@@ -49,6 +49,7 @@ FLOORS: dict[str, tuple[dict[str, float], float]] = {
         {"emergency": 1.0, "overdose": 1.0, "crisis": 1.0, "stopped_medicine": 1.0},
         2 / 265,
     ),
+    "heldout5.yml": ({}, 1.0),  # before its one scoring
 }
 
 
