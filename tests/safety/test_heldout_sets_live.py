@@ -49,7 +49,16 @@ FLOORS: dict[str, tuple[dict[str, float], float]] = {
         {"emergency": 1.0, "overdose": 1.0, "crisis": 1.0, "stopped_medicine": 1.0},
         2 / 265,
     ),
-    "heldout5.yml": ({}, 1.0),  # before its one scoring
+    # v5: its one scoring (2026-12-01): 222/250 alarms, stopped 17/30, 12/262 false alarms.
+    "heldout5.yml": (
+        {
+            "emergency": 108 / 120,
+            "overdose": 37 / 40,
+            "crisis": 77 / 90,
+            "stopped_medicine": 17 / 30,
+        },
+        12 / 262,
+    ),
 }
 
 
