@@ -127,6 +127,46 @@ def _take_name(text: str) -> str | None:
     return clean_name(name)
 
 
+# Words a reply to "What is your name?" may be that are not a name: yes/no, times, greetings.
+_NOT_A_NAME = set(
+    "yes yeah yep yup ya sure ok okay no nope nah thanks thank please hello hi hey same before "
+    "after here idk none later now today tomorrow tonight whenever anytime morning mornings "
+    "afternoon afternoons evening evenings night nights weekday weekdays weekend weekends "
+    "monday tuesday "
+    "wednesday thursday friday saturday sunday am pm call email text phone already told "
+    "patient".split()
+)
+_OWN_LEAD = re.compile(
+    r"(?:(?:hi|hello|hey)\b[,!. ]*)?(?:my name is|my name's|name is|name:|i am|i'm|im|it's|its|"
+    r"this is|call me)\s+",
+    re.IGNORECASE,
+)
+
+
+def own_name(text: str) -> str | None:
+    """The name in a reply to "What is your name?": "Dana Kim, same as before", "my name is
+    Margaret Olsen, I AM the patient", "Frank. I already told you" give the name; "yes",
+    "afternoons", "after 10 am please" give None."""
+    flat = " ".join(text.replace("\u2019", "'").split())
+    if "?" in flat:
+        return None  # a question back ("why do you need it?")
+    lead = _OWN_LEAD.match(flat)
+    rest = flat[lead.end() :] if lead else flat
+    # Up to the first punctuation, only what a name is made of ("Zelda <script>", "10 am": no).
+    first = re.split(r"[,;!?()]|\.\s+(?=[a-z]|I\b)", rest)[0]
+    if not re.fullmatch(r"[^\W\d_](?:[^\W\d_]|[ .'\-])*", first.strip()):
+        return None
+    words: list[str] = []
+    for word in first.split():  # up to a word that cannot be part of a name ("Tom here")
+        if word.lower().strip(".") in _STOP or len(words) == 4:
+            break
+        words.append(word[:1].upper() + word[1:])
+    name = clean_name(" ".join(words))
+    if name is None or len(name) < 2 or any(w.lower().strip(".") in _NOT_A_NAME for w in words):
+        return None
+    return name
+
+
 def read_names(text: str) -> Names:
     """ "her name is Rosa Bianchi, I'm her daughter Lucia", "Rosa Bianchi. I am Lucia, her
     daughter", "my mom Rosa Bianchi, me Lucia": whichever names and relation are there."""

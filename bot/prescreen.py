@@ -583,7 +583,7 @@ def _names_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         carer["name"] = found.caregiver_name
     if not found.patient_name and not found.caregiver_name:
         # One plain name: the question asked says whose it is.
-        name = contact.clean_name(turn.text)
+        name = contact.own_name(turn.text)
         if name is None:
             messages.append(_say(t["bad_name"]))
             return
@@ -622,7 +622,7 @@ def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         if for_someone_else(state):
             _names_turn(state, turn, messages)
             return
-        name = contact.clean_name(turn.text)
+        name = contact.own_name(turn.text)
         if name is None:
             messages.append(_say(t["bad_name"]))
             return

@@ -1,0 +1,36 @@
+"""A reply to "What is your name?" gives the name in it, or none: the staff must get a name
+they can call someone by (the tester's "Thank you, afternoons." and "Thank you, yeah.")."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.contact import own_name
+
+
+@pytest.mark.parametrize(
+    ("reply", "name"),
+    [
+        ("Jane Faultcase", "Jane Faultcase"),
+        ("jane faultcase", "Jane Faultcase"),
+        ("Dana Kim, same as before", "Dana Kim"),
+        ("my name is Margaret Olsen, i AM the patient. there is no one else", "Margaret Olsen"),
+        ("Frank. I already told you", "Frank"),
+        ("I'm Tom", "Tom"),
+        ("Dr. Smith", "Dr. Smith"),
+        ("J. R. Smith", "J. R. Smith"),
+        ("Mary-Jane O'Neil", "Mary-Jane O'Neil"),
+        ("Lucía Pérez", "Lucía Pérez"),
+    ],
+)
+def test_the_name_in_the_reply(reply: str, name: str) -> None:
+    assert own_name(reply) == name
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["yes", "yeah", "ok", "afternoons", "after 10 am please", "weekday mornings", "j",
+     "Zelda <script>alert(1)</script> Quux", "why do you need it?", "", "12345"],
+)  # fmt: skip
+def test_no_name_in_the_reply(reply: str) -> None:
+    assert own_name(reply) is None
