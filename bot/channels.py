@@ -142,6 +142,11 @@ def guarded(on_new_message: Handler) -> Handler:
         if verdict.kind is not None:
             await _answer_safety(on_new_message, message, verdict)
             return None
+        # A safety button's title typed ("Stop for now") is that button, not words to read: it
+        # got the prescreen's next question, or "I'm safe, go on" the FAQ answer on risks.
+        payload = replies.typed_button(text)
+        if payload is not None:
+            message.text = payload
         sent = _count_replies(message.output_channel)
         result = None
         try:

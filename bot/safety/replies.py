@@ -6,6 +6,7 @@ text for each; the channel sends it only when Rasa produced no reply at all.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,28 @@ def safety(kind: str) -> dict[str, Any] | None:
 def possible(kind: str) -> str:
     lines: dict[str, str] = content.load("service")["possible"]
     return lines.get(kind, lines["emergency"])
+
+
+def _plain(text: str) -> str:
+    return " ".join(
+        re.sub(r"[^a-z0-9 ]", " ", text.lower().replace("\u2019", "'").replace("'", "")).split()
+    )
+
+
+@cache
+def _typed_buttons() -> dict[str, str]:
+    """The safety answers' buttons by their title, as a person types it ("im safe go on"):
+    titles of three words or more (a bare "Go on" is said for many other reasons)."""
+    found = {}
+    for kind in ("emergency", "overdose", "crisis", "stopped_medicine"):
+        for button in (safety(kind) or {}).get("buttons", []):
+            title = _plain(str(button["title"]))
+            if len(title.split()) >= 3:
+                found[title] = str(button["payload"])
+    return found
+
+
+def typed_button(text: str) -> str | None:
+    """The payload of the safety button whose title this message is ("Stop for now" typed, or
+    sent over REST by a client that shows titles only), else None."""
+    return _typed_buttons().get(_plain(text)) if len(text) < 40 else None

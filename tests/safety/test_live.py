@@ -170,6 +170,19 @@ def test_stop_for_now_in_the_prescreen_asks_before_forgetting(chat: Conversation
     assert "Do you want to stop?" in texts(chat("/safety_stop"))
 
 
+def test_a_safety_button_typed_is_that_button(chat: Conversation) -> None:
+    """A person (or a client that shows titles only) types the title: "Stop for now" went on
+    with the prescreen, "I'm safe, go on" got the FAQ answer on the cream's risks."""
+    start(chat)
+    chat("52")
+    assert_safety_answer(chat("nothing helps. whats the point of any of this"), "crisis")
+    assert "Do you want to stop?" in texts(chat("Stop for now"))
+    other = Conversation(chat.base_url)
+    assert_safety_answer(other("i dont see the point in going on"), "crisis")
+    reply = texts(other("I'm safe, go on"))
+    assert "What would you like to know" in reply and "cancer" not in reply
+
+
 def test_stop_for_now_outside_the_prescreen(chat: Conversation) -> None:
     assert_safety_answer(chat("i want to end it all"), "crisis")
     reply = texts(chat("/safety_stop"))
