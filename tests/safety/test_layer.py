@@ -298,3 +298,21 @@ def test_the_parts_are_scored_in_one_batch_as_one_by_one() -> None:
 def test_the_most_urgent_kind_wins() -> None:
     order = sorted(safety.URGENCY, key=safety.URGENCY.__getitem__, reverse=True)
     assert order == ["overdose", "emergency", "crisis", "stopped_medicine"]
+
+
+def test_only_a_multi_part_message_pays_one_batch_for_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[str]] = []
+    real = model.Classifier.scores_many
+
+    def counted(self: model.Classifier, texts: list[str]) -> list[model.Scores]:
+        calls.append(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(model.Classifier, "scores_many", counted)
+    limits = {k: float(v) for k, v in content.load("safety")["classifier"].items()}
+    safety.decide("is there a placebo in this study", limits)
+    assert calls == []
+    safety.decide("yes on methotrexate. I think i doubled my dose by mistake today", limits)
+    assert calls == [["yes on methotrexate.", "I think i doubled my dose by mistake today"]]
