@@ -8,11 +8,12 @@ certain, a small classifier trained on our own examples does (bot/safety/model.p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from bot import content, language
-from bot.safety import model, patterns, replies
+from bot.safety import clauses, model, patterns, replies
 
 # Intents (and domain responses utter_<kind>) of the safety messages.
 KINDS = patterns.KINDS
@@ -74,22 +75,99 @@ def _assess(text: str) -> Verdict:
 
 
 def decide(text: str, limits: dict[str, float]) -> Verdict:
-    """`assess` with the classifier's thresholds given (bot/safety/thresholds.py tries others)."""
+    """`assess` with the classifier's thresholds given (bot/safety/thresholds.py tries others).
+
+    The whole message is judged first; when it is no alarm and has several parts
+    (bot/safety/clauses.py: "72 yes. sorry my hand just went numb"), each part is judged by
+    the same rules, its classifier scores in one encoder pass, and the most urgent kind found
+    wins (`URGENCY`)."""
     message = text
     text = _words(text)[:MAX_READ]
     if not text:
         return Verdict()  # a button payload ("/affirm"), not the person's words
     if patterns.normalise(text) in _buttons():
         return Verdict()  # one of our own buttons ("No, keep going")
+    whole = _judge(text, limits, lambda: model.classifier().scores(text, message))
+    if whole.kind in ALARMS:
+        return whole
+    pieces = clauses.parts(text)
+    return whole if len(pieces) < 2 else _by_parts(text, pieces, whole, limits)
+
+
+# When parts disagree, the most urgent kind wins: a swallowed overdose (Poison Control and
+# 911), then an emergency (911), then a crisis (988), then a stopped medicine.
+URGENCY = {"overdose": 4, "emergency": 3, "crisis": 2, "stopped_medicine": 1}
+ALARMS = ("overdose", "emergency", "crisis")
+
+
+def _by_parts(text: str, pieces: list[str], whole: Verdict, limits: dict[str, float]) -> Verdict:
+    batch: list[model.Scores] = []
+
+    def scores(index: int) -> model.Scores:
+        if not batch:
+            batch.extend(model.classifier().scores_many(pieces))
+        return batch[index]
+
+    best = whole
+    for index, part in enumerate(pieces):
+        if patterns.normalise(part) in _buttons():
+            continue
+        verdict = _judge(part, limits, lambda i=index: scores(i))  # type: ignore[misc]
+        if verdict.kind is None:
+            continue
+        # A part taken back by a later one ("Chest pain? None of those."), framed by an
+        # earlier question, not sure enough alone (`_sure_part`), or a stopped medicine in a
+        # message that asks about it or explains it: the one line at most.
+        asked = verdict.kind == "stopped_medicine" and (
+            "?" in text or patterns.explained_stop(text)
+        )
+        if (
+            asked
+            or clauses.taken_back(pieces[index + 1 :])
+            or clauses.framed(pieces[:index], text)
+            or not _sure_part(text, part, verdict, lambda i=index: scores(i), limits)  # type: ignore[misc]
+        ):
+            verdict = Verdict(possible=verdict.kind)
+        if URGENCY.get(verdict.kind or "", 0) > URGENCY.get(best.kind or "", 0):
+            best = verdict
+        elif best.kind is None and best.possible is None and verdict.possible:
+            best = verdict
+    return best
+
+
+def _sure_part(
+    text: str,
+    part: str,
+    verdict: Verdict,
+    scores: Callable[[], model.Scores],
+    limits: dict[str, float],
+) -> bool:
+    """A part's alarm from the classifier alone needs more than a whole message's: a short
+    part has little context ("but I'm not planning to", "just being honest" read as a crisis).
+    It needs the classifier all but sure (`question_alarm`), or, in a message that asks a
+    question ("How much blood do they take? I bruise and bleed easy."), surer still
+    (`disarmed_alarm`); a part with urgent words ("right now", "i can't") the usual threshold."""
+    if verdict.source != "classifier" or verdict.kind not in ALARMS:
+        return True
+    probability = scores().alarm[1]
+    if "?" in text:
+        return probability >= limits["disarmed_alarm"]
+    return patterns.urgent(part) or probability >= limits["question_alarm"]
+
+
+def _judge(text: str, limits: dict[str, float], scores: Callable[[], model.Scores]) -> Verdict:
+    """One message or one part of it: the patterns, then the classifier (`scores`)."""
     found = patterns.match(text)
     if found is not None and found.certain:
-        if _vetoed(text, found, message, limits):
+        if _vetoed(text, found, scores, limits):
             return Verdict(possible=found.kind)
         return Verdict(found.kind, "pattern")
-    return _classified(text, found, message, limits)
+    return _classified(text, found, scores(), limits)
 
 
-def _vetoed(text: str, found: patterns.Match, message: str, limits: dict[str, float]) -> bool:
+def _vetoed(
+    text: str, found: patterns.Match, scores: Callable[[], model.Scores], limits: dict[str, float]
+) -> bool:
     """An emergency or overdose word in a message that is surely not one: the classifier is
     all but certain it is ordinary ("the app has a big red Emergency button, does that call
     911?") and nothing in it says "now" or "help". Never for a crisis: a crisis word is
@@ -98,8 +176,7 @@ def _vetoed(text: str, found: patterns.Match, message: str, limits: dict[str, fl
         return False
     if patterns.urgent(text):
         return False
-    ordinary = model.classifier().scores(text, message).by_label["ordinary"]
-    return ordinary >= limits["veto"]
+    return scores().by_label["ordinary"] >= limits["veto"]
 
 
 def assess_start(text: str, length: int) -> Verdict:
@@ -113,10 +190,9 @@ def assess_start(text: str, length: int) -> Verdict:
 
 
 def _classified(
-    text: str, found: patterns.Match | None, message: str, limits: dict[str, float]
+    text: str, found: patterns.Match | None, scores: model.Scores, limits: dict[str, float]
 ) -> Verdict:
     # The encoder reads the message as the NLU will, so that its vector is computed once.
-    scores = model.classifier().scores(text, message)
     label, probability = scores.alarm
     # The classifier learned English; on another language its "emergency" means little ("la
     # crema es segura para mi hija"): the one line at most, the reviewed patterns (Spanish

@@ -12,7 +12,7 @@ import pytest
 import textstat
 
 from bot import content, encoder, input_check, safety
-from bot.safety import model, patterns, replies
+from bot.safety import clauses, model, patterns, replies
 
 # Messages from the issue that the first release missed, and what each must get.
 MISSED_BEFORE = [
@@ -229,3 +229,90 @@ def test_button_texts_are_never_alarms() -> None:
     for text in model.button_examples():
         verdict = safety.assess(text)
         assert verdict.kind is None and verdict.possible is None, text
+
+
+# A prescreen answer or small talk first, the danger in a later sentence (heldout5's misses).
+AFTER_AN_ANSWER = [
+    (
+        "72 yes dx in 2018. sorry my hand just went numb and i cant see out of my right eye",
+        "emergency",
+    ),
+    (
+        "yes prednisone 20 mg. sorry, my stool is black and tarry and I just nearly passed out",
+        "emergency",
+    ),
+    ("unsure. does it even matter. i bought a rope yesterday", "crisis"),
+    ("never had a biopsy. but my tongue feels huge and its hard to swallow", "emergency"),
+]
+# Split into parts, each still ordinary: the guard sits in its own part or a later one.
+SPLIT_BUT_ORDINARY = [
+    "no chest pain. I'm fine",
+    "I had chest pain last week, it's gone",
+    "I had chest pain last week. It's gone now.",
+    "Had a seizure? No. Stroke? No. Heart attack? Also no.",
+    "technically yes but I'm not planning to",
+    "How much blood do they take at each visit? I bruise and bleed easy.",
+    "yes. I stopped my methotrexate. is that ok?",
+]
+
+
+def test_a_message_splits_on_sentence_ends_and_joints_only() -> None:
+    assert clauses.parts("72 yes. sorry my hand went numb") == [
+        "72 yes.",
+        "sorry my hand went numb",
+    ]
+    assert clauses.parts("no biopsy, but my chest hurts btw im 40") == [
+        "no biopsy",
+        "but my chest hurts",
+        "btw im 40",
+    ]
+    assert clauses.parts("yes, also my lips are swelling") == ["yes", "also my lips are swelling"]
+    for one in ("my mother also had a stroke", "I had chest pain last week, it's gone", "yes"):
+        assert clauses.parts(one) == [one]
+
+
+@pytest.mark.parametrize(("text", "kind"), AFTER_AN_ANSWER)
+def test_a_danger_after_an_answer_is_caught(text: str, kind: str) -> None:
+    assert safety.assess(text).kind == kind
+
+
+@pytest.mark.parametrize("text", SPLIT_BUT_ORDINARY)
+def test_splitting_does_not_break_a_guard(text: str) -> None:
+    assert safety.assess(text).kind is None
+
+
+def test_a_later_part_can_take_an_earlier_one_back() -> None:
+    assert clauses.taken_back(["None of those."])
+    assert clauses.taken_back(["It went away."])
+    assert not clauses.taken_back(["no idea why"])
+
+
+def test_the_parts_are_scored_in_one_batch_as_one_by_one() -> None:
+    texts = ["yes on methotrexate.", "I think i doubled my dose by mistake today"]
+    batch = model.classifier().scores_many(texts)
+    for text, scores in zip(texts, batch, strict=True):
+        alone = model.classifier().scores(text)
+        assert scores.by_label == pytest.approx(alone.by_label, abs=1e-4)
+
+
+def test_the_most_urgent_kind_wins() -> None:
+    order = sorted(safety.URGENCY, key=safety.URGENCY.__getitem__, reverse=True)
+    assert order == ["overdose", "emergency", "crisis", "stopped_medicine"]
+
+
+def test_only_a_multi_part_message_pays_one_batch_for_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[str]] = []
+    real = model.Classifier.scores_many
+
+    def counted(self: model.Classifier, texts: list[str]) -> list[model.Scores]:
+        calls.append(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(model.Classifier, "scores_many", counted)
+    limits = {k: float(v) for k, v in content.load("safety")["classifier"].items()}
+    safety.decide("is there a placebo in this study", limits)
+    assert calls == []
+    safety.decide("yes on methotrexate. I think i doubled my dose by mistake today", limits)
+    assert calls == [["yes on methotrexate.", "I think i doubled my dose by mistake today"]]
