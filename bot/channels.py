@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import input_check, safety, session_token
-from bot.safety import replies
+from bot.safety import follow_up, replies
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ def guarded(on_new_message: Handler) -> Handler:
                 await _send(message, {"text": replies.possible(verdict.possible)})
             return None
         if verdict.kind is not None:
+            follow_up.answered(message.sender_id, verdict.kind)
             await _answer_safety(on_new_message, message, verdict)
             return None
         # A safety button's title typed ("Stop for now") is that button, not words to read: it
@@ -147,6 +148,9 @@ def guarded(on_new_message: Handler) -> Handler:
         payload = replies.typed_button(text)
         if payload is not None:
             message.text = payload
+        reminder = follow_up.line_before(message.sender_id, message.text or "")
+        if reminder is not None:  # right after a 911 answer: that first, then the reply
+            await _send(message, {"text": reminder})
         sent = _count_replies(message.output_channel)
         result = None
         try:

@@ -183,6 +183,17 @@ def test_a_safety_button_typed_is_that_button(chat: Conversation) -> None:
     assert "What would you like to know" in reply and "cancer" not in reply
 
 
+def test_right_after_an_emergency_the_next_messages_repeat_911_first(chat: Conversation) -> None:
+    """A tester told to call 911 wrote on ("should i take benadryl?", "can i just wait") and
+    got the medical-advice answer and study topics."""
+    assert_safety_answer(chat("my lips are swelling up after a new pill"), "emergency")
+    for text in ("should i take benadryl?", "i dont want to go to the ER, can i just wait"):
+        reply = texts(chat(text))
+        assert reply.startswith("If you still have the problem you told me about, call 911 now")
+    assert "What would you like to know" in texts(chat("I'm safe, go on"))
+    assert not texts(chat("is there a placebo?")).startswith("If you still have")
+
+
 def test_stop_for_now_outside_the_prescreen(chat: Conversation) -> None:
     assert_safety_answer(chat("i want to end it all"), "crisis")
     reply = texts(chat("/safety_stop"))
