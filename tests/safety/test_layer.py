@@ -220,6 +220,7 @@ def test_the_channels_own_lines_are_plain_and_true() -> None:
     """What the channel adds itself: grade 8 or lower, only the brief's help-line numbers."""
     lines = [replies.possible(kind) for kind in ("emergency", "overdose", "crisis")]
     lines.append(" ".join(str(content.load("prescreen")["after_safety"]).split()))
+    lines.extend(content.load("service")["after_emergency"].values())
     for line in lines:
         assert textstat.flesch_kincaid_grade(line) <= 8, line
         assert set(re.findall(r"\d+", line)) <= {"911", "988", "1", "800", "222", "1222"}, line
