@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import socket
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -107,12 +108,9 @@ def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
-    """Base URL of a running Rasa server, with its action server and web app, for the session.
-
-    Handoffs go to a SQLite file in a temporary folder; notifications to the test mailbox.
-    """
+def live_environment(mailbox: Mailbox, **extra: str) -> pytest.MonkeyPatch:
+    """The settings a live stack of the tests starts with (undo() puts the old ones back):
+    the tests' tokens, a new key, notifications to the test mailbox, the SQLite store."""
     patch = pytest.MonkeyPatch()
     patch.setenv("STAFF_API_TOKEN", API_TOKEN)
     patch.setenv("RASA_API_TOKEN", RASA_API_TOKEN)
@@ -123,6 +121,29 @@ def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
     patch.setenv("SMTP_PORT", str(mailbox.controller.port))
     patch.setenv("OUTBOX_INTERVAL", "0.5")
     patch.delenv("DATABASE_URL", raising=False)
+    for name, value in extra.items():
+        patch.setenv(name, value)
+    return patch
+
+
+def poll(check: Callable[[], Any], seconds: float = 20.0) -> Any:
+    """The first truthy result of check(), tried every 0.2 s until the deadline."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds:g}s")
+
+
+@pytest.fixture(scope="session")
+def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
+    """Base URL of a running Rasa server, with its action server and web app, for the session.
+
+    Handoffs go to a SQLite file in a temporary folder; notifications to the test mailbox.
+    """
+    patch = live_environment(mailbox)
     stack = Stack(live_settings)
     stack.start()
     try:

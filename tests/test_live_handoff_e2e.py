@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -19,23 +18,13 @@ import sqlalchemy as sa
 
 from bot import staff
 from bot.settings import Settings
-from tests.conftest import API_TOKEN, Conversation, Mailbox, texts
+from tests.conftest import API_TOKEN, Conversation, Mailbox, poll, texts
 
 pytestmark = pytest.mark.live
 
 NAME = "Zelda <script>alert(1)</script> Quux"
 EMAIL = "zelda.quux@example.com"
 PHONE = "216-555-0199"
-
-
-def _wait_for(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def _api(settings: Settings, path: str, token: str | None = API_TOKEN) -> tuple[int, object]:
@@ -65,7 +54,7 @@ def test_prescreen_to_inbox(chat: Conversation, live_settings: Settings, mailbox
     ref = reference.group(1)
 
     # E-mail: arrives once, names the reference, carries no contact or health details.
-    mail = _wait_for(lambda: [m for m in mailbox.messages if ref in m])
+    mail = poll(lambda: [m for m in mailbox.messages if ref in m])
     assert len(mail) == 1
     # Headers carry random ids and dates, so look for whole details, and for answers in the body.
     body = mail[0].replace("\r\n", "\n").split("\n\n", 1)[-1]
@@ -78,7 +67,7 @@ def test_prescreen_to_inbox(chat: Conversation, live_settings: Settings, mailbox
     assert _api(live_settings, "/api/handoffs", token="wrong-token-123456")[0] == 401
     status, body = _api(live_settings, "/api/handoffs")
     assert status == 200
-    items = [i for i in body["items"] if i["reference"] == ref]  # type: ignore[index]
+    items = [i for i in body["items"] if i["reference"] == ref]
     assert len(items) == 1
     item = items[0]
     assert item["outcome"] == "likely_eligible" and item["status"] == "new"

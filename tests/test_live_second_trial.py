@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,12 +20,19 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from cryptography.fernet import Fernet
 
 from bot import staff
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.conftest import API_TOKEN, RASA_API_TOKEN, Conversation, Mailbox, spare_port, texts
+from tests.conftest import (
+    API_TOKEN,
+    Conversation,
+    Mailbox,
+    live_environment,
+    poll,
+    spare_port,
+    texts,
+)
 
 pytestmark = pytest.mark.live
 
@@ -46,17 +52,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         web_port=spare_port(),
         var_dir=tmp_path_factory.mktemp("demo-var"),
     )
-    patch = pytest.MonkeyPatch()
-    patch.setenv("TRIAL", str(FOLDER.relative_to(ROOT)))
-    patch.setenv("STAFF_API_TOKEN", API_TOKEN)
-    patch.setenv("RASA_API_TOKEN", RASA_API_TOKEN)
-    patch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
-    patch.setenv("STAFF_INSECURE_COOKIES", "1")
-    patch.setenv("NOTIFY_EMAIL_TO", "coordinator@example.org")
-    patch.setenv("SMTP_HOST", "127.0.0.1")
-    patch.setenv("SMTP_PORT", str(mailbox.controller.port))
-    patch.setenv("OUTBOX_INTERVAL", "0.5")
-    patch.delenv("DATABASE_URL", raising=False)
+    patch = live_environment(mailbox, TRIAL=str(FOLDER.relative_to(ROOT)))
     patch.delenv("ANSWERS_FILE", raising=False)
     stack = Stack(settings)
     stack.start()
@@ -73,16 +69,6 @@ def _api(settings: Settings, path: str) -> Any:
     request.add_header("Authorization", f"Bearer {API_TOKEN}")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
-
-
-def _wait_for(check, seconds: float = 20.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_the_public_page_is_the_trial_folders(demo: Settings) -> None:
@@ -130,7 +116,7 @@ def test_prescreen_to_handoff_inbox_and_api(demo: Settings, mailbox: Mailbox) ->
     assert item["answers"]["trial"] == TRIAL["nct_id"]
 
     # The notification names this trial's study.
-    mail = _wait_for(lambda: [m for m in mailbox.messages if ref in m])
+    mail = poll(lambda: [m for m in mailbox.messages if ref in m])
     assert TRIAL["study_name"] in mail[0].replace("=\r\n", "").replace("\r\n", " ")
 
     # The inbox: the trial in the header, its staff labels on the detail page.
