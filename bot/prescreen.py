@@ -500,14 +500,24 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if turn.intent == "change_answer" or "change" in turn.text.lower():
         state["phase"] = "pick"
         return
+    pressed = " ".join(turn.text.lower().split())
+    declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
+    asked = reading.asks_something(turn.text)
     reply = reading.read_yes_no(turn.text)
-    if reply == "yes":
+    if pressed not in declines and asked:
+        # A question is never a yes or a no: answer it, then ask about sharing again.
+        interruption = _interruption(turn, state)
+        if interruption is None:
+            state.setdefault("questions", []).append(_quote(turn.text, 500))
+            interruption = _say(t.get("share_question_kept") or t["not_understood"])
+        messages.append(interruption)
+    elif reply == "yes":
         state.update(phase="name", share_consent_at=_now())
         if for_someone_else(state):
             state.setdefault("caregiver", {})["agreed_at"] = _now()
-    elif reply == "no":
+    elif pressed in declines or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
-        state.update(phase="declined", answers={}, contact={})
+        state.update(phase="declined", answers={}, contact={}, questions=[])
         state.pop("caregiver", None)
     else:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
@@ -560,10 +570,11 @@ def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["questions"].append(text[:1000])
         state["phase"] = "share_question"
         return
-    reply = reading.read_yes_no(turn.text)
+    pressed = " ".join(turn.text.lower().split())
+    reply = None if reading.asks_something(turn.text) else reading.read_yes_no(turn.text)
     if reply == "yes":
         state.update(phase="name", share_consent_at=_now(), consent_at=_now())
-    elif reply == "no" or turn.intent == "deny":
+    elif pressed == t["buttons"]["share_question"][1].lower() or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
         state.update(phase="declined", questions=[], contact={})
     else:

@@ -602,6 +602,29 @@ def read_yes_no(text: str) -> Value | None:
     return found[0] if found else None
 
 
+# A decline that throws the answers away must be said plainly: "no", "no thanks", "don't share".
+_DECLINE = _rx(
+    r"^(no|nope|nah|n|nay|negative)\b",
+    r"^(not now|not really|no way|not interested|not today)\b",
+    r"\b(do not|please do not|would rather not|rather not|not|never) (want (you )?to |wanna )?"
+    r"(share|send|pass|give)\b",
+    r"\bnot interested\b",
+)
+
+
+def asks_something(text: str) -> bool:
+    """The reply asks a question ("is there parking? he can't walk far")."""
+    return "?" in text or any(_is_question(s) for s in _segments(text))
+
+
+def clear_decline(text: str) -> bool:
+    """A plain no to "may I share your answers?": never a question, never a "can't" inside
+    another sentence ("I can't drive anymore, is there help with getting there?")."""
+    if asks_something(text) or read_yes_no(text) != "no":
+        return False
+    return bool(_DECLINE.search(_norm(text)))
+
+
 _LEAD = re.compile(
     r"^(?:(?P<yes>yes|yeah|yep|yup|ya|y|sure|correct|right|exactly|that is (?:right|correct)|"
     r"that s (?:right|correct)|thats (?:right|correct)|true)|"

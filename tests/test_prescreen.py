@@ -489,3 +489,45 @@ def test_withdrawing_at_the_name_question_is_not_a_name(phase_words: str) -> Non
     assert p.phase == "confirm_stop" and p.state["contact"] == {}
     p.say("No, keep going")
     assert p.phase == "name"
+
+
+def at_share() -> Patient:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    return p
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "is there parking? he can't walk far",
+        "I can't drive anymore, is there any help with getting there?",
+        "he can't walk far",
+        "no idea how far it is, is it far?",
+    ],
+)
+def test_a_question_or_a_cant_at_the_share_step_is_never_a_decline(reply: str) -> None:
+    """Tester T1: a question is answered (or kept for the team) and the share question comes
+    back; the answers are kept."""
+    p = at_share()
+    out = p.say(reply)
+    assert p.phase == "share" and p.answers and "did not share or keep" not in " ".join(out)
+    assert "Can I share your answers" in out[-1]
+    p.say("yes")
+    assert p.phase == "name"
+
+
+def test_an_unanswered_question_at_the_share_step_is_kept_for_the_team() -> None:
+    p = at_share()
+    out = p.say("is there parking? he can't walk far")
+    assert "wrote your question down" in out[0]
+    assert p.state["questions"] == ["is there parking? he can't walk far"]
+
+
+@pytest.mark.parametrize("reply", ["no", "no thanks", "No, thanks", "don't share", "nope"])
+def test_a_plain_no_at_the_share_step_still_declines(reply: str) -> None:
+    p = at_share()
+    p.say(reply)
+    assert p.finished and p.phase == "declined" and p.answers == {}
