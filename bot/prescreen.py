@@ -483,6 +483,11 @@ def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> Non
         if interruption is not None:
             messages.append(interruption)
             return
+    if reading.read_yes_no(turn.text) == "unsure" and t.get("not_eligible_unsure"):
+        # "Not sure" is not "No, that's right": the change is offered again, since a
+        # "Not sure" answer goes to the study team.
+        messages.append(_say(t["not_eligible_unsure"]))
+        return
     messages.append(_say(t["not_eligible_next"]))
     state.update(phase="ended", answers={}, last=None, contact={})
     state.pop("caregiver", None)

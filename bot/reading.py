@@ -347,6 +347,13 @@ _ON_OFF = _rx(
 )
 
 _UNSURE = _rx(
+    # not saying is allowed, and goes to the study team like "not sure"
+    r"\b(rather|prefer|preferably|prefer to|would like to) not (to )?(say|answer|tell|disclose|"
+    r"get into( (it|that))?|go into( (it|that))?|talk about( (it|that))?)\b",
+    r"\b(do not|would not|not) (want|like|wish|care) to (say|answer|tell|disclose)\b",
+    r"\bnot (comfortable|willing) (saying|answering|to say|to answer|telling)\b",
+    r"\bprefer not( to)?$",
+    r"\b(no comment|pass on (this|that)( one)?)\b",
     r"\bnot (\w+ )?(sure|certain|positive)\b",
     r"\b(unsure|uncertain)\b",
     r"\bno (idea|clue)\b",

@@ -531,3 +531,31 @@ def test_a_plain_no_at_the_share_step_still_declines(reply: str) -> None:
     p = at_share()
     p.say(reply)
     assert p.finished and p.phase == "declined" and p.answers == {}
+
+
+STEROIDS = ["52", "yes", "yes", "yes"]  # up to "Have you ever taken steroid pills ...?"
+
+
+@pytest.mark.parametrize(
+    "reply", ["i'd rather not say", "prefer not to say", "rather not answer", "I'd prefer not to"]
+)
+def test_rather_not_say_is_not_sure_and_goes_on(reply: str) -> None:
+    """Tester T3: not saying is allowed; it is "not sure" (the team checks), never a no."""
+    p = started()
+    for answer in STEROIDS:
+        p.say(answer)
+    assert "steroid pills" in p.asked[-1]
+    p.say(reply)
+    assert p.answers["systemic_steroids"] == "unsure" and p.phase == "questions"
+
+
+def test_not_sure_at_the_change_offer_is_not_no_thats_right() -> None:
+    p = started()
+    for answer in STEROIDS:
+        p.say(answer)
+    p.say("No")  # the button: no "just to check"
+    assert p.phase == "not_eligible"
+    out = p.say("Not sure")
+    assert p.phase == "not_eligible" and p.answers and "Change an answer" in out[0]
+    p.say("Change an answer")
+    assert p.phase == "pick"

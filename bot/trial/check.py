@@ -51,7 +51,12 @@ PRESCREEN_TEXTS = (
     "answering_for_other", "share_ask_other", "ask_names_other", "ask_patient_name",
     "ask_caregiver_name", "ask_call_who", "ask_contact_patient",
 )  # fmt: skip
-PRESCREEN_OPTIONAL = ("not_understood_number", "not_understood_choice", "share_question_kept")
+PRESCREEN_OPTIONAL = (
+    "not_understood_number",
+    "not_understood_choice",
+    "share_question_kept",
+    "not_eligible_unsure",
+)
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
                 "share_question", "pick_cancel"),
