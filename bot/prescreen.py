@@ -199,6 +199,8 @@ def prompt(state: State) -> list[Message]:
             {"title": c.label, "payload": f'{PICK_PAYLOAD}{{"which": "{c.id}"}}'}
             for c in _answered(state)
         ] + _buttons([t["buttons"]["pick_cancel"]])
+        if other and t["choices"].get("pick_self"):
+            message["buttons"] += _buttons([t["choices"]["pick_self"]])
         return [message]
     if phase == "name":
         if other:
@@ -276,6 +278,13 @@ def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
 
 def _would_end(answers: Mapping[str, Any]) -> bool:
     return eligibility.evaluate(answers).result == "not_eligible"
+
+
+def _set_self(state: State, messages: list[Message]) -> None:
+    """ "No, it's for me, I'm the patient": the questions say "you" again."""
+    state["who"] = "self"
+    state.pop("caregiver", None)
+    messages.append(_say(texts().get("answering_for_self") or texts()["keep_going"]))
 
 
 def _set_someone_else(state: State, relation: str | None) -> None:
@@ -399,6 +408,9 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if found.kind == "someone_else":
         _set_someone_else(state, found.relation)
         messages.append(_say(t["answering_for_other"]))
+        return
+    if found.kind == "self":
+        _set_self(state, messages)  # never a yes or no to the question; it is asked again
         return
     if found.kind in ("answer", "correction"):
         if found.someone_else and not for_someone_else(state) and state.get("who") is None:
@@ -537,6 +549,14 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     wanted = " ".join(turn.text.lower().split())
     back = "not_eligible" if _would_end(state["answers"]) else "share"
     if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
+        state["phase"] = back
+        return
+    mine = t["choices"].get("pick_self", "").lower()
+    if for_someone_else(state) and (
+        wanted == mine or reading.read(reading.Reply(turn.text), None).kind == "self"
+    ):
+        # "I'm the patient": undo a wrong "answering for someone else"; the answers stay.
+        _set_self(state, messages)
         state["phase"] = back
         return
     answered = _answered(state)

@@ -59,6 +59,7 @@ Kind = Literal[
     "restart",
     "withdraw",
     "someone_else",
+    "self",
     "safety_resume",
     "unclear",
 ]
@@ -231,8 +232,25 @@ _OTHER_WHO = _rx(
     r"\b(for|about) (her|him|them)\b",
     r"\bon behalf\b",
 )
+# "no its for me, im the patient": the person answers about themselves (this undoes a wrong
+# "answering for someone else"); never a yes or no to the question asked.
+_FOR_SELF = _rx(
+    r"^(no |nope |nah )?(it is|this is|it s) (all |just )?(for|about) (me|myself)\b",
+    r"\b(i am|i m) (actually )?the (patient|one (with|who has) (it|dm|dermatomyositis|the rash))\b",
+    r"\b(i am|i m) (answering|filling (this |it )?(in|out)|doing (this|it)) for (me|myself)\b",
+    r"\b(it is|it s|this is) (just )?(me|myself)$",
+    r"\bnot (for |about )?(someone|somebody|anyone|anybody) else\b",
+    r"\bthere is no (one|body) else\b",
+    r"\b(i am|i m) not (answering|filling|asking|doing (this|it)) for (someone|somebody|anyone)\b",
+)
+# The person's own body or doings ("they did a biopsy of my arm"): "they" there are doctors,
+# not a sign of answering for someone else, unless a relation is named ("my mom, she ...").
+_FIRST_PERSON = re.compile(
+    r"\b(my|me|myself|mine)\b|\bi (had|have|did|was|am|took|take|use|used|got|get|still)\b"
+)
+_NAMES_OTHER = re.compile(rf"\bmy ({_REL})\b|\b(i am|i m) (her|his|their) ({_REL})\b")
 _THIRD_PERSON = re.compile(
-    rf"^(she|he|they|her|his|hers|him|my ({_REL}))\b|\b(she|he) (is|was|has|had|did|does|takes|"
+    rf"^(she|he|her|his|hers|him|my ({_REL}))\b|\b(she|he) (is|was|has|had|did|does|takes|"
     r"took|uses|used|will|would|stopped|can)\b|\bshe s\b|\bhe s\b"
 )
 
@@ -1648,9 +1666,13 @@ def read(
             )
     elif _FOR_OTHER.search(norm):
         return Reading("someone_else", someone_else=True, relation=_relation(norm))
+    elif _FOR_SELF.search(norm):
+        return Reading("self")
     if _WHY.search(norm):
         return Reading("why")
-    third = bool(_THIRD_PERSON.search(norm))
+    third = bool(_THIRD_PERSON.search(norm)) and (
+        not _FIRST_PERSON.search(norm) or bool(_NAMES_OTHER.search(norm))
+    )
 
     # the pregnancy question's own "I can't get pregnant" wins over a correction
     back_fix = _EXPLICIT_FIX.search(norm) and _BACK_REF.search(norm)

@@ -559,3 +559,48 @@ def test_not_sure_at_the_change_offer_is_not_no_thats_right() -> None:
     assert p.phase == "not_eligible" and p.answers and "Change an answer" in out[0]
     p.say("Change an answer")
     assert p.phase == "pick"
+
+
+def test_its_for_me_im_the_patient_switches_back_to_you_and_is_not_a_no() -> None:
+    """Tester T2: after a wrong "they", "no its for me, im the patient" is not a no to the
+    skin question; the questions say "you" again and nothing is recorded."""
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ["70", "yes", "yes"]:
+        p.say(answer)
+    assert prescreen.for_someone_else(p.state) and "active_skin" not in p.answers
+    out = p.say("no its for me, im the patient")
+    assert not prescreen.for_someone_else(p.state) and "active_skin" not in p.answers
+    assert "ask about you" in out[0] and "they" not in out[-1].lower().split()
+    p.say("yes")
+    assert p.answers["active_skin"] == "yes"
+
+
+def test_my_own_biopsy_described_with_they_does_not_switch_to_someone_else() -> None:
+    """Tester W3: "they did a biopsy of my arm" is the person's own body, not a caregiver."""
+    p = started()
+    for answer in ["70", "yes"]:
+        p.say(answer)
+    out = p.say("they did a biopsy of my arm i think yes")
+    assert not prescreen.for_someone_else(p.state) and p.answers["biopsy"] == "yes"
+    assert "answer for them" not in " ".join(out)
+
+
+def test_a_clear_caregiver_statement_still_switches() -> None:
+    p = started()
+    p.say("it's for my mom, she is 74")
+    assert prescreen.for_someone_else(p.state)
+
+
+def test_change_an_answer_can_undo_a_wrong_someone_else_switch() -> None:
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    p.say("Change an answer")
+    pick = prescreen.prompt(p.state)[0]
+    assert "I'm answering for myself" in [b["title"] for b in pick["buttons"]]
+    out = p.say("I'm answering for myself")
+    assert p.phase == "share" and not prescreen.for_someone_else(p.state)
+    assert p.answers and "Can I share your answers" in out[-1]
