@@ -521,7 +521,13 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
     asked = reading.asks_something(turn.text)
     reply = reading.read_yes_no(turn.text)
-    if pressed not in declines and asked:
+    found = _read(state, turn, None) if pressed not in declines else None
+    if found is not None and found.kind == "correction" and found.target is not None:
+        # "actually I turned 62 last week": a change to an answer, then the summary again.
+        _apply(state, found, messages)
+    elif found is not None and found.kind == "self" and for_someone_else(state):
+        _set_self(state, messages)
+    elif pressed not in declines and asked:
         # A question is never a yes or a no: answer it, then ask about sharing again.
         interruption = _interruption(turn, state)
         if interruption is None:

@@ -604,3 +604,23 @@ def test_change_an_answer_can_undo_a_wrong_someone_else_switch() -> None:
     out = p.say("I'm answering for myself")
     assert p.phase == "share" and not prescreen.for_someone_else(p.state)
     assert p.answers and "Can I share your answers" in out[-1]
+
+
+@pytest.mark.parametrize("reply", ["actually I turned 62 last week", "wait, actually I'm 62"])
+def test_an_age_correction_at_the_share_step_changes_the_age(reply: str) -> None:
+    """Tester M7: a correction at the share step is a change, not the age FAQ."""
+    p = at_share()
+    assert p.answers["age"] == 52
+    out = p.say(reply)
+    assert p.answers["age"] == 62 and p.phase == "share"
+    assert "changed that answer" in out[0] and "Can I share your answers" in out[-1]
+
+
+def test_im_the_patient_at_the_share_step_undoes_someone_else() -> None:
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    out = p.say("no its for me, im the patient")
+    assert p.phase == "share" and not prescreen.for_someone_else(p.state) and p.answers
+    assert "Can I share your answers" in out[-1]
