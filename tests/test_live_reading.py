@@ -219,3 +219,36 @@ def test_a_daughter_answers_for_her_mother_and_the_handoff_shows_both(
     assert record["answers"]["answered_by"] == "daughter"
     page = _inbox_page(live_settings, record["id"])
     assert "Rosa Bianchi" in page and "answered by: daughter" in page and "Lucia" in page
+
+
+# --- the tester's report (2026-12-01) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there parking? he can't walk far",
+        "I can't drive anymore, is there any help with getting there?",
+    ],
+)
+def test_a_question_at_the_share_step_keeps_the_answers(chat: Conversation, question: str) -> None:
+    """Tester T1: a question at "Can I share your answers?" is never "No, thanks"."""
+    to_question(chat, "may be a good fit", [*UP_TO_PREGNANT, "No"])
+    reply = texts(chat(question))
+    assert "did not share or keep" not in reply and "Can I share your answers" in reply
+    assert "What name should" in texts(chat("Yes, share my answers"))
+
+
+def test_rather_not_say_is_not_sure_not_a_no(chat: Conversation) -> None:
+    """Tester T3: "i'd rather not say" to the steroid pills question goes on, as not sure."""
+    to_question(chat, "steroid pills", UP_TO_STEROIDS)
+    reply = texts(chat("i'd rather not say"))
+    assert NOT_A_FIT not in reply and "Just to check" not in reply
+    assert "calms the immune system" in reply
+
+
+def test_my_own_biopsy_with_they_stays_about_you(chat: Conversation) -> None:
+    """Tester W3: "they did a biopsy of my arm" does not switch to answering for someone."""
+    to_question(chat, "skin biopsy", ["70", "Yes"])
+    reply = texts(chat("they did a biopsy of my arm i think yes"))
+    assert "answer for them" not in reply and "skin symptoms" in reply
