@@ -252,3 +252,23 @@ def test_my_own_biopsy_with_they_stays_about_you(chat: Conversation) -> None:
     to_question(chat, "skin biopsy", ["70", "Yes"])
     reply = texts(chat("they did a biopsy of my arm i think yes"))
     assert "answer for them" not in reply and "skin symptoms" in reply
+
+
+def test_im_the_patient_switches_back_and_is_not_a_no(chat: Conversation) -> None:
+    """Tester T2: after "for someone else", "no its for me, im the patient" at the skin
+    question is not a no; the questions say "you" again."""
+    assert "2 minutes" in texts(chat("can I join the study?"))
+    chat("Yes, for someone else")
+    for answer in ["70", "Yes", "Yes"]:
+        chat(answer)
+    reply = texts(chat("no its for me, im the patient"))
+    assert NOT_A_FIT not in reply and "Just to check" not in reply
+    assert "ask about you" in reply and "Do you have" in reply
+
+
+def test_an_age_correction_at_the_share_step_changes_the_age(chat: Conversation) -> None:
+    """Tester M7: "actually I turned 62 last week" at the share step is a correction."""
+    to_question(chat, "may be a good fit", [*UP_TO_PREGNANT, "No"])
+    reply = texts(chat("actually I turned 62 last week"))
+    assert "changed that answer" in reply and "Age: 62" in reply
+    assert "Can I share your answers" in reply
