@@ -738,6 +738,9 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["answers"].update(facts)
         _note_facts(facts, messages)
         _finish_questions(state, messages)
+    elif reading.asks_something(turn.text) and turn.intent not in ("deny", "stop_prescreen"):
+        # "I can't drive, is there help getting there?" asks; it does not say no.
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
     elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
         messages.append(_say(t["declined_start"]))
         state.update(phase="declined", answers={})

@@ -624,3 +624,11 @@ def test_im_the_patient_at_the_share_step_undoes_someone_else() -> None:
     out = p.say("no its for me, im the patient")
     assert p.phase == "share" and not prescreen.for_someone_else(p.state) and p.answers
     assert "Can I share your answers" in out[-1]
+
+
+def test_a_question_with_cant_at_the_start_is_not_a_no() -> None:
+    p = Patient()
+    out = p.say("I can't drive anymore, is there any help with getting there?")
+    assert p.phase == "consent" and "did not keep" not in out[0]
+    p.say("no thanks")
+    assert p.phase == "declined"
