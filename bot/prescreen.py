@@ -199,6 +199,8 @@ def prompt(state: State) -> list[Message]:
             {"title": c.label, "payload": f'{PICK_PAYLOAD}{{"which": "{c.id}"}}'}
             for c in _answered(state)
         ] + _buttons([t["buttons"]["pick_cancel"]])
+        if other and t["choices"].get("pick_self"):
+            message["buttons"] += _buttons([t["choices"]["pick_self"]])
         return [message]
     if phase == "name":
         if other:
@@ -276,6 +278,13 @@ def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
 
 def _would_end(answers: Mapping[str, Any]) -> bool:
     return eligibility.evaluate(answers).result == "not_eligible"
+
+
+def _set_self(state: State, messages: list[Message]) -> None:
+    """ "No, it's for me, I'm the patient": the questions say "you" again."""
+    state["who"] = "self"
+    state.pop("caregiver", None)
+    messages.append(_say(texts().get("answering_for_self") or texts()["keep_going"]))
 
 
 def _set_someone_else(state: State, relation: str | None) -> None:
@@ -400,6 +409,9 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         _set_someone_else(state, found.relation)
         messages.append(_say(t["answering_for_other"]))
         return
+    if found.kind == "self":
+        _set_self(state, messages)  # never a yes or no to the question; it is asked again
+        return
     if found.kind in ("answer", "correction"):
         if found.someone_else and not for_someone_else(state) and state.get("who") is None:
             # "she is 74": the questions now say "they".
@@ -483,6 +495,11 @@ def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> Non
         if interruption is not None:
             messages.append(interruption)
             return
+    if reading.read_yes_no(turn.text) == "unsure" and t.get("not_eligible_unsure"):
+        # "Not sure" is not "No, that's right": the change is offered again, since a
+        # "Not sure" answer goes to the study team.
+        messages.append(_say(t["not_eligible_unsure"]))
+        return
     messages.append(_say(t["not_eligible_next"]))
     state.update(phase="ended", answers={}, last=None, contact={})
     state.pop("caregiver", None)
@@ -500,14 +517,30 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if turn.intent == "change_answer" or "change" in turn.text.lower():
         state["phase"] = "pick"
         return
+    pressed = " ".join(turn.text.lower().split())
+    declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
+    asked = reading.asks_something(turn.text)
     reply = reading.read_yes_no(turn.text)
-    if reply == "yes":
+    found = _read(state, turn, None) if pressed not in declines else None
+    if found is not None and found.kind == "correction" and found.target is not None:
+        # "actually I turned 62 last week": a change to an answer, then the summary again.
+        _apply(state, found, messages)
+    elif found is not None and found.kind == "self" and for_someone_else(state):
+        _set_self(state, messages)
+    elif pressed not in declines and asked:
+        # A question is never a yes or a no: answer it, then ask about sharing again.
+        interruption = _interruption(turn, state)
+        if interruption is None:
+            state.setdefault("questions", []).append(_quote(turn.text, 500))
+            interruption = _say(t.get("share_question_kept") or t["not_understood"])
+        messages.append(interruption)
+    elif reply == "yes":
         state.update(phase="name", share_consent_at=_now())
         if for_someone_else(state):
             state.setdefault("caregiver", {})["agreed_at"] = _now()
-    elif reply == "no":
+    elif pressed in declines or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
-        state.update(phase="declined", answers={}, contact={})
+        state.update(phase="declined", answers={}, contact={}, questions=[])
         state.pop("caregiver", None)
     else:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
@@ -522,6 +555,14 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     wanted = " ".join(turn.text.lower().split())
     back = "not_eligible" if _would_end(state["answers"]) else "share"
     if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
+        state["phase"] = back
+        return
+    mine = t["choices"].get("pick_self", "").lower()
+    if for_someone_else(state) and (
+        wanted == mine or reading.read(reading.Reply(turn.text), None).kind == "self"
+    ):
+        # "I'm the patient": undo a wrong "answering for someone else"; the answers stay.
+        _set_self(state, messages)
         state["phase"] = back
         return
     answered = _answered(state)
@@ -560,10 +601,11 @@ def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["questions"].append(text[:1000])
         state["phase"] = "share_question"
         return
-    reply = reading.read_yes_no(turn.text)
+    pressed = " ".join(turn.text.lower().split())
+    reply = None if reading.asks_something(turn.text) else reading.read_yes_no(turn.text)
     if reply == "yes":
         state.update(phase="name", share_consent_at=_now(), consent_at=_now())
-    elif reply == "no" or turn.intent == "deny":
+    elif pressed == t["buttons"]["share_question"][1].lower() or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
         state.update(phase="declined", questions=[], contact={})
     else:
@@ -696,6 +738,9 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         state["answers"].update(facts)
         _note_facts(facts, messages)
         _finish_questions(state, messages)
+    elif reading.asks_something(turn.text) and turn.intent not in ("deny", "stop_prescreen"):
+        # "I can't drive, is there help getting there?" asks; it does not say no.
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
     elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
         messages.append(_say(t["declined_start"]))
         state.update(phase="declined", answers={})

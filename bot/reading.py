@@ -59,6 +59,7 @@ Kind = Literal[
     "restart",
     "withdraw",
     "someone_else",
+    "self",
     "safety_resume",
     "unclear",
 ]
@@ -231,8 +232,25 @@ _OTHER_WHO = _rx(
     r"\b(for|about) (her|him|them)\b",
     r"\bon behalf\b",
 )
+# "no its for me, im the patient": the person answers about themselves (this undoes a wrong
+# "answering for someone else"); never a yes or no to the question asked.
+_FOR_SELF = _rx(
+    r"^(no |nope |nah )?(it is|this is|it s) (all |just )?(for|about) (me|myself)\b",
+    r"\b(i am|i m) (actually )?the (patient|one (with|who has) (it|dm|dermatomyositis|the rash))\b",
+    r"\b(i am|i m) (answering|filling (this |it )?(in|out)|doing (this|it)) for (me|myself)\b",
+    r"\b(it is|it s|this is) (just )?(me|myself)$",
+    r"\bnot (for |about )?(someone|somebody|anyone|anybody) else\b",
+    r"\bthere is no (one|body) else\b",
+    r"\b(i am|i m) not (answering|filling|asking|doing (this|it)) for (someone|somebody|anyone)\b",
+)
+# The person's own body or doings ("they did a biopsy of my arm"): "they" there are doctors,
+# not a sign of answering for someone else, unless a relation is named ("my mom, she ...").
+_FIRST_PERSON = re.compile(
+    r"\b(my|me|myself|mine)\b|\bi (had|have|did|was|am|took|take|use|used|got|get|still)\b"
+)
+_NAMES_OTHER = re.compile(rf"\bmy ({_REL})\b|\b(i am|i m) (her|his|their) ({_REL})\b")
 _THIRD_PERSON = re.compile(
-    rf"^(she|he|they|her|his|hers|him|my ({_REL}))\b|\b(she|he) (is|was|has|had|did|does|takes|"
+    rf"^(she|he|her|his|hers|him|my ({_REL}))\b|\b(she|he) (is|was|has|had|did|does|takes|"
     r"took|uses|used|will|would|stopped|can)\b|\bshe s\b|\bhe s\b"
 )
 
@@ -347,6 +365,13 @@ _ON_OFF = _rx(
 )
 
 _UNSURE = _rx(
+    # not saying is allowed, and goes to the study team like "not sure"
+    r"\b(rather|prefer|preferably|prefer to|would like to) not (to )?(say|answer|tell|disclose|"
+    r"get into( (it|that))?|go into( (it|that))?|talk about( (it|that))?)\b",
+    r"\b(do not|would not|not) (want|like|wish|care) to (say|answer|tell|disclose)\b",
+    r"\bnot (comfortable|willing) (saying|answering|to say|to answer|telling)\b",
+    r"\bprefer not( to)?$",
+    r"\b(no comment|pass on (this|that)( one)?)\b",
     r"\bnot (\w+ )?(sure|certain|positive)\b",
     r"\b(unsure|uncertain)\b",
     r"\bno (idea|clue)\b",
@@ -600,6 +625,29 @@ def read_yes_no(text: str) -> Value | None:
     norm = [_norm(s) for s in _segments(text) if not _is_question(s)]
     found = _lexical(norm)
     return found[0] if found else None
+
+
+# A decline that throws the answers away must be said plainly: "no", "no thanks", "don't share".
+_DECLINE = _rx(
+    r"^(no|nope|nah|n|nay|negative)\b",
+    r"^(not now|not really|no way|not interested|not today)\b",
+    r"\b(do not|please do not|would rather not|rather not|not|never) (want (you )?to |wanna )?"
+    r"(share|send|pass|give)\b",
+    r"\bnot interested\b",
+)
+
+
+def asks_something(text: str) -> bool:
+    """The reply asks a question ("is there parking? he can't walk far")."""
+    return "?" in text or any(_is_question(s) for s in _segments(text))
+
+
+def clear_decline(text: str) -> bool:
+    """A plain no to "may I share your answers?": never a question, never a "can't" inside
+    another sentence ("I can't drive anymore, is there help with getting there?")."""
+    if asks_something(text) or read_yes_no(text) != "no":
+        return False
+    return bool(_DECLINE.search(_norm(text)))
 
 
 _LEAD = re.compile(
@@ -1618,9 +1666,13 @@ def read(
             )
     elif _FOR_OTHER.search(norm):
         return Reading("someone_else", someone_else=True, relation=_relation(norm))
+    elif _FOR_SELF.search(norm):
+        return Reading("self")
     if _WHY.search(norm):
         return Reading("why")
-    third = bool(_THIRD_PERSON.search(norm))
+    third = bool(_THIRD_PERSON.search(norm)) and (
+        not _FIRST_PERSON.search(norm) or bool(_NAMES_OTHER.search(norm))
+    )
 
     # the pregnancy question's own "I can't get pregnant" wins over a correction
     back_fix = _EXPLICIT_FIX.search(norm) and _BACK_REF.search(norm)

@@ -219,3 +219,56 @@ def test_a_daughter_answers_for_her_mother_and_the_handoff_shows_both(
     assert record["answers"]["answered_by"] == "daughter"
     page = _inbox_page(live_settings, record["id"])
     assert "Rosa Bianchi" in page and "answered by: daughter" in page and "Lucia" in page
+
+
+# --- the tester's report (2026-12-01) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there parking? he can't walk far",
+        "I can't drive anymore, is there any help with getting there?",
+    ],
+)
+def test_a_question_at_the_share_step_keeps_the_answers(chat: Conversation, question: str) -> None:
+    """Tester T1: a question at "Can I share your answers?" is never "No, thanks"."""
+    to_question(chat, "may be a good fit", [*UP_TO_PREGNANT, "No"])
+    reply = texts(chat(question))
+    assert "did not share or keep" not in reply and "Can I share your answers" in reply
+    assert "What name should" in texts(chat("Yes, share my answers"))
+
+
+def test_rather_not_say_is_not_sure_not_a_no(chat: Conversation) -> None:
+    """Tester T3: "i'd rather not say" to the steroid pills question goes on, as not sure."""
+    to_question(chat, "steroid pills", UP_TO_STEROIDS)
+    reply = texts(chat("i'd rather not say"))
+    assert NOT_A_FIT not in reply and "Just to check" not in reply
+    assert "calms the immune system" in reply
+
+
+def test_my_own_biopsy_with_they_stays_about_you(chat: Conversation) -> None:
+    """Tester W3: "they did a biopsy of my arm" does not switch to answering for someone."""
+    to_question(chat, "skin biopsy", ["70", "Yes"])
+    reply = texts(chat("they did a biopsy of my arm i think yes"))
+    assert "answer for them" not in reply and "skin symptoms" in reply
+
+
+def test_im_the_patient_switches_back_and_is_not_a_no(chat: Conversation) -> None:
+    """Tester T2: after "for someone else", "no its for me, im the patient" at the skin
+    question is not a no; the questions say "you" again."""
+    assert "2 minutes" in texts(chat("can I join the study?"))
+    chat("Yes, for someone else")
+    for answer in ["70", "Yes", "Yes"]:
+        chat(answer)
+    reply = texts(chat("no its for me, im the patient"))
+    assert NOT_A_FIT not in reply and "Just to check" not in reply
+    assert "ask about you" in reply and "Do you have" in reply
+
+
+def test_an_age_correction_at_the_share_step_changes_the_age(chat: Conversation) -> None:
+    """Tester M7: "actually I turned 62 last week" at the share step is a correction."""
+    to_question(chat, "may be a good fit", [*UP_TO_PREGNANT, "No"])
+    reply = texts(chat("actually I turned 62 last week"))
+    assert "changed that answer" in reply and "Age: 62" in reply
+    assert "Can I share your answers" in reply

@@ -489,3 +489,146 @@ def test_withdrawing_at_the_name_question_is_not_a_name(phase_words: str) -> Non
     assert p.phase == "confirm_stop" and p.state["contact"] == {}
     p.say("No, keep going")
     assert p.phase == "name"
+
+
+def at_share() -> Patient:
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    return p
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "is there parking? he can't walk far",
+        "I can't drive anymore, is there any help with getting there?",
+        "he can't walk far",
+        "no idea how far it is, is it far?",
+    ],
+)
+def test_a_question_or_a_cant_at_the_share_step_is_never_a_decline(reply: str) -> None:
+    """Tester T1: a question is answered (or kept for the team) and the share question comes
+    back; the answers are kept."""
+    p = at_share()
+    out = p.say(reply)
+    assert p.phase == "share" and p.answers and "did not share or keep" not in " ".join(out)
+    assert "Can I share your answers" in out[-1]
+    p.say("yes")
+    assert p.phase == "name"
+
+
+def test_an_unanswered_question_at_the_share_step_is_kept_for_the_team() -> None:
+    p = at_share()
+    out = p.say("is there parking? he can't walk far")
+    assert "wrote your question down" in out[0]
+    assert p.state["questions"] == ["is there parking? he can't walk far"]
+
+
+@pytest.mark.parametrize("reply", ["no", "no thanks", "No, thanks", "don't share", "nope"])
+def test_a_plain_no_at_the_share_step_still_declines(reply: str) -> None:
+    p = at_share()
+    p.say(reply)
+    assert p.finished and p.phase == "declined" and p.answers == {}
+
+
+STEROIDS = ["52", "yes", "yes", "yes"]  # up to "Have you ever taken steroid pills ...?"
+
+
+@pytest.mark.parametrize(
+    "reply", ["i'd rather not say", "prefer not to say", "rather not answer", "I'd prefer not to"]
+)
+def test_rather_not_say_is_not_sure_and_goes_on(reply: str) -> None:
+    """Tester T3: not saying is allowed; it is "not sure" (the team checks), never a no."""
+    p = started()
+    for answer in STEROIDS:
+        p.say(answer)
+    assert "steroid pills" in p.asked[-1]
+    p.say(reply)
+    assert p.answers["systemic_steroids"] == "unsure" and p.phase == "questions"
+
+
+def test_not_sure_at_the_change_offer_is_not_no_thats_right() -> None:
+    p = started()
+    for answer in STEROIDS:
+        p.say(answer)
+    p.say("No")  # the button: no "just to check"
+    assert p.phase == "not_eligible"
+    out = p.say("Not sure")
+    assert p.phase == "not_eligible" and p.answers and "Change an answer" in out[0]
+    p.say("Change an answer")
+    assert p.phase == "pick"
+
+
+def test_its_for_me_im_the_patient_switches_back_to_you_and_is_not_a_no() -> None:
+    """Tester T2: after a wrong "they", "no its for me, im the patient" is not a no to the
+    skin question; the questions say "you" again and nothing is recorded."""
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ["70", "yes", "yes"]:
+        p.say(answer)
+    assert prescreen.for_someone_else(p.state) and "active_skin" not in p.answers
+    out = p.say("no its for me, im the patient")
+    assert not prescreen.for_someone_else(p.state) and "active_skin" not in p.answers
+    assert "ask about you" in out[0] and "they" not in out[-1].lower().split()
+    p.say("yes")
+    assert p.answers["active_skin"] == "yes"
+
+
+def test_my_own_biopsy_described_with_they_does_not_switch_to_someone_else() -> None:
+    """Tester W3: "they did a biopsy of my arm" is the person's own body, not a caregiver."""
+    p = started()
+    for answer in ["70", "yes"]:
+        p.say(answer)
+    out = p.say("they did a biopsy of my arm i think yes")
+    assert not prescreen.for_someone_else(p.state) and p.answers["biopsy"] == "yes"
+    assert "answer for them" not in " ".join(out)
+
+
+def test_a_clear_caregiver_statement_still_switches() -> None:
+    p = started()
+    p.say("it's for my mom, she is 74")
+    assert prescreen.for_someone_else(p.state)
+
+
+def test_change_an_answer_can_undo_a_wrong_someone_else_switch() -> None:
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    p.say("Change an answer")
+    pick = prescreen.prompt(p.state)[0]
+    assert "I'm answering for myself" in [b["title"] for b in pick["buttons"]]
+    out = p.say("I'm answering for myself")
+    assert p.phase == "share" and not prescreen.for_someone_else(p.state)
+    assert p.answers and "Can I share your answers" in out[-1]
+
+
+@pytest.mark.parametrize("reply", ["actually I turned 62 last week", "wait, actually I'm 62"])
+def test_an_age_correction_at_the_share_step_changes_the_age(reply: str) -> None:
+    """Tester M7: a correction at the share step is a change, not the age FAQ."""
+    p = at_share()
+    assert p.answers["age"] == 52
+    out = p.say(reply)
+    assert p.answers["age"] == 62 and p.phase == "share"
+    assert "changed that answer" in out[0] and "Can I share your answers" in out[-1]
+
+
+def test_im_the_patient_at_the_share_step_undoes_someone_else() -> None:
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    out = p.say("no its for me, im the patient")
+    assert p.phase == "share" and not prescreen.for_someone_else(p.state) and p.answers
+    assert "Can I share your answers" in out[-1]
+
+
+def test_a_question_with_cant_at_the_start_is_not_a_no() -> None:
+    p = Patient()
+    out = p.say("I can't drive anymore, is there any help with getting there?")
+    assert p.phase == "consent" and "did not keep" not in out[0]
+    p.say("no thanks")
+    assert p.phase == "declined"

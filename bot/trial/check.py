@@ -51,12 +51,19 @@ PRESCREEN_TEXTS = (
     "answering_for_other", "share_ask_other", "ask_names_other", "ask_patient_name",
     "ask_caregiver_name", "ask_call_who", "ask_contact_patient",
 )  # fmt: skip
-PRESCREEN_OPTIONAL = ("not_understood_number", "not_understood_choice")
+PRESCREEN_OPTIONAL = (
+    "not_understood_number",
+    "not_understood_choice",
+    "share_question_kept",
+    "not_eligible_unsure",
+    "answering_for_self",
+)
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
                 "share_question", "pick_cancel"),
     "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who"),
 }  # fmt: skip
+PRESCREEN_OPTIONAL_BUTTONS = {"choices": ("pick_self",)}
 STAFF_TOP = ("criteria", "verdicts", "answers", "why")
 STAFF_ENTRY = ("label", "short", "review")
 STAFF_GROUPS = {
@@ -284,7 +291,7 @@ class _Checker:
             if not isinstance(found, Mapping):
                 self.add(file, group, "missing (a mapping of button titles)")
                 continue
-            for key in _unknown(found, keys):
+            for key in _unknown(found, (*keys, *PRESCREEN_OPTIONAL_BUTTONS.get(group, ()))):
                 self.add(file, f"{group}.{key}", "unknown key")
             for key in keys:
                 if key not in found:
