@@ -62,11 +62,23 @@ TRIALS_DIR = ROOT / "trials"
 DEFAULT_TRIAL = "nct06857240"
 
 
-def trial_dir() -> Path:
-    """The selected trial's folder, from the one ``TRIAL`` setting: a trial id (a folder of
-    trials/) or a path to a folder (relative paths from the checkout, as tests use them)."""
-    value = os.environ.get("TRIAL", "").strip() or DEFAULT_TRIAL
+def _trial_folder(value: str) -> Path:
+    """A trial id (a folder of trials/) or a path to a folder (relative paths from the
+    checkout, as tests use them)."""
     if "/" not in value and "\\" not in value:
         return TRIALS_DIR / value
     folder = Path(value)
     return folder if folder.is_absolute() else ROOT / folder
+
+
+def trial_dir() -> Path:
+    """The default trial's folder: the first of ``TRIALS``, else the one ``TRIAL`` setting."""
+    return trial_dirs()[0]
+
+
+def trial_dirs() -> list[Path]:
+    """The folders of the trials this deployment serves: ``TRIALS`` (ids or paths, separated
+    by commas; the first is the default, served at /), else just ``TRIAL``."""
+    listed = [v.strip() for v in os.environ.get("TRIALS", "").split(",") if v.strip()]
+    values = listed or [os.environ.get("TRIAL", "").strip() or DEFAULT_TRIAL]
+    return list(dict.fromkeys(_trial_folder(value) for value in values))
