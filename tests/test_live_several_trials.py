@@ -13,6 +13,7 @@ import http.cookiejar
 import io
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -179,7 +180,7 @@ def _login(settings: Settings) -> urllib.request.OpenerDirector:
     return opener
 
 
-def test_a_demo_prescreen_beside_a_default_one(both: Settings) -> None:
+def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox) -> None:
     demo, main = Chat(both, DEMO), Chat(both, MAIN)
     demo("can I join?")
     main("can I join?")
@@ -211,6 +212,13 @@ def test_a_demo_prescreen_beside_a_default_one(both: Settings) -> None:
         found_items = _api(both, f"/api/handoffs?trial={value}")["items"]
         assert [i["reference"] for i in found_items] == [ref]
     assert ref not in json.dumps(_api(both, f"/api/handoffs?trial={MAIN}"))
+
+    # The staff e-mail names the demo's study (the outbox reads the record's trial).
+    deadline = time.monotonic() + 20
+    while not (mail := [m for m in mailbox.messages if ref in m]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert mail, "no notification"
+    assert DEMO_TRIAL["study_name"] in mail[0].replace("=\r\n", "").replace("\r\n", " ")
 
     # The inbox filter and the CSV of the demo trial: its record, its question labels.
     opener = _login(both)
