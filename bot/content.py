@@ -61,7 +61,12 @@ def path(name: str) -> Path:
 
 def load(name: str) -> Any:
     """Return the parsed YAML file ``<name>.yml`` (from the trial folder or bot/content/)."""
-    return _load(path(name))
+    return _load_in(folder() if name in TRIAL_FILES else CONTENT_DIR, name)
+
+
+@cache
+def _load_in(where: Path, name: str) -> Any:
+    return _load(where / f"{name}.yml")
 
 
 @cache
@@ -76,13 +81,37 @@ def folder() -> Path:
     current = _current.get()
     if current is not None:
         return current
-    return _chosen if _chosen is not None else trial_dir()
+    return _chosen if _chosen is not None else _dirs()[0]
+
+
+@cache
+def _dirs() -> tuple[Path, ...]:
+    """The served trials' folders, read from the settings once per process (a content lookup
+    is then a dictionary hit, as with one trial); ``reset`` reads them again."""
+    return trial_dirs()
+
+
+def reset() -> None:
+    """Read the TRIAL / TRIALS settings and every content file again (tests change them)."""
+    _dirs.cache_clear()
+    _load.cache_clear()
+    _load_in.cache_clear()
+    _page_html.cache_clear()
 
 
 def served() -> dict[str, Path]:
     """The trials this deployment serves, id (the folder's name) -> folder; the first is the
     default (TRIALS, else TRIAL)."""
-    return {where.name: where for where in trial_dirs()}
+    return _served()
+
+
+@cache
+def _served_in(dirs: tuple[Path, ...]) -> dict[str, Path]:
+    return {where.name: where for where in dirs}
+
+
+def _served() -> dict[str, Path]:
+    return _served_in(_dirs())
 
 
 def default_id() -> str:
@@ -143,6 +172,7 @@ def use(path: str | Path | None) -> Path | None:
     global _chosen
     before, _chosen = _chosen, (Path(path).resolve() if path is not None else None)
     _load.cache_clear()
+    _load_in.cache_clear()
     _page_html.cache_clear()
     return before
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,9 +77,15 @@ def trial_dir() -> Path:
     return trial_dirs()[0]
 
 
-def trial_dirs() -> list[Path]:
+def trial_dirs() -> tuple[Path, ...]:
     """The folders of the trials this deployment serves: ``TRIALS`` (ids or paths, separated
     by commas; the first is the default, served at /), else just ``TRIAL``."""
-    listed = [v.strip() for v in os.environ.get("TRIALS", "").split(",") if v.strip()]
-    values = listed or [os.environ.get("TRIAL", "").strip() or DEFAULT_TRIAL]
-    return list(dict.fromkeys(_trial_folder(value) for value in values))
+    return _trial_dirs(os.environ.get("TRIALS", ""), os.environ.get("TRIAL", ""))
+
+
+@cache
+def _trial_dirs(trials: str, trial: str) -> tuple[Path, ...]:
+    # Read on every content lookup: parsed once per value (the same Path objects each time).
+    listed = [v.strip() for v in trials.split(",") if v.strip()]
+    values = listed or [trial.strip() or DEFAULT_TRIAL]
+    return tuple(dict.fromkeys(_trial_folder(value) for value in values))

@@ -24,9 +24,11 @@ def demo_trial(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     conversation (content.serving), with the content caches of both trials warm."""
     if request.param == "TRIAL":
         monkeypatch.setenv("TRIAL", str(FOLDER))
+        content.reset()
         yield
         return
     monkeypatch.setenv("TRIALS", f"nct06857240,{FOLDER}")
+    content.reset()
     assert len(eligibility.load_criteria()) > len(IDS)  # the default trial's, cached first
     with content.serving("demo-hand-eczema") as chosen:
         assert chosen == "demo-hand-eczema"
@@ -36,6 +38,7 @@ def demo_trial(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 def test_served_trials_and_unknown_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIALS", f"nct06857240, {FOLDER} ")
+    content.reset()
     assert list(content.served()) == ["nct06857240", "demo-hand-eczema"]
     assert content.nct_ids() == {"nct06857240": "NCT06857240", "demo-hand-eczema": "DEMO-0017"}
     assert content.from_nct("demo-0017") == "demo-hand-eczema"
@@ -47,6 +50,7 @@ def test_served_trials_and_unknown_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         assert prescreen.new_state()["trial"] == "demo-hand-eczema"
     monkeypatch.delenv("TRIALS")
     monkeypatch.delenv("TRIAL", raising=False)
+    content.reset()
     with content.serving("demo-hand-eczema") as chosen:  # not served here: the default
         assert chosen == "nct06857240"
 
