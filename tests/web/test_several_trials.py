@@ -107,3 +107,33 @@ async def test_inbox_csv_and_fhir(both: tuple[TestClient, dict[str, int]]) -> No
     }
     assert studies[f"handoff-{ids['c-demo']}"] == "DEMO-0017"
     assert studies[f"handoff-{ids['c-review']}"] == "NCT06857240"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.handoff import MIGRATIONS
+    from bot.web import queries
+
+    url = request.getfixturevalue(f"{backend}_url")
+    store = HandoffStore(url, channels=[])
+    store.submit(handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017"))
+    assert [r["trial"] for r in queries.list_handoffs(store.engine)] == ["DEMO-0017"]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+        columns = {c["name"] for c in sa.inspect(store.engine).get_columns("handoffs")}
+        assert "trial" not in columns
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        records = queries.list_handoffs(store.engine, trial="NCT06857240")
+        assert [r["trial"] for r in records] == ["NCT06857240"]  # kept, now the default's
+        assert queries.list_handoffs(store.engine, trial="DEMO-0017") == []
+    finally:
+        store.engine.dispose()
