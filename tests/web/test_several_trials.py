@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestClient
 
 from bot import content
 from bot.handoff import HandoffStore
-from bot.schema import handoffs
+from bot.schema import funnel_counts, handoffs
+from bot.web import public
 from tests.web.conftest import API_TOKEN, ClientFactory, handoff, login, seed
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -69,6 +70,18 @@ async def test_pages(both: tuple[TestClient, dict[str, int]]) -> None:
     main = await (await client.get("/")).text()
     assert 'data-trial="nct06857240"' in main and "dermatomyositis" in main
     assert (await client.get("/t/nope/")).status == 404
+    # Page views are counted per trial (the funnel's trial column).
+    recorder = client.app[public.FUNNEL]
+    recorder.flush()
+    with sa.create_engine(recorder.url).connect() as connection:
+        views = dict(
+            connection.execute(
+                sa.select(funnel_counts.c.trial, funnel_counts.c.count).where(
+                    funnel_counts.c.event == "page_view"
+                )
+            ).all()
+        )
+    assert views == {"DEMO-0017": 1, "NCT06857240": 1}
 
 
 async def test_api_filter_and_items(both: tuple[TestClient, dict[str, int]]) -> None:
