@@ -30,9 +30,8 @@ def trial_of(tracker: Tracker) -> str | None:
     if isinstance(latest, dict) and isinstance(latest.get("trial"), str):
         return str(latest["trial"])
     for event in reversed(tracker.events or []):
-        if event.get("event") != "user":
-            continue
-        found = (event.get("metadata") or {}).get("trial")
+        metadata = event.get("metadata") if event.get("event") == "user" else None
+        found = metadata.get("trial") if isinstance(metadata, dict) else None
         if isinstance(found, str):
             return found
     return None

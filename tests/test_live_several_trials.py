@@ -142,6 +142,15 @@ def test_a_question_on_each_page_gets_that_trials_answer(both: Settings) -> None
     assert MAIN_PURPOSE in Chat(both, None)(question)  # no trial id: the default trial
     for unknown in ("no-such-trial", "../trials", ""):  # never an error
         assert MAIN_PURPOSE in Chat(both, unknown)(question), unknown
+    for metadata in (["a", "list"], "text", {"trial": 17}):
+        body = {"sender": f"test-{uuid.uuid4().hex[:12]}", "message": question}
+        request = urllib.request.Request(
+            f"{both.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps({**body, "metadata": metadata}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert MAIN_PURPOSE in texts(json.loads(response.read())), metadata
 
 
 async def test_the_socketio_path_carries_the_trial(both: Settings) -> None:
