@@ -106,6 +106,7 @@ async def test_inbox_csv_and_fhir(both: tuple[TestClient, dict[str, int]]) -> No
     assert "Dana Demo" not in other
     detail = await (await client.get(f"/staff/handoffs/{ids['c-demo']}")).text()
     assert "Hand eczema diagnosed by a physician" in detail
+    assert '<dd class="trial-id">DEMO-0017</dd>' in detail
     exported = await (await client.get("/staff/handoffs.csv?trial=demo-hand-eczema")).text()
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert [r["trial"] for r in rows] == ["DEMO-0017"]
