@@ -134,7 +134,9 @@ class Digest(Notice):
 
     def text(self, settings: NotifySettings) -> str:
         lines = [
-            f"{len(self.items)} new {study()} record(s) have waited longer than {self.target} "
+            # One digest for the whole deployment: with several trials, no one study's name.
+            f"{len(self.items)} new {study() if len(content.served()) == 1 else 'study'} "
+            f"record(s) have waited longer than {self.target} "
             "without a first contact:",
             "",
         ]

@@ -151,3 +151,24 @@ def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest
         assert queries.list_handoffs(store.engine, trial="DEMO-0017") == []
     finally:
         store.engine.dispose()
+
+
+def test_notices_name_the_records_study() -> None:
+    from bot.notify import Digest, Notice, NotifySettings, webhook_payload
+
+    settings = NotifySettings.from_env({})
+    demo = Notice(1, "K7Q2", "likely_eligible", "DEMO-0017")
+    assert "made-up hand cream study" in demo.text(settings)
+    assert webhook_payload(demo, settings)["trial"] == "DEMO-0017"
+    old = Notice(2, "P2QA", "likely_eligible")  # made before 0007: the default trial's
+    assert "ruxolitinib cream study" in old.text(settings)
+    assert webhook_payload(old, settings)["trial"] == "NCT06857240"
+    digest = Digest(
+        0,
+        "",
+        "",
+        day="2026-12-01",
+        target="1 working day",
+        items=(("K7Q2", "likely_eligible", "2 days", 1),),
+    )
+    assert "1 new study record(s)" in digest.text(settings)
