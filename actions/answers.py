@@ -14,6 +14,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.trial import for_trial
 from bot import fallback, faq
 
 
@@ -48,6 +49,7 @@ class ActionAnswer(Action):
     def name(self) -> str:
         return "action_answer"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -71,6 +73,7 @@ class ActionAnswerAdvice(Action):
     def name(self) -> str:
         return "action_answer_advice"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

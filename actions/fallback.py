@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.trial import for_trial
 from bot import fallback
 
 ASK_TEXT = "Sorry, I'm not sure what you mean. Did you mean one of these?"
@@ -19,6 +20,7 @@ class ActionDefaultAskAffirmation(Action):
     def name(self) -> str:
         return "action_default_ask_affirmation"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

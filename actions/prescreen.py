@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.trial import for_trial
 from bot import funnel, handoff, prescreen, spool
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class ActionPrescreenStart(Action):
     def name(self) -> str:
         return "action_prescreen_start"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -109,6 +111,7 @@ class ActionQuestionStart(Action):
     def name(self) -> str:
         return "action_question_start"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -126,6 +129,7 @@ class ActionPrescreenAsk(Action):
     def name(self) -> str:
         return "action_prescreen_ask"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
@@ -140,6 +144,12 @@ class ValidatePrescreenForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_prescreen_form"
+
+    @for_trial
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_prescreen_turn(
         self,
@@ -214,6 +224,7 @@ class ActionPrescreenDone(Action):
     def name(self) -> str:
         return "action_prescreen_done"
 
+    @for_trial
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:

@@ -14,10 +14,11 @@ disagree ("yes and no"), the reply is "unsure", which the prescreen sends to the
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, get_args
+
+from bot import content
 
 Reply = Literal["yes", "no", "unsure", "not_applicable"]
 REPLIES: tuple[Reply, ...] = get_args(Reply)
@@ -109,7 +110,7 @@ _NOT_APPLICABLE_ANY = (
 )
 
 
-@functools.cache
+@content.per_trial
 def _not_applicable() -> re.Pattern[str]:
     """The general phrasings and every question's own (read late: criteria.yml is loaded by
     bot.eligibility, which imports this module)."""

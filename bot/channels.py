@@ -123,6 +123,8 @@ def guarded(on_new_message: Handler) -> Handler:
     """Wrap Rasa's message handler with the size limit, the safety layer and the apology."""
 
     async def handle(message: UserMessage) -> Any:
+        if message.metadata is not None and not isinstance(message.metadata, dict):
+            message.metadata = {}  # e.g. {"metadata": "x"}: the trial id is read from a dict
         try:
             text = message.text if isinstance(message.text, str) else ""
             too_long = len(text) > MAX_MESSAGE_CHARS

@@ -15,17 +15,29 @@ A trial is a folder, ``trials/<trial-id>/`` (see the README, "How to add a trial
 Generic files stay in bot/content/ (safety, advice, service, languages, fhir): they describe
 how the assistant behaves for any trial. ``load(name)`` picks the folder by the file name.
 The trial is chosen by the ``TRIAL`` setting (bot.settings.trial_dir).
+
+One deployment may serve several trials (the ``TRIALS`` setting, bot.settings.trial_dirs):
+``serving(trial_id)`` makes every lookup in its block (``load``, ``folder``, ``trial``, and
+the caches made with ``per_trial``) read that trial's folder; it is a context variable, so
+each conversation's action call and each page request reads its own trial. An id the
+deployment does not serve falls back to the default trial (the first of TRIALS).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from bot.settings import trial_dir as trial_dir
+from bot.settings import trial_dirs
+
+T = TypeVar("T")
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 # The YAML files of a trial folder; every other name is looked up in bot/content/.
@@ -38,6 +50,8 @@ TRIAL_SOURCES = ("FACTS.md", "seed-page.txt")
 
 # The trial folder a command chose for this process (use); None: the TRIAL setting's.
 _chosen: Path | None = None
+# The trial folder of the conversation or page being served now (serving); None: the default.
+_current: ContextVar[Path | None] = ContextVar("trial_folder", default=None)
 
 
 def path(name: str) -> Path:
@@ -45,17 +59,110 @@ def path(name: str) -> Path:
     return (folder() if name in TRIAL_FILES else CONTENT_DIR) / f"{name}.yml"
 
 
-@cache
 def load(name: str) -> Any:
     """Return the parsed YAML file ``<name>.yml`` (from the trial folder or bot/content/)."""
-    with path(name).open(encoding="utf-8") as handle:
+    return _load_in(folder() if name in TRIAL_FILES else CONTENT_DIR, name)
+
+
+@cache
+def _load_in(where: Path, name: str) -> Any:
+    return _load(where / f"{name}.yml")
+
+
+@cache
+def _load(where: Path) -> Any:
+    with where.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
 def folder() -> Path:
-    """The folder this process reads the trial's content from: the TRIAL setting's, unless a
-    command chose another (use)."""
-    return _chosen if _chosen is not None else trial_dir()
+    """The folder the trial's content is read from: the trial being served (serving), else
+    the TRIAL setting's, unless a command chose another (use)."""
+    current = _current.get()
+    if current is not None:
+        return current
+    return _chosen if _chosen is not None else _dirs()[0]
+
+
+@cache
+def _dirs() -> tuple[Path, ...]:
+    """The served trials' folders, read from the settings once per process (a content lookup
+    is then a dictionary hit, as with one trial); ``reset`` reads them again."""
+    return trial_dirs()
+
+
+def reset() -> None:
+    """Read the TRIAL / TRIALS settings and every content file again (tests change them)."""
+    _dirs.cache_clear()
+    _load.cache_clear()
+    _load_in.cache_clear()
+    _page_html.cache_clear()
+
+
+def served() -> dict[str, Path]:
+    """The trials this deployment serves, id (the folder's name) -> folder; the first is the
+    default (TRIALS, else TRIAL)."""
+    return _served()
+
+
+@cache
+def _served_in(dirs: tuple[Path, ...]) -> dict[str, Path]:
+    return {where.name: where for where in dirs}
+
+
+def _served() -> dict[str, Path]:
+    return _served_in(_dirs())
+
+
+def default_id() -> str:
+    return next(iter(served()))
+
+
+def known(trial_id: object) -> str:
+    """The served trial of that id, or the default one (an unknown or missing id, e.g. from
+    an old page or a client's typo, is never an error)."""
+    if isinstance(trial_id, str) and trial_id.strip() in served():
+        return trial_id.strip()
+    return default_id()
+
+
+def nct_ids() -> dict[str, str]:
+    """Each served trial's id (its folder's name) -> its trial.yml nct_id (what handoffs
+    store), the default first."""
+    return {key: str(_load(where / "trial.yml")["nct_id"]) for key, where in served().items()}
+
+
+def from_nct(nct_id: object) -> str:
+    """The served trial whose nct_id this is (a handoff's trial), else the default one."""
+    wanted = str(nct_id or "").strip().lower()
+    return next((k for k, v in nct_ids().items() if v.lower() == wanted), default_id())
+
+
+@contextlib.contextmanager
+def serving(trial_id: object) -> Iterator[str]:
+    """Read the content of trial ``trial_id`` (the default if not served) in this block."""
+    chosen = known(trial_id)
+    token = _current.set(served()[chosen] if chosen != default_id() else None)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def per_trial(make: Callable[[], T]) -> Callable[[], T]:
+    """Cache ``make()`` once per trial folder (what functools.cache does for one trial)."""
+    made: dict[Path, T] = {}
+
+    def cached() -> T:
+        where = folder()
+        if where not in made:
+            made[where] = make()
+        return made[where]
+
+    cached.cache_clear = made.clear  # type: ignore[attr-defined]
+    cached.__doc__ = make.__doc__
+    cached.__name__ = make.__name__
+    return cached
 
 
 def use(path: str | Path | None) -> Path | None:
@@ -64,8 +171,9 @@ def use(path: str | Path | None) -> Path | None:
     Returns the choice it replaces, to put back."""
     global _chosen
     before, _chosen = _chosen, (Path(path).resolve() if path is not None else None)
-    load.cache_clear()
-    page_html.cache_clear()
+    _load.cache_clear()
+    _load_in.cache_clear()
+    _page_html.cache_clear()
     return before
 
 
@@ -75,10 +183,14 @@ def trial() -> dict[str, Any]:
     return data
 
 
-@cache
 def page_html() -> str:
     """The body of the trial's public page (page.html of its folder)."""
-    return (folder() / TRIAL_PAGE).read_text(encoding="utf-8")
+    return _page_html(folder() / TRIAL_PAGE)
+
+
+@cache
+def _page_html(where: Path) -> str:
+    return where.read_text(encoding="utf-8")
 
 
 def topic_labels() -> dict[str, str]:

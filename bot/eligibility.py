@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
@@ -357,7 +356,7 @@ def check_texts(data: Mapping[str, Any]) -> None:
             _text(group, key, where)
 
 
-@cache
+@content.per_trial
 def _criteria() -> tuple[Criterion, ...]:
     data = content.load("criteria")
     check_texts(data)

@@ -240,13 +240,15 @@ def bundle(
     """A searchset Bundle: each handoff's ResearchSubject (search mode "match") and, with
     include_contact, its Patient (mode "include"). base_url: the FHIR base the fullUrls use;
     links: relation -> URL (self, next, previous; default self = the search without paging)."""
-    trial = trial or content.trial()
     base = base_url.rstrip("/")
     entries: list[dict[str, Any]] = []
     count = 0
     for record in records:
         count += 1
-        subject = research_subject(record, changes.get(int(record["id"]), ()), trial)
+        # Each record's own study when a deployment serves several (its "trial", an nct_id).
+        with content.serving(content.from_nct(record.get("trial"))):
+            study = trial or content.trial()
+        subject = research_subject(record, changes.get(int(record["id"]), ()), study)
         entries.append(
             {
                 "fullUrl": f"{base}/ResearchSubject/{subject.id}",

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import content, eligibility
-from bot.schema import audit, funnel_counts
+from bot.schema import audit, funnel_counts, handoffs
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,13 @@ def add(connection: sa.engine.Connection, counts: Mapping[Key, int]) -> None:
             connection.execute(funnel_counts.insert().values(**row))
 
 
-def count_now(connection: sa.engine.Connection, event: str, key: str = "") -> None:
-    """Count one event now, in the caller's transaction (staff changes)."""
+def count_now(
+    connection: sa.engine.Connection, event: str, key: str = "", trial: str | None = None
+) -> None:
+    """Count one event now, in the caller's transaction (staff changes); ``trial`` is the
+    record's (nct_id), else the default trial."""
     event, key = _checked(event, key)
-    add(connection, {(trial_id(), local_day(), event, key): 1})
+    add(connection, {((trial or trial_id())[:32], local_day(), event, key): 1})
 
 
 def count_transition(
@@ -168,7 +171,10 @@ def count_transition(
         )
     ).scalar_one()
     if not earlier:
-        count_now(connection, new)
+        trial = connection.execute(
+            sa.select(handoffs.c.trial).where(handoffs.c.id == handoff_id)
+        ).scalar_one_or_none()
+        count_now(connection, new, trial=trial)
 
 
 class Recorder:

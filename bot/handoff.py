@@ -107,6 +107,8 @@ class Handoff:
     transcript: list[dict[str, str]] = field(default_factory=list)
     # Random id of this prescreen or question (its state's "submission"); "" = from content.
     submission_id: str = ""
+    # The trial it is about (trial.yml nct_id); "" = the default trial (made before 0007).
+    trial: str = ""
 
     def key(self) -> str:
         """What makes two submissions the same one (the store keeps each key once)."""
@@ -190,6 +192,7 @@ class HandoffStore:
                 "consent_version": handoff.consent_version,
                 "consent_at": handoff.consent_at,
                 "share_consent_at": handoff.share_consent_at,
+                "trial": handoff.trial[:32] or None,
                 "created_at": now,
                 "updated_at": now,
             }

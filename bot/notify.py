@@ -22,9 +22,11 @@ import aiosmtplib
 from bot import content
 
 
-def study() -> str:
-    """What a staff message calls the study: ``study_name`` of the trial's trial.yml."""
-    return str(content.trial()["study_name"])
+def study(trial: str = "") -> str:
+    """What a staff message calls the study: ``study_name`` of the trial's trial.yml (the
+    trial of that nct_id when a deployment serves several; "" = the default trial)."""
+    with content.serving(content.from_nct(trial) if trial else None):
+        return str(content.trial()["study_name"])
 
 
 OUTCOME_LABELS = {
@@ -90,6 +92,7 @@ class Notice:
     handoff_id: int
     reference: str
     outcome: str
+    trial: str = ""  # the handoff's trial (nct_id); "" = the default trial
 
     @property
     def label(self) -> str:
@@ -105,7 +108,7 @@ class Notice:
 
     def text(self, settings: NotifySettings) -> str:
         return (
-            f"A new person for the {study()} ({self.label}), reference {self.reference}. "
+            f"A new person for the {study(self.trial)} ({self.label}), reference {self.reference}. "
             f"Open the staff inbox: {self.url(settings)}"
         )
 
@@ -131,7 +134,9 @@ class Digest(Notice):
 
     def text(self, settings: NotifySettings) -> str:
         lines = [
-            f"{len(self.items)} new {study()} record(s) have waited longer than {self.target} "
+            # One digest for the whole deployment: with several trials, no one study's name.
+            f"{len(self.items)} new {study() if len(content.served()) == 1 else 'study'} "
+            f"record(s) have waited longer than {self.target} "
             "without a first contact:",
             "",
         ]
@@ -201,6 +206,7 @@ def webhook_payload(notice: Notice, settings: NotifySettings) -> dict[str, objec
         "text": notice.text(settings),
         "reference": notice.reference,
         "outcome": notice.outcome,
+        "trial": notice.trial or content.nct_ids()[content.default_id()],
         "url": notice.url(settings),
     }
 

@@ -225,6 +225,7 @@ class OutboxWorker:
                     handoffs.c.id.label("handoff_id"),
                     handoffs.c.reference,
                     handoffs.c.outcome,
+                    handoffs.c.trial,
                 )
                 .select_from(outbox.outerjoin(handoffs, handoffs.c.id == outbox.c.handoff_id))
                 .where(outbox.c.id == row_id)
@@ -233,7 +234,9 @@ class OutboxWorker:
         if row.kind == "digest":
             notice = digest_notice(str(row.digest_key), row.payload)
         else:
-            notice = Notice(int(row.handoff_id), str(row.reference), str(row.outcome))
+            notice = Notice(
+                int(row.handoff_id), str(row.reference), str(row.outcome), str(row.trial or "")
+            )
         return _Claim(row_id, str(row.channel), int(row.attempts), notice)
 
     def _finish(self, claim: _Claim, error: str | None, now: datetime) -> str:

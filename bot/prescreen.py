@@ -86,6 +86,8 @@ def new_state(now: datetime | None = None, question: str | None = None) -> State
         "answers": {},
         "last": None,
         "version": eligibility.version(),
+        # The trial it asks about (a folder id of bot.content.served): kept to the end.
+        "trial": content.folder().name,
         "consent_at": None,
         "share_consent_at": None,
         "contact": {},
@@ -850,6 +852,7 @@ def handoff_record(
             consent_at=state.get("consent_at"),
             share_consent_at=state.get("share_consent_at"),
             submission_id=str(state.get("submission") or ""),
+            trial=str(content.trial()["nct_id"]),
         )
     outcome = eligibility.evaluate(state["answers"])
     reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
@@ -869,6 +872,7 @@ def handoff_record(
         share_consent_at=state.get("share_consent_at"),
         questions=list(state.get("questions", [])),
         submission_id=str(state.get("submission") or ""),
+        trial=str(content.trial()["nct_id"]),
     )
 
 

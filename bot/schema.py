@@ -40,6 +40,9 @@ handoffs = sa.Table(
     sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True),
     # 1 once the search index (handoff_search) holds this record's keys; NULL: not yet.
     sa.Column("search_indexed", sa.Integer, nullable=True),
+    # Migration 0007: the trial (trial.yml nct_id) of a deployment serving several; NULL: a
+    # record made before, of the default trial.
+    sa.Column("trial", sa.String(32), nullable=True, index=True),
     sa.UniqueConstraint("conversation_id", "submission_id", name="uq_handoffs_submission"),
 )
 

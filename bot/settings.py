@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,11 +63,29 @@ TRIALS_DIR = ROOT / "trials"
 DEFAULT_TRIAL = "nct06857240"
 
 
-def trial_dir() -> Path:
-    """The selected trial's folder, from the one ``TRIAL`` setting: a trial id (a folder of
-    trials/) or a path to a folder (relative paths from the checkout, as tests use them)."""
-    value = os.environ.get("TRIAL", "").strip() or DEFAULT_TRIAL
+def _trial_folder(value: str) -> Path:
+    """A trial id (a folder of trials/) or a path to a folder (relative paths from the
+    checkout, as tests use them)."""
     if "/" not in value and "\\" not in value:
         return TRIALS_DIR / value
     folder = Path(value)
     return folder if folder.is_absolute() else ROOT / folder
+
+
+def trial_dir() -> Path:
+    """The default trial's folder: the first of ``TRIALS``, else the one ``TRIAL`` setting."""
+    return trial_dirs()[0]
+
+
+def trial_dirs() -> tuple[Path, ...]:
+    """The folders of the trials this deployment serves: ``TRIALS`` (ids or paths, separated
+    by commas; the first is the default, served at /), else just ``TRIAL``."""
+    return _trial_dirs(os.environ.get("TRIALS", ""), os.environ.get("TRIAL", ""))
+
+
+@cache
+def _trial_dirs(trials: str, trial: str) -> tuple[Path, ...]:
+    # Read on every content lookup: parsed once per value (the same Path objects each time).
+    listed = [v.strip() for v in trials.split(",") if v.strip()]
+    values = listed or [trial.strip() or DEFAULT_TRIAL]
+    return tuple(dict.fromkeys(_trial_folder(value) for value in values))

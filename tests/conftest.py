@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 
+from bot import content, settings
 from bot.settings import Settings
 from bot.stack import Stack
 
@@ -289,3 +290,14 @@ def _guard_slow_work() -> None:
     agent = sys.modules.get("rasa.core.agent")
     if agent is not None:
         agent.Agent.load = _skip_slow("loads a trained Rasa model")
+
+
+@pytest.fixture(autouse=True)
+def _trial_settings_read_again() -> Iterator[None]:
+    """bot.content reads TRIAL / TRIALS once per process; a test that changes them calls
+    content.reset() (see tests/eligibility/test_second_trial.py) and is put back here."""
+    yield
+    if content.folder() != settings.trial_dir() or content.served() != {
+        d.name: d for d in settings.trial_dirs()
+    }:
+        content.reset()

@@ -44,3 +44,47 @@ def test_action_names_match_domain() -> None:
 
     domain = yaml.safe_load((Path(__file__).parents[1] / "domain.yml").read_text())
     assert ActionDefaultAskAffirmation().name() in domain["actions"]
+
+
+DEMO = Path(__file__).parent / "fixtures" / "trials" / "demo-hand-eczema"
+
+
+def _asked(metadata: object = None, earlier: object = None, state: object = None) -> Tracker:
+    """A tracker whose latest message asked "what is this study about?" (faq/purpose)."""
+    latest = {
+        "text": "what is this study about?",
+        "intent": {"name": "faq", "confidence": 0.9},
+        "entities": [],
+        "response_selector": {
+            "faq": {"response": {"intent_response_key": "faq/purpose", "confidence": 0.9}}
+        },
+        "metadata": metadata,
+    }
+    events = [{"event": "user", "text": "hi", "metadata": {"trial": earlier}}] if earlier else []
+    events.append({"event": "user", "text": latest["text"], "metadata": metadata})
+    slots = {"prescreen": state} if state is not None else {}
+    return Tracker("c1", slots, latest, events, False, None, None, "action_listen")
+
+
+async def test_each_answer_comes_from_the_conversations_trial(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from actions.answers import ActionAnswer
+    from actions.trial import trial_of
+
+    monkeypatch.setenv("TRIALS", f"nct06857240,{DEMO}")
+    content.reset()
+
+    async def answer(tracker: Tracker) -> str:
+        dispatcher = CollectingDispatcher()
+        await ActionAnswer().run(dispatcher, tracker, domain={})
+        return str(dispatcher.messages[0]["text"])
+
+    demo, main = await answer(_asked({"trial": "demo-hand-eczema"})), await answer(_asked())
+    assert "made-up study" in demo and "ruxolitinib" in main
+    assert await answer(_asked({"trial": "nope"})) == main  # unknown: the default trial
+    assert await answer(_asked(["not", "a", "dict"])) == main
+    assert await answer(_asked(None, earlier="demo-hand-eczema")) == demo  # said before
+    # A prescreen keeps the trial it began with, whatever a later message says.
+    assert trial_of(_asked({"trial": "nct06857240"}, state={"trial": "demo-hand-eczema"})) == (
+        "demo-hand-eczema"
+    )
+    assert content.trial()["nct_id"] == "NCT06857240"  # nothing leaks out of the action

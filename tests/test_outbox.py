@@ -308,6 +308,7 @@ async def test_messages_name_reference_and_outcome_but_nothing_personal(
         ),
         "reference": reference,
         "outcome": "needs_review",
+        "trial": "NCT06857240",
         "url": link,
     }
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot"))

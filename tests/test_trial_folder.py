@@ -26,6 +26,7 @@ def test_trial_is_an_id_or_a_folder(
     monkeypatch: pytest.MonkeyPatch, value: str, folder: str
 ) -> None:
     monkeypatch.setenv("TRIAL", value)
+    content.reset()  # content reads the setting once per process
     assert settings.trial_dir() == settings.ROOT / folder
     assert content.path("answers") == settings.ROOT / folder / "answers.yml"
 

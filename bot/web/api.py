@@ -30,6 +30,7 @@ LIST_FILTERS = {
     "q",
     "reference",
     "assigned_to",
+    "trial",
     "sort",
     "limit",
     "offset",
@@ -82,6 +83,7 @@ def item(record: dict[str, Any], request: web.Request | None = None) -> dict[str
         "reference": record["reference"],
         "conversation_id": record["conversation_id"],
         "kind": record["kind"],
+        "trial": record.get("trial"),
         "outcome": record["outcome"],
         "status": record["status"],
         "created_at": created.isoformat() if created else None,
@@ -123,6 +125,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         q = listing.text_param(request.query.get("q"), "q")
         reference = listing.text_param(request.query.get("reference"), "reference")
         assigned_to = listing.text_param(request.query.get("assigned_to"), "assigned_to")
+        trial = listing.trial_param(request.query.get("trial"))
     except (queries.InvalidChange, listing.BadFilter) as error:
         return problem(400, str(error))
     sort = request.query.get("sort") or "newest"
@@ -144,6 +147,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         q=q,
         reference=reference,
         assigned_to=assigned_to,
+        trial=trial,
         sort=sort,
         overdue_cutoff=request.app[WORK_HOURS].cutoff(datetime.now(timezone.utc)),
         limit=limit,
@@ -158,6 +162,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         q=q,
         reference=reference,
         assigned_to=assigned_to,
+        trial=trial,
     )
     return web.json_response(
         {

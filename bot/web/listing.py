@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot import content
 from bot.web import present
 from bot.workhours import WorkHours
 
@@ -33,13 +34,35 @@ def text_param(value: str | None, name: str) -> str | None:
     return value
 
 
+def trial_param(value: str | None) -> str | None:
+    """A ``trial`` filter (a served trial's id, e.g. ``demo-hand-eczema``, or its nct_id) as
+    the nct_id handoffs store; another value is kept as given (it matches no record)."""
+    value = text_param(value, "trial")
+    if value is None:
+        return None
+    ids = content.nct_ids()
+    if value in ids:
+        return ids[value]
+    return next((nct for nct in ids.values() if nct.lower() == value.lower()), value)
+
+
+def trials() -> list[dict[str, str]]:
+    """The served trials for a filter menu: id, nct_id and short name."""
+    found = []
+    for key, nct in content.nct_ids().items():
+        with content.serving(key):
+            found.append({"id": key, "nct_id": nct, "name": str(content.trial()["short_name"])})
+    return found
+
+
 def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[str, Any]:
     """record + overdue, due_at, why (a few words), phone {display, tel}."""
     created = record["created_at"]
     due = hours.due(created) if created is not None else None
     record["due_at"] = due
     record["overdue"] = bool(record["status"] == "new" and due is not None and now > due)
-    record["why"] = present.why(record)
+    with content.serving(content.from_nct(record.get("trial"))):  # its own trial's labels
+        record["why"] = present.why(record)
     record["phone"] = present.phone(record["contact"].get("phone"))
     return record
 

@@ -16,7 +16,7 @@ from bot.search import DEFAULT_REGION
 from bot.workhours import WorkHours
 
 
-@cache
+@content.per_trial
 def labels() -> dict[str, Any]:
     data: dict[str, Any] = content.load("staff_labels")
     return data

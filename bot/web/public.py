@@ -1,4 +1,5 @@
-"""The public side of the web app: the trial's page (`/`) with the chat widget, and its assets.
+"""The public side of the web app: the trial's page (`/`) with the chat widget, and its assets;
+each other trial a deployment serves (TRIALS) at `/t/<trial-id>/`.
 
 The widget in the page talks to the Rasa server's socket.io channel, which is another origin
 (CHAT_SERVER_URL). Only this page's Content-Security-Policy allows connecting there; the staff
@@ -50,21 +51,47 @@ def public_csp(chat_server_url: str) -> str:
 
 @routes.get("/")
 async def home(request: web.Request) -> web.StreamResponse:
+    return _page(request, content.default_id())
+
+
+@routes.get("/t/{trial}/")
+async def trial_page(request: web.Request) -> web.StreamResponse:
+    """Another trial of this deployment (TRIALS); the default trial's page is /."""
+    trial_id = request.match_info["trial"]
+    if trial_id not in content.served():
+        raise web.HTTPNotFound()
+    if trial_id == content.default_id():
+        raise web.HTTPFound("/")
+    return _page(request, trial_id)
+
+
+@routes.get("/t/{trial}")
+async def trial_page_slash(request: web.Request) -> web.StreamResponse:
+    trial_id = request.match_info["trial"]
+    if trial_id not in content.served():
+        raise web.HTTPNotFound()
+    raise web.HTTPFound(f"/t/{trial_id}/")
+
+
+def _page(request: web.Request, trial_id: str) -> web.StreamResponse:
     chat_url = request.app[CHAT_URL]
-    response = aiohttp_jinja2.render_template(
-        "public/index.html",
-        request,
-        {
-            "chat_server_url": chat_url or "/",
-            "assets": ASSETS_PREFIX,
-            "trial": content.trial(),
-            # Written by the trial's coordinator and reviewed with the folder, not user input.
-            "page_html": Markup(content.page_html()),  # noqa: S704
-        },
-    )
+    with content.serving(trial_id):
+        response = aiohttp_jinja2.render_template(
+            "public/index.html",
+            request,
+            {
+                "chat_server_url": chat_url or "/",
+                "assets": ASSETS_PREFIX,
+                "trial": content.trial(),
+                "trial_id": trial_id,
+                "default_trial": trial_id == content.default_id(),
+                # Written by the trial's coordinator and reviewed with the folder, not input.
+                "page_html": Markup(content.page_html()),  # noqa: S704
+            },
+        )
+        if request.method == "GET":
+            request.app[FUNNEL].record("page_view")  # counted for this trial
     response.headers["Content-Security-Policy"] = public_csp(chat_url)
-    if request.method == "GET":
-        request.app[FUNNEL].record("page_view")
     return response
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import crypto, funnel, search, workflow
+from bot import content, crypto, funnel, search, workflow
 from bot.handoff import decode
 from bot.schema import audit, contact_attempts, handoffs, outbox
 
@@ -87,7 +87,13 @@ def _record(row: Any) -> dict[str, Any]:
     record["updated_at"] = utc(record["updated_at"])
     record["last_contact_at"] = utc(record.get("last_contact_at"))
     record["version"] = int(record.get("version") or 1)
+    record["trial"] = record.get("trial") or default_trial()
     return record
+
+
+def default_trial() -> str:
+    """The nct_id of the deployment's default trial (a record without a trial is its)."""
+    return next(iter(content.nct_ids().values()))
 
 
 def validate_filters(outcome: str | None, status: str | None) -> None:
@@ -153,7 +159,15 @@ def _filtered(
     q: str | None,
     reference: str | None,
     assigned_to: str | None,
+    trial: str | None = None,
 ) -> Any:
+    if trial:
+        # Records made before migration 0007 have no trial: they are the default trial's.
+        query = query.where(
+            sa.or_(handoffs.c.trial == trial, handoffs.c.trial.is_(None))
+            if trial == default_trial()
+            else handoffs.c.trial == trial
+        )
     if outcome:
         query = query.where(handoffs.c.outcome == outcome)
     if status == "open":
@@ -182,6 +196,7 @@ def list_handoffs(
     q: str | None = None,
     reference: str | None = None,
     assigned_to: str | None = None,
+    trial: str | None = None,
     sort: str = "newest",
     overdue_cutoff: datetime | None = None,
     limit: int | None = None,
@@ -198,6 +213,7 @@ def list_handoffs(
         q=q,
         reference=reference,
         assigned_to=assigned_to,
+        trial=trial,
     )
     if sort == "queue":
         query = query.order_by(*_queue_order(overdue_cutoff))
@@ -235,6 +251,7 @@ def count_handoffs(
     q: str | None = None,
     reference: str | None = None,
     assigned_to: str | None = None,
+    trial: str | None = None,
 ) -> int:
     query = _filtered(
         sa.select(sa.func.count()).select_from(handoffs),
@@ -244,6 +261,7 @@ def count_handoffs(
         q=q,
         reference=reference,
         assigned_to=assigned_to,
+        trial=trial,
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())

@@ -42,8 +42,8 @@ OUTCOME_LABELS = {
 }
 STATUS_LABELS = workflow.STATUS_LABELS
 PAGE_SIZE = 50
-LIST_FILTERS = {"outcome", "status", "q", "mine", "assigned", "sort", "page", "saved"}
-CSV_FILTERS = {"outcome", "status", "q", "mine", "assigned", "sort"}
+LIST_FILTERS = {"outcome", "status", "q", "mine", "assigned", "sort", "page", "saved", "trial"}
+CSV_FILTERS = {"outcome", "status", "q", "mine", "assigned", "sort", "trial"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -193,6 +193,7 @@ class ListView:
             queries.validate_filters(self.outcome, self.status)
             self.q = listing.text_param(query.get("q"), "q")
             assigned = listing.text_param(query.get("assigned"), "assigned")
+            self.trial = listing.trial_param(query.get("trial"))
         except (queries.InvalidChange, listing.BadFilter) as error:
             raise web.HTTPBadRequest(text=str(error)) from None
         self.sort = query.get("sort") or "queue"
@@ -223,6 +224,7 @@ class ListView:
             "q": self.q,
             "reference": self.reference,
             "assigned_to": self.assigned_to(user),
+            "trial": self.trial,
         }
 
 
@@ -280,6 +282,7 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
             "status": view.status or "",
             "outcomes": queries.OUTCOMES,
             "statuses": queries.STATUSES,
+            "trials": listing.trials(),
             "query_string": urlencode(keep),  # the CSV gets the same filters and order
             "page": view.page,
             "pages": pages,
@@ -345,66 +348,68 @@ async def _detail(
         record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
     except queries.NotFound:
         raise web.HTTPNotFound() from None
-    trail = await asyncio.to_thread(queries.audit_trail, engine, handoff_id)
-    deliveries = await asyncio.to_thread(delivery_status, engine, handoff_id)
-    attempts = await asyncio.to_thread(queries.attempts, engine, handoff_id)
-    assignable = await asyncio.to_thread(staff.assignable, engine)
-    now = datetime.now(timezone.utc)
-    listing.annotate(record, hours, now)
-    medicines = present.medicines_named(record["transcript"])
-    if not sees_contact(request):
-        record = listing.redact(record)
-        # Staff notes are free text and may hold a number or an address: not for viewers.
-        for entry in [*trail, *attempts]:
-            entry["note"] = "(hidden for viewers)" if entry.get("note") else None
-            if entry.get("next_step"):
-                entry["next_step"] = "(hidden for viewers)"
-    record["age"] = age(record["created_at"], now)
-    for entry in trail:
-        entry["created_iso"] = iso(entry["created_at"])
-        entry["local"] = present.local_time(entry["created_at"], hours)
-    for entry in attempts:
-        entry["local"] = present.local_time(entry["created_at"], hours)
-    rows = present.criteria_rows(record["answers"])
-    reasons = record["answers"].get("reasons")
-    for row in rows:  # a key with no staff label: show what was stored with it
-        stored = reasons.get(row["key"]) if isinstance(reasons, dict) else None
-        if row["key"] not in present.labels()["criteria"] and isinstance(stored, dict):
-            row["check"] = shown(stored.get("text"))
-    return await render(
-        request,
-        "detail.html",
-        {
-            "h": record,
-            "created_iso": iso(record["created_at"]),
-            "created_local": present.local_time(record["created_at"], hours),
-            "updated_local": present.local_time(record["updated_at"], hours),
-            "due_local": present.local_time(record["due_at"], hours),
-            "consent_local": _local_text(record["consent_at"], hours),
-            "share_local": _local_text(record["share_consent_at"], hours),
-            "criteria": rows,
-            "review_items": present.needs_review(record["answers"]),
-            "medicines": medicines,
-            "trail": trail,
-            "attempts": attempts,
-            "deliveries": [
-                {**d, "sent_local": present.local_time(d["sent_at"], hours)} for d in deliveries
-            ],
-            "next_statuses": workflow.transitions(record["kind"]).get(record["status"], ()),
-            "channels": workflow.CHANNELS,
-            "channel_labels": workflow.CHANNEL_LABELS,
-            "results": workflow.RESULTS,
-            "result_labels": workflow.RESULT_LABELS,
-            "assignable": assignable,
-            "error": error,
-            "saved": saved,
-            "stale": stale,
-            "max_note": queries.MAX_NOTE_LENGTH,
-            "zone": hours.zone,
-            "target": hours.describe_target(),
-        },
-        status=status or (400 if error else 200),
-    )
+    # Its labels and questions are those of its own trial (a deployment may serve several).
+    with content.serving(content.from_nct(record.get("trial"))):
+        trail = await asyncio.to_thread(queries.audit_trail, engine, handoff_id)
+        deliveries = await asyncio.to_thread(delivery_status, engine, handoff_id)
+        attempts = await asyncio.to_thread(queries.attempts, engine, handoff_id)
+        assignable = await asyncio.to_thread(staff.assignable, engine)
+        now = datetime.now(timezone.utc)
+        listing.annotate(record, hours, now)
+        medicines = present.medicines_named(record["transcript"])
+        if not sees_contact(request):
+            record = listing.redact(record)
+            # Staff notes are free text and may hold a number or an address: not for viewers.
+            for entry in [*trail, *attempts]:
+                entry["note"] = "(hidden for viewers)" if entry.get("note") else None
+                if entry.get("next_step"):
+                    entry["next_step"] = "(hidden for viewers)"
+        record["age"] = age(record["created_at"], now)
+        for entry in trail:
+            entry["created_iso"] = iso(entry["created_at"])
+            entry["local"] = present.local_time(entry["created_at"], hours)
+        for entry in attempts:
+            entry["local"] = present.local_time(entry["created_at"], hours)
+        rows = present.criteria_rows(record["answers"])
+        reasons = record["answers"].get("reasons")
+        for row in rows:  # a key with no staff label: show what was stored with it
+            stored = reasons.get(row["key"]) if isinstance(reasons, dict) else None
+            if row["key"] not in present.labels()["criteria"] and isinstance(stored, dict):
+                row["check"] = shown(stored.get("text"))
+        return await render(
+            request,
+            "detail.html",
+            {
+                "h": record,
+                "created_iso": iso(record["created_at"]),
+                "created_local": present.local_time(record["created_at"], hours),
+                "updated_local": present.local_time(record["updated_at"], hours),
+                "due_local": present.local_time(record["due_at"], hours),
+                "consent_local": _local_text(record["consent_at"], hours),
+                "share_local": _local_text(record["share_consent_at"], hours),
+                "criteria": rows,
+                "review_items": present.needs_review(record["answers"]),
+                "medicines": medicines,
+                "trail": trail,
+                "attempts": attempts,
+                "deliveries": [
+                    {**d, "sent_local": present.local_time(d["sent_at"], hours)} for d in deliveries
+                ],
+                "next_statuses": workflow.transitions(record["kind"]).get(record["status"], ()),
+                "channels": workflow.CHANNELS,
+                "channel_labels": workflow.CHANNEL_LABELS,
+                "results": workflow.RESULTS,
+                "result_labels": workflow.RESULT_LABELS,
+                "assignable": assignable,
+                "error": error,
+                "saved": saved,
+                "stale": stale,
+                "max_note": queries.MAX_NOTE_LENGTH,
+                "zone": hours.zone,
+                "target": hours.describe_target(),
+            },
+            status=status or (400 if error else 200),
+        )
 
 
 def _local_text(stamp: str | None, hours: Any) -> str:
@@ -507,6 +512,7 @@ def csv_columns(with_contact: bool) -> list[str]:
         "created_at",
         "updated_at",
         "kind",
+        "trial",
         "outcome",
         "status",
         "assigned_to",
@@ -542,6 +548,7 @@ def to_csv(records: list[dict[str, Any]], with_contact: bool = True) -> str:
             iso(record["created_at"]),
             iso(record["updated_at"]),
             record["kind"],
+            record.get("trial"),
             record["outcome"],
             record["status"],
             record.get("assigned_to"),
@@ -592,8 +599,11 @@ async def handoff_csv(request: web.Request) -> web.StreamResponse:
         f"contact={'yes' if with_contact else 'no'} ip={_client_ip(request)}",
     )
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    # One column per question of the filtered trial (the default trial's without a filter).
+    with content.serving(content.from_nct(view.trial)):
+        text = to_csv(records, with_contact)
     return web.Response(
-        text=to_csv(records, with_contact),
+        text=text,
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="handoffs-{stamp}.csv"'},

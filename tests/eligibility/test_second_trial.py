@@ -18,18 +18,41 @@ FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-han
 IDS = [c["id"] for c in yaml.safe_load((FOLDER / "criteria.yml").read_text())["criteria"]]
 
 
-def _forget() -> None:
-    for cached in (content.load, content.page_html, eligibility._criteria, present.labels):  # noqa: SLF001
-        cached.cache_clear()
+@pytest.fixture(params=["TRIAL", "serving"])
+def demo_trial(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The demo as the one TRIAL; or served beside this trial (TRIALS) and chosen per
+    conversation (content.serving), with the content caches of both trials warm."""
+    if request.param == "TRIAL":
+        monkeypatch.setenv("TRIAL", str(FOLDER))
+        content.reset()
+        yield
+        return
+    monkeypatch.setenv("TRIALS", f"nct06857240,{FOLDER}")
+    content.reset()
+    assert len(eligibility.load_criteria()) > len(IDS)  # the default trial's, cached first
+    with content.serving("demo-hand-eczema") as chosen:
+        assert chosen == "demo-hand-eczema"
+        yield
+    assert [c.id for c in eligibility.load_criteria()] != IDS  # and back to the default
 
 
-@pytest.fixture
-def demo_trial(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TRIAL", str(FOLDER))
-    _forget()
-    yield
-    monkeypatch.undo()
-    _forget()
+def test_served_trials_and_unknown_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS", f"nct06857240, {FOLDER} ")
+    content.reset()
+    assert list(content.served()) == ["nct06857240", "demo-hand-eczema"]
+    assert content.nct_ids() == {"nct06857240": "NCT06857240", "demo-hand-eczema": "DEMO-0017"}
+    assert content.from_nct("demo-0017") == "demo-hand-eczema"
+    for unknown in ("nope", "", None, 17, "../trials", {"x": 1}):
+        with content.serving(unknown) as chosen:
+            assert chosen == "nct06857240" and content.trial()["nct_id"] == "NCT06857240"
+    with content.serving("demo-hand-eczema"):
+        assert content.trial()["nct_id"] == "DEMO-0017"
+        assert prescreen.new_state()["trial"] == "demo-hand-eczema"
+    monkeypatch.delenv("TRIALS")
+    monkeypatch.delenv("TRIAL", raising=False)
+    content.reset()
+    with content.serving("demo-hand-eczema") as chosen:  # not served here: the default
+        assert chosen == "nct06857240"
 
 
 def test_only_its_questions_are_asked_and_handed_over(demo_trial: None) -> None:
@@ -48,7 +71,7 @@ def test_only_its_questions_are_asked_and_handed_over(demo_trial: None) -> None:
     record = prescreen.handoff_record(p.state, "c1")  # type: ignore[arg-type]
     assert record.outcome == "likely_eligible"
     assert list(record.answers["answers"]) == IDS
-    assert record.answers["trial"] == "DEMO-0017"
+    assert record.answers["trial"] == record.trial == "DEMO-0017"
     assert not any("pregnan" in line.lower() for line in p.asked)
 
 

@@ -17,7 +17,7 @@
 (function () {
   "use strict";
 
-  var STORE_KEY = "ruxChat.v1";
+  var STORE_KEY = "ruxChat.v1"; // + "." + the trial id of a page other than the default
   var MAX_KEPT = 300; // messages kept in the transcript
   var TYPING_TIMEOUT_MS = 30000;
   var URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
@@ -48,6 +48,10 @@
   var restartButton = document.getElementById("chat-restart");
   var closeButton = document.getElementById("chat-close");
   var serverUrl = panel.getAttribute("data-chat-server") || "/";
+  // The trial this page is about: sent with every message (metadata), so the helper answers
+  // and prescreens by it; each trial's page keeps its own chat in this tab.
+  var trial = panel.getAttribute("data-trial") || "";
+  if (panel.getAttribute("data-store-suffix")) STORE_KEY += "." + panel.getAttribute("data-store-suffix");
 
   var state = load() || fresh();
   var socket = null;
@@ -301,7 +305,10 @@
   }
 
   function emit(payload) {
-    socket.emit("user_uttered", { message: payload, session_id: state.sessionId, token: state.token });
+    socket.emit("user_uttered", {
+      message: payload, session_id: state.sessionId, token: state.token,
+      metadata: trial ? { trial: trial } : {}
+    });
     awaiting = true;
     showTyping(true);
   }

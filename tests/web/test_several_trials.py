@@ -1,0 +1,174 @@
+"""One deployment, two trials (TRIALS), in the web app without Rasa: each trial's page, and the
+trial of each handoff in the API (its `trial` filter), the inbox (its Study filter, the
+record's own labels), the CSV and the FHIR export. The live path is
+tests/test_live_several_trials.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
+
+from bot import content
+from bot.handoff import HandoffStore
+from bot.schema import funnel_counts, handoffs
+from bot.web import public
+from tests.web.conftest import API_TOKEN, ClientFactory, handoff, login, seed
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+DEMO_FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-hand-eczema"
+DEMO_ANSWERS = {
+    "answers": {"age": 40, "hand_eczema": "yes", "flares": 5, "jak_pills": "no"},
+    "reasons": {},
+    "trial": "DEMO-0017",
+}
+
+
+@pytest.fixture(autouse=True)
+def two_trials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("TRIAL", raising=False)
+    monkeypatch.setenv("TRIALS", f"nct06857240,{DEMO_FOLDER}")
+    content.reset()
+    yield
+    monkeypatch.undo()
+    content.reset()
+
+
+@pytest.fixture
+async def both(sqlite_url: str, make_client: ClientFactory) -> tuple[TestClient, dict[str, int]]:
+    ids = seed(sqlite_url)  # records of this trial; one of them made before migration 0007
+    store = HandoffStore(sqlite_url, channels=[])
+    store.submit(
+        handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017", contact={"name": "Dana Demo"})
+    )
+    with store.engine.begin() as connection:
+        ids.update(connection.execute(sa.select(handoffs.c.conversation_id, handoffs.c.id)).all())
+        connection.execute(
+            handoffs.update().where(handoffs.c.id == ids["c-review"]).values(trial=None)
+        )
+    store.engine.dispose()
+    return await make_client(sqlite_url), ids
+
+
+async def _items(client: TestClient, query: str = "") -> list[dict[str, object]]:
+    response = await client.get(f"/api/handoffs{query}", headers=AUTH)
+    assert response.status == 200, await response.text()
+    items: list[dict[str, object]] = json.loads(await response.text())["items"]
+    return items
+
+
+async def test_pages(both: tuple[TestClient, dict[str, int]]) -> None:
+    client, _ = both
+    demo = await (await client.get("/t/demo-hand-eczema/")).text()
+    assert 'data-trial="demo-hand-eczema"' in demo and "hand eczema" in demo
+    main = await (await client.get("/")).text()
+    assert 'data-trial="nct06857240"' in main and "dermatomyositis" in main
+    assert (await client.get("/t/nope/")).status == 404
+    # Page views are counted per trial (the funnel's trial column).
+    recorder = client.app[public.FUNNEL]
+    recorder.flush()
+    with sa.create_engine(recorder.url).connect() as connection:
+        views = dict(
+            connection.execute(
+                sa.select(funnel_counts.c.trial, funnel_counts.c.count).where(
+                    funnel_counts.c.event == "page_view"
+                )
+            ).all()
+        )
+    assert views == {"DEMO-0017": 1, "NCT06857240": 1}
+
+
+async def test_api_filter_and_items(both: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = both
+    everything = await _items(client)
+    by_id = {item["id"]: item["trial"] for item in everything}
+    assert by_id[ids["c-demo"]] == "DEMO-0017"
+    assert by_id[ids["c-review"]] == "NCT06857240"  # made before: the default trial's
+    for value in ("demo-hand-eczema", "DEMO-0017", "demo-0017"):
+        assert [i["id"] for i in await _items(client, f"?trial={value}")] == [ids["c-demo"]]
+    main = {i["id"] for i in await _items(client, "?trial=nct06857240")}
+    assert ids["c-demo"] not in main and ids["c-review"] in main and len(main) == len(ids) - 1
+    assert await _items(client, "?trial=no-such-trial") == []
+
+
+async def test_inbox_csv_and_fhir(both: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = both
+    assert await login(client) == 303
+    page = await (await client.get("/staff/handoffs?trial=demo-hand-eczema")).text()
+    assert 'id="f-trial"' in page and "Dana Demo" in page and "DEMO-0017" in page
+    other = await (await client.get("/staff/handoffs?trial=nct06857240")).text()
+    assert "Dana Demo" not in other
+    detail = await (await client.get(f"/staff/handoffs/{ids['c-demo']}")).text()
+    assert "Hand eczema diagnosed by a physician" in detail
+    assert '<dd class="trial-id">DEMO-0017</dd>' in detail
+    exported = await (await client.get("/staff/handoffs.csv?trial=demo-hand-eczema")).text()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [r["trial"] for r in rows] == ["DEMO-0017"]
+    flares = next(name for name in rows[0] if name.startswith("Hand eczema flares"))
+    assert rows[0][flares].startswith("5")
+    response = await client.get("/api/fhir/ResearchSubject", headers=AUTH)
+    bundle = json.loads(await response.text())
+    studies = {
+        e["resource"]["id"]: e["resource"]["study"]["identifier"]["value"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "ResearchSubject"
+    }
+    assert studies[f"handoff-{ids['c-demo']}"] == "DEMO-0017"
+    assert studies[f"handoff-{ids['c-review']}"] == "NCT06857240"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.handoff import MIGRATIONS
+    from bot.web import queries
+
+    url = request.getfixturevalue(f"{backend}_url")
+    store = HandoffStore(url, channels=[])
+    store.submit(handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017"))
+    assert [r["trial"] for r in queries.list_handoffs(store.engine)] == ["DEMO-0017"]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+        columns = {c["name"] for c in sa.inspect(store.engine).get_columns("handoffs")}
+        assert "trial" not in columns
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        records = queries.list_handoffs(store.engine, trial="NCT06857240")
+        assert [r["trial"] for r in records] == ["NCT06857240"]  # kept, now the default's
+        assert queries.list_handoffs(store.engine, trial="DEMO-0017") == []
+    finally:
+        store.engine.dispose()
+
+
+def test_notices_name_the_records_study() -> None:
+    from bot.notify import Digest, Notice, NotifySettings, webhook_payload
+
+    settings = NotifySettings.from_env({})
+    demo = Notice(1, "K7Q2", "likely_eligible", "DEMO-0017")
+    assert "made-up hand cream study" in demo.text(settings)
+    assert webhook_payload(demo, settings)["trial"] == "DEMO-0017"
+    old = Notice(2, "P2QA", "likely_eligible")  # made before 0007: the default trial's
+    assert "ruxolitinib cream study" in old.text(settings)
+    assert webhook_payload(old, settings)["trial"] == "NCT06857240"
+    digest = Digest(
+        0,
+        "",
+        "",
+        day="2026-12-01",
+        target="1 working day",
+        items=(("K7Q2", "likely_eligible", "2 days", 1),),
+    )
+    assert "1 new study record(s)" in digest.text(settings)
