@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import itertools
 import json
 import os
+import re
 import socket
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -136,6 +139,27 @@ def poll(check: Callable[[], Any], seconds: float = 20.0) -> Any:
             return found
         time.sleep(0.2)
     raise AssertionError(f"timed out after {seconds:g}s")
+
+
+def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
+    """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie."""
+    from bot import staff  # the staff store needs the app's modules; import late
+
+    engine = sa.create_engine(f"sqlite:///{var_dir / 'handoffs.db'}", future=True)
+    staff.add_user(engine, "coordinator", "correct horse battery")
+    engine.dispose()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login = opener.open(f"{web_url}/staff/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert token
+    form = {"csrf_token": token.group(1), "username": "coordinator"}
+    form["password"] = "correct horse battery"
+    opener.open(
+        f"{web_url}/staff/login", data=urllib.parse.urlencode(form).encode(), timeout=10
+    ).read()
+    return opener
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ outside that folder was changed to add it.
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import re
 import urllib.parse
@@ -18,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import yaml
 
-from bot import staff
 from bot.settings import Settings
 from bot.stack import Stack
 from tests.conftest import (
@@ -31,6 +28,7 @@ from tests.conftest import (
     live_environment,
     poll,
     spare_port,
+    staff_login,
     texts,
 )
 
@@ -120,21 +118,8 @@ def test_prescreen_to_handoff_inbox_and_api(demo: Settings, mailbox: Mailbox) ->
     assert TRIAL["study_name"] in mail[0].replace("=\r\n", "").replace("\r\n", " ")
 
     # The inbox: the trial in the header, its staff labels on the detail page.
-    engine = sa.create_engine(f"sqlite:///{demo.var_dir / 'handoffs.db'}", future=True)
-    staff.add_user(engine, "coordinator", "correct horse battery")
-    engine.dispose()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
-    login = opener.open(f"{demo.web_url}/staff/login", timeout=10).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
-    assert token
-    form = {"csrf_token": token.group(1), "username": "coordinator"}
-    form["password"] = "correct horse battery"
-    page = opener.open(
-        f"{demo.web_url}/staff/login", data=urllib.parse.urlencode(form).encode(), timeout=10
-    )
-    listing = page.read().decode()
+    opener = staff_login(demo.web_url, demo.var_dir)
+    listing = opener.open(f"{demo.web_url}/staff/handoffs", timeout=10).read().decode()
     assert ref in listing and TRIAL["nct_id"] in listing
     detail = opener.open(f"{demo.web_url}/staff/handoffs/{item['id']}", timeout=10).read()
     html = detail.decode()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import http.cookiejar
 import io
 import json
 import re
@@ -24,14 +23,18 @@ from typing import Any
 
 import pytest
 import socketio
-import sqlalchemy as sa
 import yaml
-from cryptography.fernet import Fernet
 
-from bot import staff
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.conftest import API_TOKEN, RASA_API_TOKEN, Mailbox, spare_port, texts
+from tests.conftest import (
+    API_TOKEN,
+    Mailbox,
+    live_environment,
+    spare_port,
+    staff_login,
+    texts,
+)
 
 pytestmark = pytest.mark.live
 
@@ -61,18 +64,8 @@ def both(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         web_port=spare_port(),
         var_dir=tmp_path_factory.mktemp("several-var"),
     )
-    patch = pytest.MonkeyPatch()
+    patch = live_environment(mailbox, TRIALS=f"{MAIN},{DEMO_FOLDER.relative_to(ROOT)}")
     patch.delenv("TRIAL", raising=False)
-    patch.setenv("TRIALS", f"{MAIN},{DEMO_FOLDER.relative_to(ROOT)}")
-    patch.setenv("STAFF_API_TOKEN", API_TOKEN)
-    patch.setenv("RASA_API_TOKEN", RASA_API_TOKEN)
-    patch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
-    patch.setenv("STAFF_INSECURE_COOKIES", "1")
-    patch.setenv("NOTIFY_EMAIL_TO", "coordinator@example.org")
-    patch.setenv("SMTP_HOST", "127.0.0.1")
-    patch.setenv("SMTP_PORT", str(mailbox.controller.port))
-    patch.setenv("OUTBOX_INTERVAL", "0.5")
-    patch.delenv("DATABASE_URL", raising=False)
     patch.delenv("ANSWERS_FILE", raising=False)
     stack = Stack(settings)
     stack.start()
@@ -171,24 +164,6 @@ async def test_the_socketio_path_carries_the_trial(both: Settings) -> None:
         await client.disconnect()
 
 
-def _login(settings: Settings) -> urllib.request.OpenerDirector:
-    engine = sa.create_engine(f"sqlite:///{settings.var_dir / 'handoffs.db'}", future=True)
-    staff.add_user(engine, "coordinator", "correct horse battery")
-    engine.dispose()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
-    login = opener.open(f"{settings.web_url}/staff/login", timeout=10).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login)
-    assert token
-    form = {"csrf_token": token.group(1), "username": "coordinator"}
-    form["password"] = "correct horse battery"
-    opener.open(
-        f"{settings.web_url}/staff/login", data=urllib.parse.urlencode(form).encode(), timeout=10
-    ).read()
-    return opener
-
-
 def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox) -> None:
     demo, main = Chat(both, DEMO), Chat(both, MAIN)
     demo("can I join?")
@@ -230,7 +205,7 @@ def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox)
     assert DEMO_TRIAL["study_name"] in mail[0].replace("=\r\n", "").replace("\r\n", " ")
 
     # The inbox filter and the CSV of the demo trial: its record, its question labels.
-    opener = _login(both)
+    opener = staff_login(both.web_url, both.var_dir)
     listing = opener.open(f"{both.web_url}/staff/handoffs?trial={DEMO}", timeout=10).read()
     assert ref in listing.decode() and 'id="f-trial"' in listing.decode()
     other = opener.open(f"{both.web_url}/staff/handoffs?trial={MAIN}", timeout=10).read()
