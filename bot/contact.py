@@ -134,7 +134,8 @@ _NOT_A_NAME = set(
     "afternoon afternoons evening evenings night nights weekday weekdays weekend weekends "
     "monday tuesday "
     "wednesday thursday friday saturday sunday am pm call email text phone already told "
-    "patient".split()
+    "patient prefer rather not say dont don't want give skip refuse busy driving work home "
+    "private".split()
 )
 _OWN_LEAD = re.compile(
     r"(?:(?:hi|hello|hey)\b[,!. ]*)?(?:my name is|my name's|name is|name:|i am|i'm|im|it's|its|"

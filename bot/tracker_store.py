@@ -196,7 +196,8 @@ class EncryptedTrackerStore(SQLTrackerStore):
                 sender_id, events_from_dicts(stored), self.domain.slots
             )
             if not fetch_events_from_all_sessions:
-                tracker.__dict__[_READ] = (id(tracker), len(rows))
+                # The events the tracker holds (from_events may leave out one it cannot read).
+                tracker.__dict__[_READ] = (id(tracker), len(tracker.events))
             return tracker
         return None
 

@@ -30,7 +30,8 @@ def test_the_name_in_the_reply(reply: str, name: str) -> None:
 @pytest.mark.parametrize(
     "reply",
     ["yes", "yeah", "ok", "afternoons", "after 10 am please", "weekday mornings", "j",
-     "Zelda <script>alert(1)</script> Quux", "why do you need it?", "", "12345"],
+     "Zelda <script>alert(1)</script> Quux", "why do you need it?", "", "12345",
+     "prefer not to say", "dont want to give it", "im busy", "I am driving", "Im at work"],
 )  # fmt: skip
 def test_no_name_in_the_reply(reply: str) -> None:
     assert own_name(reply) is None

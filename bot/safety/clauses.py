@@ -22,8 +22,10 @@ import re
 
 from bot.safety import patterns
 
-# At most this many parts are judged (each costs one encoder row).
-MAX_PARTS = 6
+# At most this many parts are judged (each costs one encoder row): of a longer message, the
+# first and the last half of them (the danger is often told last: "72. yes. no. 2018. yes.
+# sorry my chest is crushing").
+MAX_PARTS = 10
 _JOINT = r"but|sorry|btw|by the way|anyway|anyways|just so you know|jsyk|oh and"
 _SPLIT = re.compile(
     rf"(?<=[.!?;])\s+|\n+|\s+(?=(?:{_JOINT})\b)|(?<=,)\s*(?=also\b)",
@@ -46,7 +48,12 @@ def parts(text: str) -> list[str]:
     """The message's parts (those with a word in them), or [text] when it is one part."""
     pieces = [p.strip(" ,") for p in _SPLIT.split(text)]
     pieces = [p for p in pieces if re.search(r"\w", p)]
-    return pieces[:MAX_PARTS] if len(pieces) > 1 else [text]
+    if len(pieces) <= 1:
+        return [text]
+    if len(pieces) > MAX_PARTS:
+        half = MAX_PARTS // 2
+        pieces = pieces[:half] + pieces[-half:]
+    return pieces
 
 
 def taken_back(later: list[str]) -> bool:

@@ -272,6 +272,14 @@ def test_a_message_splits_on_sentence_ends_and_joints_only() -> None:
         assert clauses.parts(one) == [one]
 
 
+def test_a_long_message_keeps_its_last_parts() -> None:
+    """Of more parts than are judged, the first and the last ones: the danger is often last."""
+    answers = ". ".join(["yes", "no", "2018", "yes", "no", "yes", "ok", "fine", "yes", "no"])
+    found = clauses.parts(f"{answers}. sorry my throat is closing up")
+    assert len(found) == clauses.MAX_PARTS and found[0] == "yes."
+    assert found[-1] == "sorry my throat is closing up"
+
+
 @pytest.mark.parametrize(("text", "kind"), AFTER_AN_ANSWER)
 def test_a_danger_after_an_answer_is_caught(text: str, kind: str) -> None:
     assert safety.assess(text).kind == kind
