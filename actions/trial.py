@@ -15,16 +15,18 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
-from bot import content
+from bot import content, prescreen
 
 STATE_SLOT = "prescreen"
 R = TypeVar("R")
 
 
 def trial_of(tracker: Tracker) -> str | None:
-    """The trial id of this conversation: its prescreen's, else the latest message's."""
+    """The trial id of this conversation: its running prescreen's, else the latest message's
+    (a prescreen that has ended no longer holds the conversation to its trial)."""
     state = tracker.slots.get(STATE_SLOT) if isinstance(tracker.slots, dict) else None
-    if isinstance(state, dict) and isinstance(state.get("trial"), str):
+    running = isinstance(state, dict) and state.get("phase") not in prescreen.ENDINGS
+    if running and isinstance(state, dict) and isinstance(state.get("trial"), str):
         return str(state["trial"])
     latest = (tracker.latest_message or {}).get("metadata")
     if isinstance(latest, dict) and isinstance(latest.get("trial"), str):

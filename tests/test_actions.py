@@ -84,7 +84,9 @@ async def test_each_answer_comes_from_the_conversations_trial(monkeypatch) -> No
     assert await answer(_asked(["not", "a", "dict"])) == main
     assert await answer(_asked(None, earlier="demo-hand-eczema")) == demo  # said before
     # A prescreen keeps the trial it began with, whatever a later message says.
-    assert trial_of(_asked({"trial": "nct06857240"}, state={"trial": "demo-hand-eczema"})) == (
-        "demo-hand-eczema"
-    )
+    running = {"trial": "demo-hand-eczema", "phase": "questions"}
+    assert trial_of(_asked({"trial": "nct06857240"}, state=running)) == "demo-hand-eczema"
+    # One that has ended no longer holds the conversation: the page's trial again.
+    ended = {"trial": "demo-hand-eczema", "phase": "declined"}
+    assert trial_of(_asked({"trial": "nct06857240"}, state=ended)) == "nct06857240"
     assert content.trial()["nct_id"] == "NCT06857240"  # nothing leaks out of the action
