@@ -482,9 +482,13 @@ def summary_lines(answers: Answers, *, criteria: Sequence[Criterion] | None = No
         answer = answers.get(criterion.id)
         if answer is None or outcome.reasons[criterion.id].status in ("skipped", "unanswered"):
             continue
-        if _is_int(answer):
-            shown = str(answer)
-        else:
-            shown = dict(criterion.choices).get(str(answer)) or words[str(answer)]
-        lines.append(f"{criterion.label}: {shown}")
+        lines.append(f"{criterion.label}: {shown_answer(criterion, answer, words)}")
     return lines
+
+
+def shown_answer(criterion: Criterion, answer: Any, words: Mapping[str, str] | None = None) -> str:
+    """An answer as the person reads it back: a number, a choice's title, or Yes / No / ..."""
+    if _is_int(answer):
+        return str(answer)
+    words = words if words is not None else texts()["answer_words"]
+    return str(dict(criterion.choices).get(str(answer)) or words.get(str(answer), str(answer)))

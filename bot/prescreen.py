@@ -313,9 +313,8 @@ def _note_facts(facts: Mapping[str, Any], messages: list[Message]) -> None:
     """Say which other answers were noted, so the person can see it and change them."""
     if not facts:
         return
-    words = eligibility.texts()["answer_words"]
     lines = [
-        f"{c.label}: {facts[c.id] if isinstance(facts[c.id], int) else words[str(facts[c.id])]}"
+        f"{c.label}: {eligibility.shown_answer(c, facts[c.id])}"
         for c in eligibility.load_criteria()
         if c.id in facts
     ]

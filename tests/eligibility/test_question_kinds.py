@@ -71,3 +71,14 @@ def test_the_choice_hook_reads_a_label() -> None:
 def test_mistakes_in_a_question_are_named(change: dict[str, Any], named: str) -> None:
     with pytest.raises(ValueError, match=named):
         eligibility.parse_criteria({"criteria": [{**NUMBER, **change}]})
+
+
+def test_an_answer_is_shown_back_as_the_person_chose_it() -> None:
+    """The summary and "You also answered..." say a choice's label, a number, or Yes/No (a
+    choice id once raised KeyError in the "also answered" note)."""
+    assert eligibility.shown_answer(CHOICE_Q, "hands") == "Only my hands"
+    assert eligibility.shown_answer(NUMBER_Q, 3) == "3"
+    assert (
+        eligibility.shown_answer(CHOICE_Q, "unsure")
+        == eligibility.texts()["answer_words"]["unsure"]
+    )
