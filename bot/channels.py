@@ -164,7 +164,7 @@ def guarded(on_new_message: Handler) -> Handler:
         if sent[0] == 0:
             log.warning("no reply on channel %s: sending the apology", message.input_channel)
             await _send(message, {"text": replies.no_reply()})
-        elif verdict.possible is not None:
+        elif verdict.possible is not None and reminder is None:  # one safety line a turn
             await _send(message, {"text": replies.possible(verdict.possible)})
         return result
 
