@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot import content
+from bot.safety import patterns
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,9 +72,8 @@ def possible(kind: str) -> str:
 
 
 def _plain(text: str) -> str:
-    return " ".join(
-        re.sub(r"[^a-z0-9 ]", " ", text.lower().replace("\u2019", "'").replace("'", "")).split()
-    )
+    """The safety layer's normalised words (patterns.normalise), punctuation left out."""
+    return " ".join(w for w in patterns.normalise(text).split() if re.search(r"\w", w))
 
 
 @cache

@@ -325,3 +325,13 @@ def test_only_a_multi_part_message_pays_one_batch_for_its_parts(
     assert calls == []
     safety.decide("yes on methotrexate. I think i doubled my dose by mistake today", limits)
     assert calls == [["yes on methotrexate.", "I think i doubled my dose by mistake today"]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [("Stop for now", "/safety_stop"), ("STOP FOR NOW!!", "/safety_stop"),
+     ("I’m safe, go on", "/safety_resume"), ("im safe go on", "/safety_resume"),
+     ("Go on", None), ("stop", None), ("I'm safe, go on and tell me about the cream", None)],
+)  # fmt: skip
+def test_a_safety_buttons_title_typed_is_its_payload(typed: str, payload: str | None) -> None:
+    assert replies.typed_button(typed) == payload
