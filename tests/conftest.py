@@ -141,6 +141,31 @@ def poll(check: Callable[[], Any], seconds: float = 20.0) -> Any:
     raise AssertionError(f"timed out after {seconds:g}s")
 
 
+def spare_settings(var_dir: Path) -> Settings:
+    """Settings for a stack of a test's own: spare ports (from TEST_PORT_BASE when set)."""
+    return Settings(
+        host="127.0.0.1",
+        rasa_port=spare_port(),
+        action_port=spare_port(),
+        web_port=spare_port(),
+        var_dir=var_dir,
+    )
+
+
+@contextlib.contextmanager
+def running_stack(settings: Settings, patch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """Rasa, the action server and the web app with the environment `patch` set, ready; on
+    the way out they stop and the environment is put back."""
+    stack = Stack(settings)
+    stack.start()
+    try:
+        stack.wait_ready()
+        yield stack
+    finally:
+        stack.stop()
+        patch.undo()
+
+
 def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
     """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie."""
     from bot import staff  # the staff store needs the app's modules; import late
@@ -168,15 +193,8 @@ def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
 
     Handoffs go to a SQLite file in a temporary folder; notifications to the test mailbox.
     """
-    patch = live_environment(mailbox)
-    stack = Stack(live_settings)
-    stack.start()
-    try:
-        stack.wait_ready()
+    with running_stack(live_settings, live_environment(mailbox)):
         yield live_settings.rasa_url
-    finally:
-        stack.stop()
-        patch.undo()
 
 
 def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:

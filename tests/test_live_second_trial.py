@@ -20,14 +20,14 @@ import pytest
 import yaml
 
 from bot.settings import Settings
-from bot.stack import Stack
 from tests.conftest import (
     API_TOKEN,
     Conversation,
     Mailbox,
     live_environment,
     poll,
-    spare_port,
+    running_stack,
+    spare_settings,
     staff_login,
     texts,
 )
@@ -44,22 +44,11 @@ QUESTION_IDS = [c["id"] for c in yaml.safe_load((FOLDER / "criteria.yml").read_t
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Settings]:
     """A stack of its own (ports from TEST_PORT_BASE) serving the made-up trial."""
-    settings = Settings(
-        rasa_port=spare_port(),
-        action_port=spare_port(),
-        web_port=spare_port(),
-        var_dir=tmp_path_factory.mktemp("demo-var"),
-    )
+    settings = spare_settings(tmp_path_factory.mktemp("demo-var"))
     patch = live_environment(mailbox, TRIAL=str(FOLDER.relative_to(ROOT)))
     patch.delenv("ANSWERS_FILE", raising=False)
-    stack = Stack(settings)
-    stack.start()
-    try:
-        stack.wait_ready()
+    with running_stack(settings, patch):
         yield settings
-    finally:
-        stack.stop()
-        patch.undo()
 
 
 def _api(settings: Settings, path: str) -> Any:

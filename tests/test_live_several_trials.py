@@ -26,12 +26,12 @@ import socketio
 import yaml
 
 from bot.settings import Settings
-from bot.stack import Stack
 from tests.conftest import (
     API_TOKEN,
     Mailbox,
     live_environment,
-    spare_port,
+    running_stack,
+    spare_settings,
     staff_login,
     texts,
 )
@@ -58,23 +58,12 @@ DEMO_IDS = [c["id"] for c in _yaml(DEMO_FOLDER, "criteria.yml")["criteria"]]
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Settings]:
     """One stack (ports from TEST_PORT_BASE) serving this trial (the default) and the demo."""
-    settings = Settings(
-        rasa_port=spare_port(),
-        action_port=spare_port(),
-        web_port=spare_port(),
-        var_dir=tmp_path_factory.mktemp("several-var"),
-    )
+    settings = spare_settings(tmp_path_factory.mktemp("several-var"))
     patch = live_environment(mailbox, TRIALS=f"{MAIN},{DEMO_FOLDER.relative_to(ROOT)}")
     patch.delenv("TRIAL", raising=False)
     patch.delenv("ANSWERS_FILE", raising=False)
-    stack = Stack(settings)
-    stack.start()
-    try:
-        stack.wait_ready()
+    with running_stack(settings, patch):
         yield settings
-    finally:
-        stack.stop()
-        patch.undo()
 
 
 class Chat:

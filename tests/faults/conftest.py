@@ -13,22 +13,22 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bot.settings import Settings
 from bot.stack import Stack
-from tests.conftest import POSTGRES_URL, Conversation, scratch_schema, spare_port, texts
+from tests.conftest import (
+    POSTGRES_URL,
+    Conversation,
+    scratch_schema,
+    spare_port,
+    spare_settings,
+    texts,
+)
 
 ELIGIBLE_BUTTONS = ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 NAME, EMAIL = "Jane Faultcase", "jane.faultcase@example.com"
 
 
 def make_stack(var_dir: Path, **env: str) -> Stack:
-    settings = Settings(
-        host="127.0.0.1",
-        rasa_port=spare_port(),
-        action_port=spare_port(),
-        web_port=spare_port(),
-        var_dir=var_dir,
-    )
+    settings = spare_settings(var_dir)
     extra = {
         "HANDOFF_KEY": Fernet.generate_key().decode(),
         "STAFF_API_TOKEN": "faults-" + uuid.uuid4().hex,
