@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.cookiejar
 import itertools
@@ -13,7 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,45 @@ def running_stack(settings: Settings, patch: pytest.MonkeyPatch) -> Iterator[Sta
     finally:
         stack.stop()
         patch.undo()
+
+
+class WidgetSession:
+    """A chat over the socket.io channel, as the website's widget opens one (websocket
+    transport, a session_request answered with {session_id, token})."""
+
+    def __init__(self, client: Any, session: dict[str, str], replies: Any) -> None:
+        self.client, self.session, self.replies = client, session, replies
+
+    async def say(self, text: str, quiet: float = 1.0, **fields: Any) -> list[dict[str, Any]]:
+        """Send one message; the bot's messages of that turn (the first within 60 s, then
+        those that follow within `quiet` seconds of each other)."""
+        await self.client.emit("user_uttered", {"message": text, **self.session, **fields})
+        got = [await asyncio.wait_for(self.replies.get(), 60)]
+        while quiet > 0:
+            try:
+                got.append(await asyncio.wait_for(self.replies.get(), quiet))
+            except asyncio.TimeoutError:
+                break
+        return got
+
+
+@contextlib.asynccontextmanager
+async def widget_session(url: str) -> AsyncIterator[WidgetSession]:
+    """A connected socket.io chat with its session, disconnected on the way out."""
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    client.on("bot_uttered", replies.put_nowait)
+    client.on("session_confirm", confirmations.put_nowait)
+    await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
+    try:
+        await client.emit("session_request", {})
+        session = await asyncio.wait_for(confirmations.get(), 30)
+        yield WidgetSession(client, session, replies)
+    finally:
+        await client.disconnect()
 
 
 def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:

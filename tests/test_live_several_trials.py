@@ -7,7 +7,6 @@ unaffected, and an unknown trial id falls back to the default trial.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 import yaml
 
 from bot.settings import Settings
@@ -34,6 +32,7 @@ from tests.conftest import (
     spare_settings,
     staff_login,
     texts,
+    widget_session,
 )
 
 pytestmark = pytest.mark.live
@@ -136,21 +135,9 @@ def test_a_question_on_each_page_gets_that_trials_answer(both: Settings) -> None
 
 
 async def test_the_socketio_path_carries_the_trial(both: Settings) -> None:
-    client = socketio.AsyncClient(reconnection=False)
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirms: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", confirms.put_nowait)
-    await client.connect(both.rasa_url, transports=["websocket"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {})
-        session = await asyncio.wait_for(confirms.get(), 30)
-        message = {"message": "what is this study about?", **session}
-        await client.emit("user_uttered", {**message, "metadata": {"trial": DEMO}})
-        got = await asyncio.wait_for(replies.get(), 60)
-        assert DEMO_PURPOSE in str(got.get("text", ""))
-    finally:
-        await client.disconnect()
+    async with widget_session(both.rasa_url) as chat:
+        got = await chat.say("what is this study about?", quiet=0, metadata={"trial": DEMO})
+    assert DEMO_PURPOSE in str(got[0].get("text", ""))
 
 
 def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox) -> None:

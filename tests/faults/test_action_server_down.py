@@ -7,15 +7,13 @@ import asyncio
 import socket
 import urllib.error
 import urllib.request
-from typing import Any
 
 import pytest
-import socketio
 
 from bot.handoff import HandoffStore
 from bot.safety.replies import no_reply
 from bot.stack import Stack
-from tests.conftest import Conversation, texts
+from tests.conftest import Conversation, texts, widget_session
 from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME
 
 pytestmark = pytest.mark.live
@@ -74,26 +72,11 @@ def test_rasa_http_api_is_off_without_a_token(sqlite_stack: Stack) -> None:
 
 async def test_socketio_channel_apologises_too(sqlite_stack: Stack) -> None:
     """The website widget's channel (socket.io) gets the same apology, then goes on."""
-    client = socketio.AsyncClient(reconnection=False)
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", confirmations.put_nowait)
-    await client.connect(
-        sqlite_stack.settings.rasa_url, transports=["websocket"], socketio_path="/socket.io"
-    )
-    try:
-        await client.emit("session_request", {})
-        session = await asyncio.wait_for(confirmations.get(), 30)  # {session_id, token}
+    async with widget_session(sqlite_stack.settings.rasa_url) as chat:
 
         async def say(text: str) -> list[str]:
-            await client.emit("user_uttered", {"message": text, **session})
-            got = [await asyncio.wait_for(replies.get(), 60)]
-            while True:  # the rest of this turn's messages follow at once
-                try:
-                    got.append(await asyncio.wait_for(replies.get(), 1.5))
-                except asyncio.TimeoutError:
-                    return [str(m.get("text", "")) for m in got]
+            # the rest of this turn's messages follow at once
+            return [str(m.get("text", "")) for m in await chat.say(text, quiet=1.5)]
 
         assert "2 minutes" in " ".join(await say("can I join the study?"))
         assert "How old are you?" in " ".join(await say("Yes, let's start"))
@@ -101,8 +84,6 @@ async def test_socketio_channel_apologises_too(sqlite_stack: Stack) -> None:
         assert await say("52") == [APOLOGY]
         await asyncio.to_thread(sqlite_stack.restart, "action server")
         assert "dermatomyositis?" in " ".join(await say("52"))
-    finally:
-        await client.disconnect()
 
 
 def test_every_service_listens_on_bind_host_only(sqlite_stack: Stack) -> None:

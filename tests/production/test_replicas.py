@@ -21,7 +21,7 @@ from bot.handoff import HandoffStore
 from bot.production import ProductionConfig, ProductionStack
 from bot.stack import http_ok
 from tests.at_rest import EMAIL, NAME, QUESTION, full_prescreen_with_a_question, secrets_to_find
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, widget_session
 from tests.production.conftest import Reply, access_log, send
 
 pytestmark = pytest.mark.production
@@ -234,27 +234,11 @@ def test_killed_rasa_replica_the_conversation_goes_on_through_the_other(
 async def test_socketio_widget_channel_works_through_nginx(prod: ProductionStack) -> None:
     """The website widget connects with the websocket transport only: the connection stays on
     one replica (no sticky sessions needed) and nginx passes the upgrade through."""
-    import asyncio
-    from typing import Any
-
-    import socketio
-
-    client = socketio.AsyncClient(reconnection=False)
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", confirmations.put_nowait)
-    await client.connect(prod.url, transports=["websocket"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {})
-        session = await asyncio.wait_for(confirmations.get(), 30)  # {session_id, token}
-        await client.emit("user_uttered", {"message": "can I join the study?", **session})
-        first = await asyncio.wait_for(replies.get(), 60)
+    async with widget_session(prod.url) as chat:
+        first = (await chat.say("can I join the study?", quiet=0))[0]
         assert "2 minutes" in str(first.get("text", ""))
-    finally:
-        await client.disconnect()
     # The same conversation goes on over REST, on whichever replica nginx picks.
-    assert "How old are you?" in send(prod.url, session["session_id"], "Yes, let's start").text
+    assert "How old are you?" in send(prod.url, chat.session["session_id"], "Yes, let's start").text
 
 
 def test_web_app_is_served_through_the_same_nginx(prod: ProductionStack) -> None:

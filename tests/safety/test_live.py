@@ -13,11 +13,17 @@ import uuid
 from typing import Any
 
 import pytest
-import socketio
 
 from bot import eligibility
 from bot.settings import Settings
-from tests.conftest import API_TOKEN, RASA_API_TOKEN, Conversation, button_titles, texts
+from tests.conftest import (
+    API_TOKEN,
+    RASA_API_TOKEN,
+    Conversation,
+    button_titles,
+    texts,
+    widget_session,
+)
 
 pytestmark = pytest.mark.live
 
@@ -244,24 +250,8 @@ def test_a_possible_danger_gets_its_answer_and_one_line(chat: Conversation) -> N
 
 
 async def _socketio_turn(url: str, text: str) -> list[dict[str, Any]]:
-    client = socketio.AsyncClient(reconnection=False)
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    confirmations: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-    client.on("bot_uttered", replies.put_nowait)
-    client.on("session_confirm", confirmations.put_nowait)
-    await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
-    try:
-        await client.emit("session_request", {})  # the channel issues {session_id, token}
-        session = await asyncio.wait_for(confirmations.get(), 30)
-        await client.emit("user_uttered", {"message": text, **session})
-        got = [await asyncio.wait_for(replies.get(), 60)]
-        while True:
-            try:
-                got.append(await asyncio.wait_for(replies.get(), 1.0))
-            except asyncio.TimeoutError:
-                return got
-    finally:
-        await client.disconnect()
+    async with widget_session(url) as chat:
+        return await chat.say(text)
 
 
 def test_the_website_channel_too(live_bot: str) -> None:
