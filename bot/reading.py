@@ -66,6 +66,13 @@ Kind = Literal[
 Sure = Literal["button", "clear", "inferred"]
 Value = str | int
 
+# The traits a question's `reading:` entry may give (the module's docstring says what each
+# does; medicine roles come from its filled_by). `python -m bot trial check` refuses others.
+TRAITS = (
+    "time", "affirm", "deny", "topic", "helped_means", "stop_plan", "change_means",
+    "cannot_be_pregnant", "for_only", "only_other", "unsure_words", "about_medicines",
+    "also_when", "yes_even_after_no", "ignore", "not_applicable",
+)  # fmt: skip
 WHO = "who"  # the "for yourself or for someone else?" question
 IMPLAUSIBLE_AGE = "implausible_age"  # value of an unclear reading: "I'm 250"
 # A mentioned age from which we read "cannot become pregnant" (an inference, confirmed by

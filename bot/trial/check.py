@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from bot import eligibility
+from bot import eligibility, reading
 from bot.content import TRIAL_FILES, TRIAL_PAGE, TRIAL_SOURCES
 from bot.settings import ROOT
 
@@ -32,13 +32,6 @@ CRITERION_KEYS = (
     "id", "kind", "label", "question", "why", "answers", "on_fail", "fail_reason", "examples",
     "range", "ask_if", "reading", "filled_by", "confirm", "confirm_undo", "question_other",
     "confirm_other", "choices",
-)  # fmt: skip
-# The traits bot.reading understands in a question's `reading:` entry (medicine roles are
-# given by filled_by).
-READING_KEYS = (
-    "time", "affirm", "deny", "topic", "helped_means", "stop_plan", "change_means",
-    "cannot_be_pregnant", "for_only", "only_other", "unsure_words", "about_medicines",
-    "also_when", "yes_even_after_no", "ignore", "not_applicable",
 )  # fmt: skip
 # What bot.prescreen says: every trial's prescreen.yml has these.
 PRESCREEN_TEXTS = (
@@ -201,7 +194,7 @@ class _Checker:
             if isinstance(item, Mapping):
                 for key in _unknown(item, CRITERION_KEYS):
                     self.add(file, f"{where}.{key}", "unknown key")
-                for key in _unknown(item.get("reading") or {}, READING_KEYS):
+                for key in _unknown(item.get("reading") or {}, reading.TRAITS):
                     self.add(file, f"{where}.reading.{key}", "unknown reading trait")
                 self._filled_by(file, where, item.get("filled_by"))
             if isinstance(item, Mapping) and item.get("id"):
