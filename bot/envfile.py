@@ -20,7 +20,7 @@ GENERATED = {
     "HANDOFF_KEY": lambda: Fernet.generate_key().decode(),
     # Signs the chat widget's socket.io session tokens (bot/session_token.py).
     "CHAT_SESSION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    # Keys the search index of names, e-mails and phones (bot/search.py).
+    # Keys the search index of names, e-mails and phones (bot/store/search.py).
     "SEARCH_KEY": lambda: secrets.token_urlsafe(32),
 }
 

@@ -29,7 +29,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 
-from bot import private
 from bot.settings import ROOT, Settings
 from bot.stack import (
     Service,
@@ -41,6 +40,7 @@ from bot.stack import (
     port_free,
     serve,
 )
+from bot.store import private
 
 DEPLOY = ROOT / "deploy"
 ENDPOINTS = DEPLOY / "endpoints.production.yml"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from bot import private
 from bot.settings import ROOT, Settings
+from bot.store import private
 
 
 class StartupError(RuntimeError):

@@ -4,7 +4,7 @@ Encryption: Rasa keeps each conversation event as a row of the `events` table: t
 queries (sender_id, type_name, timestamp, intent_name, action_name: the conversation id, the
 event kind, when, the intent or action or slot name) and `data`, the whole event as JSON (what
 the patient typed, the parse data, slot values, what the bot said). Here `data` is a Fernet
-token made with the handoff keys (bot.crypto, HANDOFF_KEY, rotation included); Rasa reads the
+token made with the handoff keys (bot.store.crypto, HANDOFF_KEY, rotation included); Rasa reads the
 conversation back decrypted, so nothing else changes. Rows written before this store (plain
 JSON) are still read, and `python -m bot rotate-key` encrypts them.
 
@@ -36,7 +36,8 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import crypto, funnel, private
+from bot.staff import funnel
+from bot.store import crypto, private
 
 logger = logging.getLogger(__name__)
 

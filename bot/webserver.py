@@ -7,14 +7,14 @@ import os
 
 from aiohttp import web
 
-from bot.digest import digest_context
-from bot.handoff import HandoffStore
-from bot.outbox import OutboxWorker, worker_context
 from bot.settings import Settings
-from bot.spool import Spool, drain_context
+from bot.staff.digest import digest_context
+from bot.staff.workhours import WorkHours
+from bot.store.handoff import HandoffStore
+from bot.store.outbox import OutboxWorker, worker_context
+from bot.store.spool import Spool, drain_context
 from bot.web.app import create_app
 from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters
-from bot.workhours import WorkHours
 
 
 def login_limiter() -> LoginLimiter:

@@ -208,7 +208,7 @@ async def widget_session(url: str) -> AsyncIterator[WidgetSession]:
 
 def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
     """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie."""
-    from bot import staff  # the staff store needs the app's modules; import late
+    from bot.staff import users as staff  # the staff store needs the app's modules; import late
 
     engine = sa.create_engine(f"sqlite:///{var_dir / 'handoffs.db'}", future=True)
     staff.add_user(engine, "coordinator", "correct horse battery")

@@ -21,7 +21,7 @@ KNOWN = (
     "Action 'utter_ask_team' is listed as a response action in the domain file",
     "The utterance 'utter_default' is not used",
     "The utterance 'utter_ask_rephrase' is not used",
-    # Said by the prescreen's validation action (bot/prescreen.py) by name, not by a rule.
+    # Said by the prescreen's validation action (bot/prescreen/dialogue.py) by name, not by a rule.
     "The utterance 'utter_contact_team' is not used",
     # Set by bot/nlu/input_guard.py from the message itself, never learned from examples.
     "The intent 'empty_message' is listed in the domain file, but is not found in the NLU",

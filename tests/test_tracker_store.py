@@ -15,8 +15,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import crypto
 from bot.settings import ROOT
+from bot.store import crypto
 from bot.tracker_store import SQLiteTrackerStore
 
 

@@ -3,7 +3,7 @@
 Runs last in the pipeline (after SafetyOverride), so an emergency or crisis, however it is
 written, keeps its intent. Everything else that bot.input_check flags becomes the intent
 `empty_message`, `too_long` or `non_english` (confidence 1.0), answered by a rule in
-data/rules/basics.yml, or by bot.prescreen while the prescreen runs.
+data/rules/basics.yml, or by bot.prescreen.dialogue while the prescreen runs.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot import eligibility
+from bot.prescreen import engine as eligibility
 from bot.settings import Settings
 from tests.conftest import (
     API_TOKEN,

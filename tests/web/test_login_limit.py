@@ -15,8 +15,8 @@ import redis
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import audit
-from bot.schema import audit as audit_table
+from bot.staff import audit
+from bot.store.schema import audit as audit_table
 from bot.web.app import create_app
 from bot.web.limiter import (
     LoginLimiter,

@@ -1,4 +1,4 @@
-"""Recruitment funnel counters: one row per trial, day, event and key (bot/funnel.py).
+"""Recruitment funnel counters: one row per trial, day, event and key (bot/staff/funnel.py).
 
 Only counts: no conversation id, no text, no answer beyond the criterion id of a not-eligible
 reason. Independent of the other tables, so it can follow any revision.

@@ -1,9 +1,9 @@
 """The prescreen conversation: one patient turn in, the next state and messages out.
 
-Plain Python over bot.reading (what a reply says), bot.eligibility (scoring) and bot.contact
-(names, emails, phones), so every path is unit-tested without Rasa. The Rasa form
-(actions/prescreen.py) keeps the state in one slot and calls `step` for each message, then
-`prompt` to ask what comes next.
+Plain Python over bot.prescreen.reading (what a reply says), bot.prescreen.engine (scoring)
+and bot.prescreen.contact (names, emails, phones), so every path is unit-tested without Rasa.
+The Rasa form (actions/prescreen.py) keeps the state in one slot and calls `step` for each
+message, then `prompt` to ask what comes next.
 
 Phases: consent -> questions -> share -> name -> contact -> best_time -> submit.
 For someone else (a caregiver): consent -> questions (about "them") -> share (they know and
@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import contact, content, eligibility, faq, reading
-from bot.handoff import Handoff
+from bot import content, faq
+from bot.prescreen import contact, reading
+from bot.prescreen import engine as eligibility
+from bot.store.handoff import Handoff
 
 State = dict[str, Any]
 Message = dict[str, Any]
@@ -77,7 +79,7 @@ def new_state(now: datetime | None = None, question: str | None = None) -> State
     if question is not None:
         phase = "share_question" if question.strip() else "question"
     return {
-        # Names this submission: a retry of the same one is stored once (bot.handoff), a later
+        # Names this submission: a retry of the same one is stored once (bot.store.handoff), a later
         # question or prescreen in the same conversation is a new one.
         "submission": secrets.token_hex(8),
         "mode": "prescreen" if question is None else "question",

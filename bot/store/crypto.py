@@ -17,8 +17,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from bot import private
 from bot.settings import Settings
+from bot.store import private
 
 __all__ = ["InvalidToken", "decrypt", "encrypt", "fernet", "is_token", "keys", "rotate"]
 

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot import audit
-from bot.schema import staff_users
+from bot.staff import audit
+from bot.store.schema import staff_users
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 ROLES = ("admin", "coordinator", "viewer")
@@ -280,7 +280,7 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str | None:
 def main(command: str, username: str, password_stdin: bool = False, role: str | None = None) -> int:
     """`python -m bot staff add-user|set-password|reset-password|disable-user|enable-user|
     set-role NAME`: exit code."""
-    from bot.handoff import HandoffStore  # migrates the schema on first use
+    from bot.store.handoff import HandoffStore  # migrates the schema on first use
 
     password = None
     if command == "reset-password":

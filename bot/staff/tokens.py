@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from bot import audit
-from bot.schema import api_tokens
+from bot.staff import audit
+from bot.store.schema import api_tokens
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
 ROLES = ("coordinator", "viewer")
@@ -97,7 +97,7 @@ def caller(engine: sa.engine.Engine, token: str) -> Caller | None:
 
 
 def main(command: str, name: str | None, role: str | None) -> int:
-    from bot.handoff import HandoffStore
+    from bot.store.handoff import HandoffStore
 
     store = HandoffStore(channels=[])
     try:

@@ -1,7 +1,7 @@
 """The daily digest of overdue records: once a working day, at DIGEST_TIME in the team's time
 zone, one outbox row per notification channel lists the new records that have waited past the
 follow-up target (reference, outcome, how long; no health or contact details). The outbox
-worker delivers it like any notice (bot.outbox); the day is the row's key, so several web
+worker delivers it like any notice (bot.store.outbox); the day is the row's key, so several web
 replicas make it once. Nothing is sent on a day with no overdue record."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.schema import handoffs, outbox
+from bot.staff.workhours import WorkHours
 from bot.stopping import Stopping
-from bot.workhours import WorkHours
+from bot.store.schema import handoffs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def digest_context(
 
 def main() -> int:
     """`python -m bot digest`: make today's digest now (the web app's worker sends it)."""
-    from bot.handoff import HandoffStore
+    from bot.store.handoff import HandoffStore
 
     store = HandoffStore()
     try:

@@ -113,8 +113,8 @@ _NOT_APPLICABLE_ANY = (
 @content.per_trial
 def _not_applicable() -> re.Pattern[str]:
     """The general phrasings and every question's own (read late: criteria.yml is loaded by
-    bot.eligibility, which imports this module)."""
-    from bot import eligibility  # noqa: PLC0415 - a cycle at import time
+    bot.prescreen.engine, which imports this module)."""
+    from bot.prescreen import engine as eligibility  # noqa: PLC0415 - a cycle at import time
 
     own = [str(p) for c in eligibility.load_criteria() for p in c.reading.get("not_applicable", ())]
     return _rx(*_NOT_APPLICABLE_ANY, *dict.fromkeys(own))

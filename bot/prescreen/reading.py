@@ -6,8 +6,8 @@ did: answered the question (with a value, and how sure we are: a button, a clear
 inferred one), corrected an earlier answer, asked a question, asked why, wants to stop, to
 start over or to withdraw, said they answer for someone else, or was unclear.
 
-The prescreen (bot/prescreen.py) decides what to do with a ``Reading``; the engine
-(bot/eligibility.py) scores answers. Neither reads the text again.
+The prescreen (bot/prescreen/dialogue.py) decides what to do with a ``Reading``; the engine
+(bot/prescreen/engine.py) scores answers. Neither reads the text again.
 
 What a question needs to be read is data, in each criterion's ``reading:`` entry of the
 trial's criteria.yml (trials/<id>/):
@@ -15,7 +15,7 @@ trial's criteria.yml (trials/<id>/):
   time                 ever: past use counts ("not anymore" to "have you ever taken...": yes);
                        now: only the present counts ("not anymore" to "right now?": no)
   medicines            entity roles (bot.nlu) whose mention answers it with yes (set by
-                       bot.eligibility from the question's filled_by, not written here)
+                       bot.prescreen.engine from the question's filled_by, not written here)
   affirm / deny        words that, not negated, answer it with yes / patterns that mean no
   topic                words that name it, so "actually, the biopsy..." corrects it
   helped_means         "no": "it helped" is a no and "it did not help" a yes (the cream one)
@@ -46,9 +46,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from bot import answers, eligibility
 from bot.nlu.dates import MONTH_RE, MONTHS
 from bot.nlu.numbers import WORD_NUMBER, parse_number
+from bot.prescreen import answers
+from bot.prescreen import engine as eligibility
 
 Kind = Literal[
     "answer",

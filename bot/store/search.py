@@ -20,8 +20,8 @@ from typing import Any
 import phonenumbers
 import sqlalchemy as sa
 
-from bot import crypto
-from bot.schema import handoff_search, handoffs
+from bot.store import crypto
+from bot.store.schema import handoff_search, handoffs
 
 DEFAULT_REGION = "US"
 _SPACES = re.compile(r"\s+")
@@ -118,7 +118,7 @@ def index(connection: sa.engine.Connection, handoff_id: int, contact: dict[str, 
 
 def index_missing(engine: sa.engine.Engine) -> int:
     """Index every record not indexed yet (made before migration 0005, or by older code)."""
-    from bot.handoff import unseal
+    from bot.store.handoff import unseal
 
     done = 0
     with engine.begin() as connection:

@@ -2,7 +2,7 @@
 tokens per integration, daily digests in the outbox.
 
 handoffs gains version (bumped by every staff change: the stale-edit check), assigned_to,
-last_contact_at and search_indexed (NULL until bot.search has indexed the record; the app
+last_contact_at and search_indexed (NULL until bot.store.search has indexed the record; the app
 indexes such records on start, so nothing here needs the keys). New tables: handoff_search
 (keyed hashes of name, email and phone), contact_attempts and api_tokens. staff_users gains
 role: the users made before this revision could do everything, so they become admins.

@@ -2,7 +2,7 @@
 
 When `HandoffStore.submit` fails, the action server writes the handoff here instead of losing
 it: one file per submission under VAR_DIR/spool/ (a conversation may hand over several times),
-the whole record encrypted with the store's keys (bot.crypto), written atomically (temporary
+the whole record encrypted with the store's keys (bot.store.crypto), written atomically (temporary
 file, fsync, rename), so no plaintext answers or contact details ever reach the disk. A drainer
 submits spooled handoffs to the store when it is back; the store is idempotent per submission,
 so a handoff drained twice (two drainers, or a crash between submit and delete) is stored once.
@@ -25,9 +25,9 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from bot import crypto, private
-from bot.handoff import Handoff, HandoffStore
 from bot.settings import Settings
+from bot.store import crypto, private
+from bot.store.handoff import Handoff, HandoffStore
 
 log = logging.getLogger(__name__)
 

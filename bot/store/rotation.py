@@ -1,6 +1,6 @@
 """Key rotation: `python -m bot rotate-key` re-encrypts every stored record with the newest key.
 
-HANDOFF_KEY may hold several keys, newest first (bot.crypto): the first encrypts, all decrypt.
+HANDOFF_KEY may hold several keys, newest first (bot.store.crypto): the first encrypts, all decrypt.
 After putting a new key in front (and restarting, so new records use it), this command rewrites,
 in batches, each encrypted value with the first key: the handoffs' answers, questions, contact
 details and transcripts, the staff notes of the audit trail and of contact attempts, every
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot import crypto
-from bot.retention import store_urls
 from bot.settings import Settings
-from bot.spool import Spool
+from bot.store import crypto
+from bot.store.retention import store_urls
+from bot.store.spool import Spool
 
 BATCH = 500
 

@@ -1,16 +1,17 @@
 """The handoff store: one durable record per submission the study team should act on.
 
 SQLite under var/ by default; PostgreSQL (or any SQLAlchemy URL) when DATABASE_URL is set.
-The schema is created and upgraded with Alembic (bot/migrations).
+The schema is created and upgraded with Alembic (bot/store/migrations).
 
 One conversation may hand over several times (a question, then a prescreen, then another
 question): each submission is its own record with its own reference code, linked to the others
 by the conversation id. Writing is idempotent per submission: the same submission sent again
 (a retry after a crash at submit, a drained spool file, a resent final message) returns the first
-record; the key is the submission id the prescreen state carries (bot.prescreen.new_state), or
-for a record without one a digest of its content. The handoff and its outbox rows (one per
-notification channel) are written in one transaction. Everything the patient typed (answers,
-questions, contact details, transcript) is encrypted (bot.crypto).
+record; the key is the submission id the prescreen state carries
+(bot.prescreen.dialogue.new_state), or for a record without one a digest of its content. The
+handoff and its outbox rows (one per notification channel) are written in one transaction.
+Everything the patient typed (answers, questions, contact details, transcript) is encrypted
+(bot.store.crypto).
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto, funnel, private, search
-from bot.schema import handoffs, outbox
 from bot.settings import Settings
+from bot.staff import funnel
+from bot.store import crypto, private, search
+from bot.store.schema import handoffs, outbox
 
 # No 0/O, 1/I/L: easy to read out on the phone.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -132,7 +134,7 @@ class Handoff:
 
 
 def seal(value: Any) -> str:
-    """JSON, encrypted (bot.crypto)."""
+    """JSON, encrypted (bot.store.crypto)."""
     return crypto.encrypt(json.dumps(value))
 
 

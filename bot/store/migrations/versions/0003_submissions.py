@@ -3,7 +3,7 @@ questions and staff notes encrypted like the contact details.
 
 Existing rows keep their conversation id and get the submission id "legacy" (there was one
 row per conversation, so the pair stays unique); their plain-text answers, questions and audit
-notes are encrypted with the key in force (bot.crypto). Downgrade decrypts them again and
+notes are encrypted with the key in force (bot.store.crypto). Downgrade decrypts them again and
 keeps only the oldest handoff of each conversation unique (it fails if a conversation has
 several: delete or merge those first).
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import op
 
-from bot import crypto
+from bot.store import crypto
 
 revision = "0003"
 down_revision = "0002"

@@ -1,6 +1,6 @@
 """Tables of the handoff database (handoffs, outbox, staff users, audit trail).
 
-Changed only through Alembic migrations in bot/migrations/versions/.
+Changed only through Alembic migrations in bot/store/migrations/versions/.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ handoffs = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False, server_default="prescreen"),
     # likely_eligible | needs_review | question
     sa.Column("outcome", sa.String(32), nullable=False),
-    # the workflow of bot.workflow (prescreen: new -> contacted -> scheduled -> enrolled ...;
+    # the workflow of bot.staff.workflow (prescreen: new -> contacted -> scheduled -> enrolled ...;
     # question: new -> answered -> closed)
     sa.Column("status", sa.String(32), nullable=False, server_default="new"),
-    # Encrypted JSON (bot.crypto): answers and per-question reasons; open questions (a list).
+    # Encrypted JSON (bot.store.crypto): answers and per-question reasons; open questions (a list).
     sa.Column("answers", sa.Text, nullable=False),
     sa.Column("questions", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("contact", sa.Text, nullable=False),  # encrypted JSON (bot.crypto)
+    sa.Column("contact", sa.Text, nullable=False),  # encrypted JSON (bot.store.crypto)
     sa.Column("transcript", sa.Text, nullable=True),  # encrypted JSON [{who, text}]
     sa.Column("consent_version", sa.String(32), nullable=False),
     sa.Column("consent_at", sa.String(40), nullable=True),
@@ -46,7 +46,7 @@ handoffs = sa.Table(
     sa.UniqueConstraint("conversation_id", "submission_id", name="uq_handoffs_submission"),
 )
 
-# Keyed hashes (HMAC-SHA256, bot.search) of a record's normalised name, name parts, email and
+# Keyed hashes (HMAC-SHA256, bot.store.search) of a record's normalised name, name parts, email and
 # phone, so staff can find a record by them while the contact details stay encrypted.
 handoff_search = sa.Table(
     "handoff_search",
@@ -130,12 +130,12 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("old_status", sa.String(32), nullable=True),
     sa.Column("new_status", sa.String(32), nullable=True),
-    sa.Column("note", sa.Text, nullable=True),  # encrypted (bot.crypto) since 0003
+    sa.Column("note", sa.Text, nullable=True),  # encrypted (bot.store.crypto) since 0003
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # The recruitment funnel (migration 0006): one counter per trial, day, event and key, never a
-# row per person. key is "" or a criterion id, a result or a handoff kind (bot/funnel.py);
+# row per person. key is "" or a criterion id, a result or a handoff kind (bot/staff/funnel.py);
 # day is the study's local day (WORK_TIMEZONE).
 funnel_counts = sa.Table(
     "funnel_counts",

@@ -10,7 +10,7 @@ Removes, in one transaction per store:
   older than the cutoff (TRACKER_STORE_URL, or var/rasa_tracker.db): a conversation still going
   on keeps its history. With ASSISTANT_PROFILE=production, both stores as that profile finds
   them (bot.production);
-- spooled handoffs (bot.spool) written before the cutoff.
+- spooled handoffs (bot.store.spool) written before the cutoff.
 Prints counts only, never content. Schedule it daily (cron or a Kubernetes CronJob).
 """
 
@@ -27,10 +27,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot import production
-from bot.handoff import default_url
-from bot.schema import audit, contact_attempts, handoff_search, handoffs, outbox
 from bot.settings import Settings
-from bot.spool import Spool
+from bot.store.handoff import default_url
+from bot.store.schema import audit, contact_attempts, handoff_search, handoffs, outbox
+from bot.store.spool import Spool
 
 _AGE = re.compile(r"^\s*(\d+)\s*([dh])\s*$")
 # Rasa's SQLTrackerStore table (rasa/core/tracker_store.py): one row per event.

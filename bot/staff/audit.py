@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.schema import audit
+from bot.store.schema import audit
 
 LOGIN_FAILED = "login_failed"
 LOGIN_LOCKED = "login_locked"  # a client address reached the failed-login limit

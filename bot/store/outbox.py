@@ -29,10 +29,10 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot import notify
-from bot.notify import Digest, Notice, NotifySettings
-from bot.schema import handoffs, outbox
+from bot.staff import notify
+from bot.staff.notify import Digest, Notice, NotifySettings
 from bot.stopping import Stopping
+from bot.store.schema import handoffs, outbox
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ Where events come from (each is one call here):
 - prescreen_offered: the consent question is shown (actions/prescreen.py)
 - prescreen_started, question_asked, question_answered, prescreen_finished, result,
   not_eligible_reason, prescreen_stopped: a prescreen turn (`prescreen_events`, from the
-  state before and after bot.prescreen.step; each counted once per prescreen)
-- shared: a new handoff in the store (bot/handoff.py)
+  state before and after bot.prescreen.dialogue.step; each counted once per prescreen)
+- shared: a new handoff in the store (bot/store/handoff.py)
 - contacted, scheduled, enrolled: a staff status change, the first time a record gets it
   (bot/web/queries.py, in the same transaction as the change)
 
@@ -43,8 +43,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot import content, eligibility
-from bot.schema import audit, funnel_counts, handoffs
+from bot import content
+from bot.prescreen import engine as eligibility
+from bot.store.schema import audit, funnel_counts, handoffs
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def recorder(url: str | sa.engine.URL | None = None) -> Recorder:
     """The process's recorder for that database (default: the handoff store's, DATABASE_URL
     or var/handoffs.db)."""
     if url is None:
-        from bot.handoff import default_url
+        from bot.store.handoff import default_url
 
         url = default_url()
     text = url.render_as_string(hide_password=False) if isinstance(url, sa.engine.URL) else url
@@ -348,7 +349,7 @@ def prescreen_events(
 ) -> list[tuple[str, str]]:
     """The funnel events of one prescreen turn, each at most once per prescreen.
 
-    Compares the state before and after bot.prescreen.step; adds what it counts to
+    Compares the state before and after bot.prescreen.dialogue.step; adds what it counts to
     after["counted"] (kept in the state, so a restart or a changed answer is not counted
     twice). Only criterion ids, results and phases are looked at, never what was typed.
     """

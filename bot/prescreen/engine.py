@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from bot import content
-from bot.answers import REPLIES, Reply
+from bot.prescreen.answers import REPLIES, Reply
 
 Answer = Reply | int
 Answers = Mapping[str, Answer | None]
@@ -43,7 +43,7 @@ TEXT_KEYS = ("intro", "consent", "examples_intro", "summary_intro")
 REASON_KEYS = ("pass", "review", "unanswered", "skipped")
 
 # The extractor gives 0.7 or less when it guessed the route ("steroids" could be pills or a
-# cream) or read a badly misspelt name. bot.reading leaves such mentions out.
+# cream) or read a badly misspelt name. bot.prescreen.reading leaves such mentions out.
 MIN_CONFIDENCE = 0.75
 
 
@@ -81,7 +81,7 @@ class Criterion:
     # A choice question's options: (id, label shown on its button).
     choices: tuple[tuple[str, str], ...] = ()
     ask_if: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict, hash=False)
-    # How a reply to it is read (bot/reading.py): time, medicines, topic words, ...
+    # How a reply to it is read (bot/prescreen/reading.py): time, medicines, topic words, ...
     reading: Mapping[str, Any] = field(default_factory=dict, hash=False)
     # (role, min_days): a time span in the reply that answers it ("stopped 3 weeks ago").
     duration: tuple[str, int] | None = None
@@ -278,7 +278,7 @@ def _filled_by(item: Mapping[str, Any], kind: Kind, where: str) -> FilledBy | No
 
 
 def _reading(item: Mapping[str, Any], filled: FilledBy | None, where: str) -> dict[str, Any]:
-    """The ``reading:`` traits, with the medicine roles bot.reading reads taken from
+    """The ``reading:`` traits, with the medicine roles bot.prescreen.reading reads taken from
     ``filled_by`` (written there, not here)."""
     traits = dict(_mapping(item, "reading", where))
     for key in ("medicines", "negated_medicines"):
