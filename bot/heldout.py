@@ -16,8 +16,8 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.settings import ROOT, Settings
-from bot.stack import Stack
+from bot.ops.settings import ROOT, Settings
+from bot.ops.stack import Stack
 
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 

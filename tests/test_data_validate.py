@@ -27,7 +27,7 @@ KNOWN = (
     "The intent 'empty_message' is listed in the domain file, but is not found in the NLU",
     "The intent 'too_long' is listed in the domain file, but is not found in the NLU",
     "The intent 'non_english' is listed in the domain file, but is not found in the NLU",
-    # Sent as payloads by the channels' safety layer (bot/channels.py) and its buttons.
+    # Sent as payloads by the channels' safety layer (bot/rasa/channels.py) and its buttons.
     "The intent 'emergency' is listed in the domain file, but is not found in the NLU",
     "The intent 'crisis' is listed in the domain file, but is not found in the NLU",
     "The intent 'overdose' is listed in the domain file, but is not found in the NLU",

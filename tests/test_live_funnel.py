@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.staff import funnel
 from bot.store.schema import funnel_counts
 from tests.conftest import API_TOKEN, Conversation, texts

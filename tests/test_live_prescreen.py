@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.store.handoff import HandoffStore
 from tests.conftest import Conversation, button_titles, texts
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.staff import users as staff
 from bot.store.handoff import HandoffStore
 from tests.conftest import Conversation, button_titles, texts

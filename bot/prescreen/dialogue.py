@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from bot import content, faq
+from bot import content
+from bot.faq import lookup as faq
 from bot.prescreen import contact, reading
 from bot.prescreen import engine as eligibility
 from bot.store.handoff import Handoff

@@ -18,7 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot import language, safety
+from bot import safety
+from bot.nlu import language
 from bot.safety import evaluate, model, patterns
 
 GRID = {

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.ops.stopping import Stopping
 from bot.staff.workhours import WorkHours
-from bot.stopping import Stopping
 from bot.store.schema import handoffs, outbox
 
 log = logging.getLogger(__name__)

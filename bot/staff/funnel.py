@@ -9,7 +9,7 @@ default America/New_York).
 
 Where events come from (each is one call here):
 - page_view: the public page (bot/web/public.py)
-- chat_opened: a conversation session starting (bot/tracker_store.py sees Rasa's
+- chat_opened: a conversation session starting (bot/rasa/tracker_store.py sees Rasa's
   session_started event: a new chat, or a chat coming back after 60 idle minutes)
 - prescreen_offered: the consent question is shown (actions/prescreen.py)
 - prescreen_started, question_asked, question_answered, prescreen_finished, result,

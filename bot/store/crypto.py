@@ -5,7 +5,7 @@ encrypts, every one decrypts (cryptography's MultiFernet). Rotating a key: put a
 front, restart, run `python -m bot rotate-key` (re-encrypts every stored record with the first
 key), then drop the old key (docs/operations.md). Everything a patient typed is encrypted with
 these keys: handoff answers, questions, contact details, transcripts, staff notes, the spool and
-the conversation events in Rasa's tracker store (bot.tracker_store).
+the conversation events in Rasa's tracker store (bot.rasa.tracker_store).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.store import private
 
 __all__ = ["InvalidToken", "decrypt", "encrypt", "fernet", "is_token", "keys", "rotate"]

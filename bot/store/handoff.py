@@ -32,7 +32,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.staff import funnel
 from bot.store import crypto, private, search
 from bot.store.schema import handoffs, outbox

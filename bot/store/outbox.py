@@ -29,9 +29,9 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.ops.stopping import Stopping
 from bot.staff import notify
 from bot.staff.notify import Digest, Notice, NotifySettings
-from bot.stopping import Stopping
 from bot.store.schema import handoffs, outbox
 
 log = logging.getLogger(__name__)

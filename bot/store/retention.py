@@ -9,7 +9,7 @@ Removes, in one transaction per store:
 - whole conversations from Rasa's SQL tracker store (table `events`) whose newest event is
   older than the cutoff (TRACKER_STORE_URL, or var/rasa_tracker.db): a conversation still going
   on keeps its history. With ASSISTANT_PROFILE=production, both stores as that profile finds
-  them (bot.production);
+  them (bot.ops.production);
 - spooled handoffs (bot.store.spool) written before the cutoff.
 Prints counts only, never content. Schedule it daily (cron or a Kubernetes CronJob).
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot import production
-from bot.settings import Settings
+from bot.ops import production
+from bot.ops.settings import Settings
 from bot.store.handoff import default_url
 from bot.store.schema import audit, contact_attempts, handoff_search, handoffs, outbox
 from bot.store.spool import Spool

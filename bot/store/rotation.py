@@ -5,7 +5,7 @@ After putting a new key in front (and restarting, so new records use it), this c
 in batches, each encrypted value with the first key: the handoffs' answers, questions, contact
 details and transcripts, the staff notes of the audit trail and of contact attempts, every
 conversation event in Rasa's tracker store, and the spooled handoffs. Plain text left from
-before encryption (migration 0003, bot.tracker_store) is encrypted on the way. Then the old key
+before encryption (migration 0003, bot.rasa.tracker_store) is encrypted on the way. Then the old key
 can be dropped from HANDOFF_KEY. Running it again is harmless. Prints counts only, never
 content (docs/operations.md).
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.store import crypto
 from bot.store.retention import store_urls
 from bot.store.spool import Spool

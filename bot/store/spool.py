@@ -8,7 +8,7 @@ submits spooled handoffs to the store when it is back; the store is idempotent p
 so a handoff drained twice (two drainers, or a crash between submit and delete) is stored once.
 
 Drainers: the action server starts one after spooling (and on each submit while files wait);
-the web process runs one in the background (bot.webserver). Logs carry counts only.
+the web process runs one in the background (bot.web.server). Logs carry counts only.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.store import crypto, private
 from bot.store.handoff import Handoff, HandoffStore
 

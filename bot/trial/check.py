@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 
 from bot.content import TRIAL_FILES, TRIAL_PAGE, TRIAL_SOURCES
+from bot.ops.settings import ROOT
 from bot.prescreen import engine as eligibility
 from bot.prescreen import reading
-from bot.settings import ROOT
 
 TRIAL_KEYS = ("nct_id", "title", "short_name", "study_name", "sponsor", "registry_url")
 PAGE_KEYS = ("title", "description", "site_name", "headline", "lead")

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.staff import funnel
 from bot.staff.workhours import WorkHours
 from bot.store import search

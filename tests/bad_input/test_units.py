@@ -12,7 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import input_check, language, safety
+from bot import safety
+from bot.nlu import input_check, language
 from bot.prescreen import answers
 from bot.prescreen import dialogue as prescreen
 from bot.prescreen.dialogue import Turn

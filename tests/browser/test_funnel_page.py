@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
 from bot.staff import funnel
 from bot.staff import users as staff
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot

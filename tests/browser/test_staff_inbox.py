@@ -19,7 +19,7 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 from bot.staff import users as staff
 from bot.store.handoff import Handoff, HandoffStore
 from bot.store.schema import handoffs

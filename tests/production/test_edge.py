@@ -17,8 +17,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from bot.production import ProductionConfig, ProductionStack, nginx_binary, render_nginx_conf
-from bot.stack import http_ok
+from bot.ops.production import ProductionConfig, ProductionStack, nginx_binary, render_nginx_conf
+from bot.ops.stack import http_ok
 from bot.staff import audit
 from bot.staff import users as staff
 from bot.store.schema import audit as audit_table

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.ops.settings import Settings
 from bot.prescreen import engine as eligibility
-from bot.settings import Settings
 from tests.conftest import (
     API_TOKEN,
     RASA_API_TOKEN,

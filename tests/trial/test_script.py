@@ -13,8 +13,9 @@ import pytest
 import textstat
 import yaml
 
-from bot import content, faq
+from bot import content
 from bot.__main__ import main
+from bot.faq import lookup as faq
 from bot.prescreen import dialogue as prescreen
 from bot.prescreen import engine as eligibility
 from bot.safety import KINDS, replies

@@ -179,7 +179,7 @@ async def test_counters_shared_between_replicas_through_redis(app_factory: objec
 
 
 async def test_where_the_web_process_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.webserver import login_limiter
+    from bot.web.server import login_limiter
 
     monkeypatch.delenv("LOGIN_LIMIT_REDIS_URL", raising=False)
     monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import content, faq
+from bot import content
+from bot.faq import lookup as faq
 from bot.prescreen import engine as eligibility
 
 # Domain responses a patient gets when the assistant could not use a message.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 ENV_FILE = ROOT / ".env"
 
@@ -18,7 +18,7 @@ GENERATED = {
     "STAFF_API_TOKEN": lambda: secrets.token_urlsafe(32),
     "STAFF_SESSION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     "HANDOFF_KEY": lambda: Fernet.generate_key().decode(),
-    # Signs the chat widget's socket.io session tokens (bot/session_token.py).
+    # Signs the chat widget's socket.io session tokens (bot/rasa/session_token.py).
     "CHAT_SESSION_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     # Keys the search index of names, e-mails and phones (bot/store/search.py).
     "SEARCH_KEY": lambda: secrets.token_urlsafe(32),

@@ -8,7 +8,7 @@ ConcurrentRedisLockStore, is Rasa Pro only). We saw the result in tests/producti
 held until the orphaned ticket expired (60 s). This subclass does each read-change-write in a
 Redis transaction (WATCH/MULTI/EXEC, retried on conflict), so the ticket queue stays exact.
 
-Selected in deploy/endpoints.production.yml with `type: bot.lockstore.AtomicRedisLockStore`
+Selected in deploy/endpoints.production.yml with `type: bot.rasa.lockstore.AtomicRedisLockStore`
 and the same settings as Rasa's `type: redis`.
 """
 

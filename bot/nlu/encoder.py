@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 DIMENSIONS = 384
 MAX_TOKENS = 128

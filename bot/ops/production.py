@@ -14,23 +14,21 @@ Used by the production tests and by `make bench` through `ProductionStack`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import pwd
 import shutil
 import sys
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
-from bot.settings import ROOT, Settings
-from bot.stack import (
+from bot.ops.settings import ROOT, Settings
+from bot.ops.stack import (
     Service,
     ServiceGroup,
     Stack,
@@ -151,32 +149,6 @@ def check_stores(config: ProductionConfig) -> None:
         ) from error
     finally:
         client.close()
-
-
-@contextlib.contextmanager
-def scratch_stores(base: ProductionConfig | None = None) -> Iterator[ProductionConfig]:
-    """A config on a new PostgreSQL schema and a new Redis key prefix, dropped afterwards.
-
-    For tests and benchmarks, so they never touch a real site's conversations or handoffs.
-    """
-    base = base or ProductionConfig()
-    schema = f"prod_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base.tracker_store_url, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"create schema {schema}"))
-    sep = "&" if "?" in base.tracker_store_url else "?"
-    url = f"{base.tracker_store_url}{sep}options={quote(f'-csearch_path={schema}')}"
-    try:
-        yield dataclasses.replace(
-            base,
-            tracker_store_url=url,
-            database_url=url,
-            lock_key_prefix=f"test{uuid.uuid4().hex[:10]}",
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"drop schema {schema} cascade"))
-        admin.dispose()
 
 
 def render_nginx_conf(
@@ -324,7 +296,7 @@ class ProductionStack(ServiceGroup):
         services = [
             Service(
                 "web app",
-                [sys.executable, "-m", "bot.webserver"],
+                [sys.executable, "-m", "bot.web.server"],
                 f"{s.web_url}/healthz",
                 s.log_dir / "web.log",
             )
@@ -459,7 +431,7 @@ class ProductionStack(ServiceGroup):
 
 def run() -> int:
     """`make run-prod`: start the production profile, print where it is, stop on Ctrl-C."""
-    from bot import envfile
+    from bot.ops import envfile
 
     envfile.ensure()
     stack = ProductionStack()

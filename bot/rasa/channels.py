@@ -18,7 +18,7 @@ hook). These channels are the stock REST and socket.io channels, on the same URL
 the same settings, that wrap the message handler: when a patient's message produced no bot
 message (or the handler failed), they send one short apology from bot/content/service.yml.
 
-Registered in credentials.yml by module path (`bot.channels.RestInput`, ...).
+Registered in credentials.yml by module path (`bot.rasa.channels.RestInput`, ...).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import input_check, safety, session_token
+from bot import safety
+from bot.nlu import input_check
+from bot.rasa import session_token
 from bot.safety import follow_up, replies
 
 log = logging.getLogger(__name__)
@@ -228,7 +230,7 @@ class RestInput(rest.RestInput):
 
 class SocketIOInput(socketio.SocketIOInput):
     """The socket.io channel (`/socket.io`) that never answers with silence, and whose
-    conversations are bound to a signed session token (bot/session_token.py)."""
+    conversations are bound to a signed session token (bot/rasa/session_token.py)."""
 
     @classmethod
     def name(cls) -> str:

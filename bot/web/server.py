@@ -7,7 +7,7 @@ import os
 
 from aiohttp import web
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.staff.digest import digest_context
 from bot.staff.workhours import WorkHours
 from bot.store.handoff import HandoffStore
@@ -20,7 +20,7 @@ from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters
 def login_limiter() -> LoginLimiter:
     """Counters in Redis (shared by every web replica) with LOGIN_LIMIT_REDIS_URL, or in the
     production profile (its REDIS_URL); else in this process's memory."""
-    from bot.production import ProductionConfig, is_production
+    from bot.ops.production import ProductionConfig, is_production
 
     explicit = os.environ.get("LOGIN_LIMIT_REDIS_URL", "").strip()
     if explicit:

@@ -14,9 +14,9 @@ A trial is a folder, ``trials/<trial-id>/`` (see the README, "How to add a trial
 
 Generic files stay in bot/content/ (safety, advice, service, languages, fhir): they describe
 how the assistant behaves for any trial. ``load(name)`` picks the folder by the file name.
-The trial is chosen by the ``TRIAL`` setting (bot.settings.trial_dir).
+The trial is chosen by the ``TRIAL`` setting (bot.ops.settings.trial_dir).
 
-One deployment may serve several trials (the ``TRIALS`` setting, bot.settings.trial_dirs):
+One deployment may serve several trials (the ``TRIALS`` setting, bot.ops.settings.trial_dirs):
 ``serving(trial_id)`` makes every lookup in its block (``load``, ``folder``, ``trial``, and
 the caches made with ``per_trial``) read that trial's folder; it is a context variable, so
 each conversation's action call and each page request reads its own trial. An id the
@@ -34,12 +34,12 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bot.settings import trial_dir as trial_dir
-from bot.settings import trial_dirs
+from bot.ops.settings import trial_dir as trial_dir
+from bot.ops.settings import trial_dirs
 
 T = TypeVar("T")
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parent
 # The YAML files of a trial folder; every other name is looked up in bot/content/.
 TRIAL_FILES = ("trial", "criteria", "prescreen", "answers", "topics", "staff_labels")
 # The public page's body, HTML written for the trial (bot/web/public.py).

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from bot import language
+from bot.nlu import language
 
 Problem = Literal["empty_message", "too_long", "non_english"]
 PROBLEMS: tuple[Problem, ...] = ("empty_message", "too_long", "non_english")

@@ -16,8 +16,9 @@ safe when a process crashes; only a power cut may lose the last turns. The datab
 so its -wal and -shm files) is created 0600. PostgreSQL (the production profile) is used as
 Rasa's store uses it.
 
-Used from endpoints.yml: `tracker_store: {type: bot.tracker_store.SQLiteTrackerStore, ...}`
-and deploy/endpoints.production.yml: `{type: bot.tracker_store.EncryptedTrackerStore, url: ...}`.
+Used from endpoints.yml: `tracker_store: {type: bot.rasa.tracker_store.SQLiteTrackerStore, ...}`
+and deploy/endpoints.production.yml:
+`{type: bot.rasa.tracker_store.EncryptedTrackerStore, url: ...}`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
 from bot.store import private
 
 
@@ -270,7 +270,7 @@ class Stack(ServiceGroup):
         return [
             Service(
                 "web app",
-                [sys.executable, "-m", "bot.webserver"],
+                [sys.executable, "-m", "bot.web.server"],
                 f"{s.web_url}/healthz",
                 s.log_dir / "web.log",
             ),
