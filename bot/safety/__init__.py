@@ -76,7 +76,8 @@ def _assess(text: str) -> Verdict:
 
 
 def decide(text: str, limits: dict[str, float]) -> Verdict:
-    """`assess` with the classifier's thresholds given (bot/safety/thresholds.py tries others).
+    """`assess` with the classifier's thresholds given (evaluation/safety_thresholds.py tries
+    others).
 
     The whole message is judged first; when it is no alarm and has several parts
     (bot/safety/clauses.py: "72 yes. sorry my hand just went numb"), each part is judged by

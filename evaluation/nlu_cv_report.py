@@ -1,6 +1,6 @@
 """Summarise `rasa test nlu --cross-validation` reports (make nlu-cv) as a Markdown table.
 
-Usage: python -m bot.nlu.cv_report FOLDER   (the folder rasa wrote its *_report.json to)
+Usage: python -m evaluation.nlu_cv_report FOLDER   (the folder rasa wrote its *_report.json to)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Score the safety layer offline on labelled sets: `python -m bot.safety.evaluate FILE...`.
+"""Score the safety layer offline on labelled sets: `python -m evaluation.safety FILE...`.
 
 A FILE has lists `emergency`, `overdose`, `crisis`, `stopped_medicine` and `ordinary` of
 {text, category} (tests/safety/*.yml), or is a prescreen reading corpus (`replies:` rows of

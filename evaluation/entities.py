@@ -1,6 +1,6 @@
 """Score the extractor on tests/nlu/entity_testset.yml.
 
-    python -m bot.nlu.evaluate [--testset PATH] [--errors] [--rounds N]
+    python -m evaluation.entities [--testset PATH] [--errors] [--rounds N]
 
 Prints precision / recall / F1 per entity type and the p50 / p95 extraction latency, and
 exits with status 1 when a score is below its floor (see FLOORS, MAX_P95_MS).
@@ -27,7 +27,7 @@ import yaml
 from bot.nlu.extract import MedicalExtractor
 from bot.nlu.types import Extracted
 
-DEFAULT_TESTSET = Path(__file__).resolve().parents[2] / "tests" / "nlu" / "entity_testset.yml"
+DEFAULT_TESTSET = Path(__file__).resolve().parents[1] / "tests" / "nlu" / "entity_testset.yml"
 METRICS = ("medication-value", "medication-category", "medication-status", "age", "duration")
 FLOORS = {"medication-category": 0.95, "age": 0.95, "duration": 0.90}
 MAX_P95_MS = 5.0

@@ -1,6 +1,7 @@
 """Score the held-out patient questions against a live bot over the REST webhook.
 
-Run with `make eval` (or `python -m bot.heldout [URL]`); tests/test_heldout.py asserts a floor.
+Run with `make eval` (or `python -m evaluation.faq_heldout [URL]`); tests/test_heldout.py asserts
+a floor.
 """
 
 from __future__ import annotations
