@@ -58,7 +58,7 @@ class Settings:
         return f"http://{self.host}:{self.action_port}"
 
 
-# The trial this deployment serves: a folder of data (bot/content.py lists its files).
+# The trial this deployment serves: a folder of data (bot/content/__init__.py lists its files).
 TRIALS_DIR = ROOT / "trials"
 DEFAULT_TRIAL = "nct06857240"
 
