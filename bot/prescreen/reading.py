@@ -165,6 +165,12 @@ _WITHDRAW = _rx(
     r"\bforget (it|this|about it)\b",
     r"^(i am|i'm|im) done\b",
     r"\bnot doing this\b",
+    # "not doing a study", "not joining any trial": a no to the study, not to the question
+    r"\bnot (doing|joining|taking part in|signing up for|interested in) (a|the|this|any|your) "
+    r"(study|trial|research|thing)\b",
+    r"\b(do not|did not) think (this|it) is for me\b(?!.*\bfor (my|her|him|them)\b)",
+    r"\bforget the whole (thing|study|trial)\b",
+    r"\bjust (browsing|looking around|having a look)\b",
     r"\bcount me out\b",
     r"\b(want|wanna|going) to (quit|stop) (this|doing this|the questions)\b",
     r"\bdelete (my|all) (answers|info|information|data)\b",
@@ -172,6 +178,7 @@ _WITHDRAW = _rx(
     r"\bnever ?mind\b.*\b(do|doing) (this|it)\b",
     r"\b(this|it) is not for me\b(?!.*\bfor (my|her|him|them)\b)",
     r"\b(i am|im) (done|out)( with (this|it|these questions|the questions|all this))?$",
+    r"^(ok |okay |nope |no )?(i am|im) out\b(?! of)",
     r"\b(take|remove|drop) me (off|out of|from) (the |your |this )?(list|study|trial|this)\b",
     r"\b(stop|quit) (asking|messaging|texting|contacting) me\b",
     r"\bleave me alone\b",
@@ -381,6 +388,9 @@ _UNSURE = _rx(
     r"\bprefer not( to)?$",
     r"\b(no comment|pass on (this|that)( one)?)\b",
     r"\bnot (\w+ )?(sure|certain|positive)\b",
+    # a hedged no about someone else: the speaker cannot vouch for it ("I don't think he
+    # did"); "they" are the doctors ("I don't think they did one" is a no)
+    rf"\b(do not|did not) (think|believe) (he|she|my ({_REL}))\b",
     r"\b(unsure|uncertain)\b",
     r"\bno (idea|clue)\b",
     r"\b(do|did) not (really )?know\b",
@@ -424,6 +434,9 @@ _SOFT_YES = _rx(
 _YES_IDIOMS = _rx(
     r"\bno (problem|doubt|worries)\b",
     r"\bnot a problem\b",
+    # "I wouldn't have a problem with that", "she doesn't mind the tests"
+    r"\b(do|does|did|would|will|d) not (really )?(mind|object|have (a|any) (problem|issue))\b",
+    r"\bno (problem|issue|objection)s? (with|at all)\b",
     r"^(of course|why not|you bet|for sure|that is (right|correct|true|fine|ok|okay)|right|"
     r"i agree|very much( so)?|that s (fine|ok|okay)|thats (fine|ok|okay))\b",
     r"\b(is|s) (fine|ok|okay)\b",
@@ -440,6 +453,8 @@ _NO_PHRASES = _rx(
     r"\brather not\b",
     r"^(no one|nobody|none|nothing|neither)\b",
 )
+# "no luck with prednisone", "no joy from the methotrexate": an outcome, not a no.
+_NO_OUTCOME = re.compile(r"^(no|nope|nah) (luck|joy|success|improvement|relief|benefit|results?)\b")
 _YES_WORDS = frozenset(
     "yes yeah yea yep yup ya yah yeh y ye yess yse ys sure definitely absolutely certainly "
     "correct affirmative indeed totally exactly true yessir def defo".split()
@@ -546,6 +561,8 @@ def _clauses(norm: str) -> list[str]:
     out = []
     for part in parts:
         words = part.split()
+        if words[:2] == ["oh", "no"] and len(words) > 3:
+            words = words[2:]  # "oh no my skin is perfect, look at my hands": not a no
         while words and words[0] in _FILLERS:
             words = words[1:]
         if words:
@@ -566,7 +583,11 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
     if _NO_PHRASES.search(clause):
         return "no", "clear"
     first = clause.split()[0]
-    if first in _NO_WORDS and not re.match(r"^no (problem|doubt|worries)\b", clause):
+    if _NO_OUTCOME.match(clause):
+        return None  # "no luck with methotrexate": it was taken, and it did not work
+    if first in _NO_WORDS and not re.match(
+        r"^no (problem|doubt|worries|issues?|objections?)\b", clause
+    ):
         return "no", "clear"  # "nah it's fine now"
     if _YES_IDIOMS.search(clause):
         return "yes", "clear"
@@ -1062,6 +1083,8 @@ def _answer_yes_no(
     traits = criterion.reading
     raw_segments = _segments(text)
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
+    if len(segments) > 1 and segments[0] in ("oh no", "oh no no"):
+        segments = segments[1:]  # "oh no, my scalp is itchy as ever": an exclamation
     ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
     if ignore:  # "technically yes but I'm not planning to": plans do not answer "could you"
         segments = [
@@ -1297,6 +1320,7 @@ _TRIED = _rx(
     r"\b(bad |a )?reaction\b",
     r"\bhad to (stop|quit|come off|get off)\b",
     r"\b(did not|does not|didn t) (work|help|do (much|anything))\b",
+    r"\bno (luck|joy|success|improvement|relief|benefit|results?)\b",
 )
 _NOT_STARTED = _rx(
     r"\b(have not|has not|never|did not|not yet|yet to) (started|start|begun|begin|tried|try)\b",

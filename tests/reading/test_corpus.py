@@ -80,8 +80,8 @@ HELDOUT2_EXACT = {
 }
 # Replies read as an answer that would end the prescreen, wrongly (each is typed text, read as
 # "inferred", so "Just to check" asks first): none in any set after the second pass (heldout2
-# had seven at its blind scoring).
-WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0, "heldout3.yml": 7}
+# had seven at its blind scoring, heldout3 seven at its own; none after the third pass).
+WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0, "heldout3.yml": 0}
 
 
 def test_second_held_out_set_floor() -> None:
@@ -98,9 +98,12 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     # first). 13 of the misses are "na" labels for "Could you become pregnant?" that the
     # reading calls "no" (the question says a man or someone past menopause answers no; the
     # writer's brief said na); both skip the next question. README, "One reading stage".
+    # Since then development data (issue 15, third pass: the families behind its wrong
+    # endings and largest misses, tests/reading/test_reading_families.py), so the floor is
+    # the score after that pass.
     results = scored("heldout3.yml")
     assert len(results) == 395
-    assert sum(r.ok for r in results) >= 304
+    assert sum(r.ok for r in results) >= 315
 
 
 @pytest.mark.parametrize("name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml"])

@@ -1,0 +1,105 @@
+"""Families of phrasing the reading stage reads, one rule each, no Rasa (issue 15, third pass:
+the replies of heldout3.yml that would have ended the prescreen wrongly, and its largest miss
+families). Each case is said in words other than the corpus's, so the rule, not the string,
+is what is tested."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.nlu.component import to_rasa_entity
+from bot.nlu.extract import extract
+from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
+
+TODAY = date(2026, 12, 1)
+
+
+def read(question: str, text: str) -> reading.Reading:
+    ids = [c.id for c in eligibility.load_criteria()]
+    before = ids[: ids.index(question)] if question in ids else []
+    answered = {cid: (58 if cid == "age" else "yes") for cid in before}
+    entities = [to_rasa_entity(e) for e in extract(text, TODAY)]
+    buttons = ("For myself", "For someone else") if question == reading.WHO else ("Yes", "No")
+    reply = reading.Reply(text, entities=entities, buttons=buttons, today=TODAY)
+    return reading.read(reply, question, answered, list(answered)[-1] if answered else None)
+
+
+def said(question: str, text: str) -> str | int | None:
+    found = read(question, text)
+    return found.value if found.kind == "answer" else found.kind
+
+
+# "no luck with X": an outcome of a medicine taken, not a no to having taken it.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("systemic_steroids", "no joy with the medrol"),
+        ("steroid_sparing", "nope, no improvement on cellcept"),
+        ("steroid_sparing", "no success with azathioprine sadly"),
+    ],
+)
+def test_no_luck_with_a_medicine_means_it_was_taken(question: str, text: str) -> None:
+    assert said(question, text) == "yes"
+
+
+def test_no_luck_alone_does_not_end_the_prescreen() -> None:
+    assert said("systemic_steroids", "no luck") != "no"
+
+
+# A hedged no about another person: the one typing cannot vouch for it.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("systemic_steroids", "I don't believe she has, she hates pills"),
+        ("steroid_sparing", "i dont think my dad took any of those"),
+    ],
+)
+def test_a_hedged_no_about_someone_else_is_not_sure(question: str, text: str) -> None:
+    assert said(question, text) == "unsure"
+
+
+def test_a_hedged_no_about_oneself_or_the_doctors_stays_a_no() -> None:
+    assert said("biopsy", "I don't think I ever had one") == "no"
+    assert said("biopsy", "i don't think they did one") == "no"
+
+
+# Double negation that agrees: "wouldn't mind", "no problem with".
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't mind doing both",
+        "he wouldn't have any problem with it",
+        "no issue with the monthly tests or the pill",
+        "I would not object to that",
+    ],
+)
+def test_not_minding_is_a_yes(text: str) -> None:
+    assert said("pregnancy", text) == "yes"
+
+
+# A no to the whole study, said inside a reply to one question.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("topical", "nah, not joining any trial"),
+        ("active_skin", "i dont think it is for me"),
+        ("stable_meds", "if that's the rule then forget the whole study"),
+        ("biopsy", "im out"),
+        (reading.WHO, "just looking around thanks"),
+    ],
+)
+def test_a_no_to_the_study_is_a_withdrawal(question: str, text: str) -> None:
+    assert said(question, text) == "withdraw"
+
+
+def test_out_of_something_is_not_a_withdrawal() -> None:
+    assert said("topical", "I'm out of clobetasol but it never helped") != "withdraw"
+
+
+# "oh no" opening a longer reply is an exclamation, not the answer.
+def test_oh_no_before_symptoms_is_not_a_no() -> None:
+    assert said("active_skin", "oh no, my scalp is itchy and red as ever") == "yes"
+    assert said("active_skin", "oh no, it all cleared up last year") == "no"
