@@ -155,6 +155,7 @@ _RESTART = _rx(
     r"\bfrom the (top|beginning|start)\b",
     r"\bback to the (top|beginning|start|first question)\b",
     r"\breset\b",
+    r"\b(start|begin|go) (again |over )?(from scratch|fresh|afresh)\b",
 )
 _WITHDRAW = _rx(
     r"\b(do|does) not (really )?(want|wish) to (do|continue|go on|keep going|take part|"
@@ -207,6 +208,12 @@ _PAUSE = _rx(
     r"(come back|be back|finish (this |it )?later)\b",
     r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
     r"list|records|notes)\b.*\b(later|come back|get back|then)\b",
+    # a moment away: "hang on, need to grab my glasses", "gotta take my meds one sec"
+    r"^(hang on|hold on|one sec|one second|one moment|just a (sec|second|minute|moment))\b.*"
+    r"\b(need to|have to|gotta|got to|let me|lemme) (grab|get|find|take|check|look|answer)\b",
+    r"\b(need to|have to|gotta|got to|let me|lemme) (grab|get|find|take|check|answer) .{0,30}"
+    r"\b(one|a) (sec|second|moment|minute|min)$",
+    r"^paus(e|ing)\b(?!.*\b(yes|no)\b)",
 )
 _STOP = re.compile(
     r"^(please |ok |okay |can we |can i |i want to |i need to |let me |let us |lets |i )?"
@@ -219,7 +226,7 @@ _STOP = re.compile(
 _WHY = _rx(
     r"^why\b",
     r"^(and |but )?why\b",
-    r"\bwhat does (that|this|it) have to do with\b",
+    r"\bwhat (does|do|has) (\w+ ){1,4}(have|got) to do with\b",
     r"^what is (that|this) for\b",
     r"^why (do|does|would|is)\b",
 )
@@ -419,6 +426,7 @@ _UNSURE = _rx(
     r"\b(can not|could not) (promise|guarantee|say for sure)\b",
     r"\bno (promises|guarantees)\b",
     r"\b(might|may|could) (change|switch|add|adjust|increase|lower)\b",
+    r"\b(might|may) (stop|pause|hold|taper|reduce)\b",
 )
 _SOFT_NO = _rx(
     r"\bnot that i (can |could )?(know|remember|recall|think of|am aware)\b",
@@ -462,11 +470,12 @@ _YES_WORDS = frozenset(
 _NO_WORDS = frozenset("no nope nah n nay negative noo nop".split())
 _FILLERS = frozenset(
     "well um umm uh uhh er erm hmm hm oh ah so then honestly and but lol haha hahaha oops hey "
-    "ok okay".split()
+    "ok okay ugh ahh geez jeez omg wow".split()
 )
 # "I did", "she has", "he would": an auxiliary answering the question on its own.
 _SUBJ = (
-    rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist)|her \w+|his \w+|"
+    rf"(i|we|she|he|they|my ({_REL}|doctor|dermatologist|rheumatologist|derm|rheum)|her \w+|"
+    r"his \w+|"
     r"the (doctor|dermatologist|rheumatologist|derm|rheum|specialist))"
 )
 _AUX_ONLY = re.compile(
@@ -483,7 +492,7 @@ _BARE_DID = re.compile(
     r"^(had|got|did|took|tried|used|have had|been on) (one|it|them|some|those)\b"
 )
 _DID_VERB = re.compile(
-    rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|once|did|do|does))* "
+    rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|once|did|do|does|both|all))* "
     r"(had|have had|has had|took|taken|tried|try|used|got|get|"
     r"gets|was on|have been on|has been on|been on|was given|received|"
     r"gave (me|her|him|them)|have taken|has taken|have tried|has tried|have used|has used|"
@@ -614,6 +623,8 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
         return None  # "not exactly": a yes word, negated
     if len(words) <= 3 and any(w in _YES_WORDS for w in words):
         return "yes", "clear"
+    if words[-1] in ("yes", "yeah", "yep", "yup") and not set(words) & {"no", "nope", "nah"}:
+        return "yes", "clear"  # "the skin only kind, yes"
     if len(words) <= 3 and any(w in _NO_WORDS for w in words):
         return "no", "clear"
     return None
@@ -838,6 +849,8 @@ _DATE_FORMS = (
     re.compile(rf"\b(?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-]{_YEAR}\b"),
     re.compile(rf"\b(?P<month>{MONTH_RE})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? {_YEAR}\b"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<month>{MONTH_RE})\.?,? {_YEAR}\b"),
+    # a month and year alone: "Aug 2009"
+    re.compile(rf"^\s*(?P<month>{MONTH_RE})\.?,? {_YEAR}\s*[.!]?\s*$"),
     re.compile(
         rf"\b(?:born|birthday|dob|b\.)\s*(?:is |was |in |on )?"
         rf"(?P<month>{MONTH_RE})?\.?,? ?{_YEAR}\b"
@@ -1120,7 +1133,9 @@ def _answer_yes_no(
 
     if traits.get("helped_means") == "no":
         if _HELPED_PART.search(norm) and not re.search(
-            r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b", norm
+            r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b"
+            r"|\b(comes|came|keeps coming|kept coming) back\b",
+            norm,
         ):
             return "unsure", "clear"
         if _NO_CREAM.search(norm):
@@ -1208,6 +1223,12 @@ def _answer_yes_no(
         norm,
     ):
         return "no", "clear"  # "prednisone for asthma, never for the dermatomyositis"
+    if purpose and re.search(
+        rf"\bfor (?!(the |my |her |his |their )?({'|'.join(map(re.escape, purpose))})\b)\w+\b.*"
+        rf"\bnot (for )?(the |my |her |his |their )?({'|'.join(map(re.escape, purpose))})\b",
+        norm,
+    ):
+        return "no", "clear"  # "a shot once, but that was for arthritis, not the DM"
     if (
         purpose
         and re.search(
@@ -1291,7 +1312,7 @@ _THEN = re.compile(
 )
 _NOW_CUE = re.compile(
     r"\b(still|now|right now|at the moment|currently|today|these days|is|are|am|keeps|has been|"
-    r"have been)\b"
+    r"have been|this week|lately)\b"
 )
 
 
@@ -1645,7 +1666,7 @@ def _read_who(norm: str) -> Reading | None:
     if _SELF_WHO.search(norm):
         return Reading("answer", "self", "clear", target=WHO)
     words = norm.split()
-    if words and difflib.get_close_matches(words[-1], ["myself", "me"], n=1, cutoff=0.7):
+    if words and difflib.get_close_matches(words[-1], ["myself", "me", "self"], n=1, cutoff=0.7):
         return Reading("answer", "self", "inferred", target=WHO)
     return None
 

@@ -103,3 +103,73 @@ def test_out_of_something_is_not_a_withdrawal() -> None:
 def test_oh_no_before_symptoms_is_not_a_no() -> None:
     assert said("active_skin", "oh no, my scalp is itchy and red as ever") == "yes"
     assert said("active_skin", "oh no, it all cleared up last year") == "no"
+
+
+# A moment away, or starting again from scratch.
+@pytest.mark.parametrize(
+    ("question", "text", "kind"),
+    [
+        ("biopsy", "hold on, let me grab my notes", "stop"),
+        ("topical", "need to answer the door one sec", "stop"),
+        ("stable_meds", "pausing for now", "stop"),
+        ("topical", "can we start fresh", "restart"),
+        ("stable_meds", "what does my weight have to do with anything?", "why"),
+    ],
+)
+def test_pauses_restarts_and_why(question: str, text: str, kind: str) -> None:
+    assert said(question, text) == kind
+
+
+# Only something the question is not about: a no.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [("topical", "just vaseline"), ("steroid_sparing", "only the ointment")],
+)
+def test_only_something_else_is_a_no(question: str, text: str) -> None:
+    assert said(question, text) == "no"
+
+
+# Words of the question's own data (criteria.yml reading traits).
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        ("biopsy", "they biopsied my arm, consistent with DM", "yes"),
+        ("biopsy", "it came back nonspecific", "unsure"),
+        ("biopsy", "still waiting for the results", "unsure"),
+        ("biopsy", "it was booked but they cancelled", "no"),
+        ("diagnosis", "they say it's either that or lupus", "unsure"),
+        ("active_skin", "the skin on my knuckles is cracked", "yes"),
+    ],
+)
+def test_question_words(question: str, text: str, value: str) -> None:
+    assert said(question, text) == value
+
+
+def test_a_purpose_other_than_the_disease_is_a_no() -> None:
+    assert said("systemic_steroids", "a medrol pack for my back, not for the DM") == "no"
+
+
+def test_a_rash_that_comes_back_after_a_cream_helps_a_little_is_a_yes() -> None:
+    assert said("topical", "the cream helps some but it keeps coming back") == "yes"
+
+
+def test_a_flare_this_week_after_comes_and_goes_is_a_yes() -> None:
+    assert said("active_skin", "on and off, but my eyelids are bad this week") == "yes"
+
+
+def test_a_planned_stop_of_a_medicine_is_not_sure() -> None:
+    assert said("stable_meds", "yes, though my doctor may stop the cellcept soon") == "unsure"
+
+
+def test_a_reply_ending_in_yes_and_both_doctors_said_so() -> None:
+    assert said("diagnosis", "classic dermatomyositis, yes") == "yes"
+    assert said("diagnosis", "my derm and my rheum both told me") == "yes"
+    assert said("biopsy", "ugh, yes, twice") == "yes"
+
+
+def test_a_month_and_year_alone_is_a_birth_date() -> None:
+    assert said("age", "March 1960") == 66
+
+
+def test_a_misspelt_self() -> None:
+    assert said(reading.WHO, "for my sefl") == "self"
