@@ -1502,6 +1502,28 @@ _AGE_CLAIM = re.compile(
 )
 
 
+_AGE_TYPO = re.compile(r"\b(typo|by mistake|mistyped|(my )?(real|actual|correct|right) age)\b")
+
+
+def _age_fixed(norm: str, answered: Mapping[str, Value]) -> Reading | None:
+    """An age said again with the wrong one named or called a typo, at any later question:
+    "I'm 56 not 25", "my real age is 41, the 25 was a typo"."""
+    age_id = next((c.id for c in eligibility.filled_by("age")), None)
+    old = answered.get(age_id) if age_id is not None else None
+    claim = _AGE_CLAIM.search(norm)
+    if age_id is None or not isinstance(old, int) or not claim:
+        return None
+    named_old = re.search(rf"\b{old}\b", norm[claim.end() :] + " " + norm[: claim.start()])
+    if not named_old and not _AGE_TYPO.search(norm):
+        return None
+    years = parse_number(next(g for g in claim.groups()[1:] if g))
+    if years is None or int(years) == old or not answers.MIN_AGE <= years <= answers.MAX_AGE:
+        return None
+    criterion = next(c for c in eligibility.load_criteria() if c.id == age_id)
+    sure: Sure = "inferred" if _fails_and_ends(criterion, int(years)) else "clear"
+    return Reading("correction", int(years), sure, target=age_id)
+
+
 def _correction(
     reply: Reply,
     asking: eligibility.Criterion | None,
@@ -1512,6 +1534,9 @@ def _correction(
     norm = _norm(text)
     explicit = _EXPLICIT_FIX.search(norm)
     soft = _SOFT_FIX.search(norm)
+    fixed_age = _age_fixed(norm, answered) if asking is None or asking.kind != "age" else None
+    if fixed_age is not None:
+        return fixed_age
     if not explicit and not soft:
         return None
     criteria = eligibility.load_criteria()

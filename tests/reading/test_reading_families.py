@@ -173,3 +173,26 @@ def test_a_month_and_year_alone_is_a_birth_date() -> None:
 
 def test_a_misspelt_self() -> None:
     assert said(reading.WHO, "for my sefl") == "self"
+
+
+# An age said again at a later question, with the wrong one named or called a typo.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("biopsy", "hold up, I'm 63 not 25"),
+        ("could_be_pregnant", "I'm 44, typed 25 by mistake"),
+        ("topical", "my actual age is 70"),
+    ],
+)
+def test_an_age_corrected_at_a_later_question(question: str, text: str) -> None:
+    ids = [c.id for c in eligibility.load_criteria()]
+    answered = {cid: (25 if cid == "age" else "yes") for cid in ids[: ids.index(question)]}
+    found = reading.read(reading.Reply(text, today=TODAY), question, answered, ids[0])
+    assert found.kind == "correction" and found.target == "age"
+    assert found.value == int(next(w for w in text.replace(",", " ").split() if w.isdigit()))
+
+
+def test_the_same_age_again_is_not_a_correction() -> None:
+    answered = {"age": 60, "diagnosis": "yes"}
+    found = reading.read(reading.Reply("no, I'm 60, my real age"), "could_be_pregnant", answered)
+    assert not (found.kind == "correction" and found.target == "age")
