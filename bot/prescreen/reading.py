@@ -1152,6 +1152,12 @@ def _answer_yes_no(
     if traits.get("stop_plan"):
         if _WONT_STOP.search(norm):
             return "no", "clear"
+        if re.search(r"\bwilling\b", norm):
+            if _negated(norm, "willing"):
+                return "no", "clear"  # "not willing, no"
+            if re.search(r"\b(as long as|if|only if|provided)\b", norm):
+                return "unsure", "clear"  # "he'd be willing, as long as the itch is ok"
+            return "yes", "clear"  # "willing"
         if _CAN_STOP.search(norm):
             return "yes", "clear"
         rule = criterion_duration(criterion)
@@ -1206,6 +1212,10 @@ def _answer_yes_no(
             return ("yes" if max(spans) >= rule[1] else "no"), "clear"
         if re.search(r"\bsame\b", norm) and not _SUBJ_NEG.match(norm) and lexical is None:
             return "yes", "clear"
+        steady = re.search(r"\b(stable|unchanged|steady)\b", norm)
+        if steady and lexical is None:
+            # "stable", "all unchanged"; "not stable" is a change
+            return ("no" if _negated(norm, steady.group(0)) else "yes"), "clear"
 
     for pattern in traits.get("deny", ()):
         if re.search(str(pattern), norm):
@@ -1696,6 +1706,10 @@ def _read_who(norm: str) -> Reading | None:
     return None
 
 
+# A bare call for attention or "what", not a question about the study: asked again.
+_PHATIC = re.compile(r"^(hello|hi|hey|helo|hellooo*|anyone there|what|wut|wat|huh|eh)$")
+
+
 def read(
     reply: Reply,
     asking: str | None,
@@ -1781,6 +1795,8 @@ def read(
             return Reading("answer", value, sure, target=asking, also=also, someone_else=third)
         if criterion.kind == "age" and answers.implausible_age(text):
             return Reading("unclear", IMPLAUSIBLE_AGE)
+    if _PHATIC.match(norm):
+        return Reading("unclear", someone_else=third)  # "hello?", "what": nothing asked yet
     if any(_is_question(s) or s.strip().endswith("?") for s in _segments(text)):
         return Reading("question")
     if reply.intent == "why_ask":

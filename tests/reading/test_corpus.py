@@ -103,7 +103,7 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     # the score after that pass.
     results = scored("heldout3.yml")
     assert len(results) == 395
-    assert sum(r.ok for r in results) >= 340
+    assert sum(r.ok for r in results) >= 346
 
 
 @pytest.mark.parametrize("name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml"])

@@ -196,3 +196,20 @@ def test_the_same_age_again_is_not_a_correction() -> None:
     answered = {"age": 60, "diagnosis": "yes"}
     found = reading.read(reading.Reply("no, I'm 60, my real age"), "could_be_pregnant", answered)
     assert not (found.kind == "correction" and found.target == "age")
+
+
+# Willingness and steadiness in one word, and a bare "hello?".
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        ("topical_washout", "yes I'm willing", "yes"),
+        ("topical_washout", "she is not willing", "no"),
+        ("topical_washout", "willing if my rash doesn't get worse", "unsure"),
+        ("stable_meds", "unchanged", "yes"),
+        ("stable_meds", "not stable at all", "no"),
+        ("biopsy", "hello", "unclear"),
+        ("topical", "huh?", "unclear"),
+    ],
+)
+def test_one_word_families(question: str, text: str, value: str) -> None:
+    assert said(question, text) == value
