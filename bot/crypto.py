@@ -27,7 +27,7 @@ _TOKEN_PREFIX = "gAAAAA"
 
 
 def _key_file() -> Path:
-    return Settings().var_dir / "handoff.key"
+    return Settings.from_env().var_dir / "handoff.key"
 
 
 @cache

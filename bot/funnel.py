@@ -193,6 +193,7 @@ class Recorder:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._engine: sa.engine.Engine | None = None
+        self._shared = False  # _engine is someone else's (share()): not disposed here
         self._failing = False
 
     def record(self, event: str, key: str = "", *, when: datetime | None = None) -> None:
@@ -212,6 +213,14 @@ class Recorder:
         except Exception as error:  # noqa: BLE001 - a counter must never break a turn
             log.warning("funnel event not counted: %s", type(error).__name__)
 
+    def share(self, engine: sa.engine.Engine) -> None:
+        """Write through `engine` (the web process's one engine) instead of one of its own;
+        its owner disposes it, after close()."""
+        with self._lock:
+            if self._engine is not None and not self._shared:
+                self._engine.dispose()
+            self._engine, self._shared = engine, True
+
     def forked(self) -> None:
         """In a forked child: a new lock, writer and engine; what the parent had not written
         yet is the parent's to write."""
@@ -220,6 +229,7 @@ class Recorder:
         self._pending = Counter()
         self._thread = None
         self._engine = None
+        self._shared = False
 
     def pending(self) -> int:
         with self._lock:
@@ -266,9 +276,9 @@ class Recorder:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
-        if self._engine is not None:
+        if self._engine is not None and not self._shared:
             self._engine.dispose()
-            self._engine = None
+        self._engine, self._shared = None, False
         self._stopping = False
         self._thread = None
 

@@ -43,10 +43,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def default_url(settings: Settings | None = None) -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    var_dir = Path((settings or Settings()).var_dir)
+    """DATABASE_URL, else SQLite var/handoffs.db (its folder made private)."""
+    settings = settings or Settings.from_env()
+    if settings.database_url:
+        return settings.database_url
+    var_dir = Path(settings.var_dir)
     private.directory(var_dir)
     return f"sqlite:///{var_dir / 'handoffs.db'}"
 
@@ -152,15 +153,32 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def open_engine(url: str) -> sa.engine.Engine:
+    """The engine of the handoff database at url (a new SQLite file is made private first)."""
+    database = _sqlite_path(url)
+    if database is not None and database.parent.is_dir():
+        private.sqlite_files(database)  # 0600 before SQLite first creates it
+    return sa.create_engine(url, future=True, pool_pre_ping=True)
+
+
 class HandoffStore:
     """Blocking store (SQLAlchemy 1.4 Core); call it from async code via asyncio.to_thread."""
 
-    def __init__(self, url: str | None = None, channels: list[str] | None = None) -> None:
-        self.url = url or default_url()
-        database = _sqlite_path(self.url)
-        if database is not None and database.parent.is_dir():
-            private.sqlite_files(database)  # 0600 before SQLite first creates it
-        self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
+    def __init__(
+        self,
+        url: str | None = None,
+        channels: list[str] | None = None,
+        *,
+        engine: sa.engine.Engine | None = None,
+    ) -> None:
+        """url: the database (default: default_url()); engine: one already made for it (the
+        web process shares its one engine), else the store makes its own."""
+        if engine is None:
+            self.url = url or default_url()
+            engine = open_engine(self.url)
+        else:
+            self.url = engine.url.render_as_string(hide_password=False)
+        self.engine = engine
         self.channels = notification_channels() if channels is None else channels
         migrate(self.engine)
         search.index_missing(self.engine)

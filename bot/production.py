@@ -249,7 +249,7 @@ class ProductionStack(ServiceGroup):
         action_ports: Sequence[int] | None = None,
         actions_lb_port: int | None = None,
     ) -> None:
-        given = settings or Settings()
+        given = settings or Settings.from_env()
         # Only nginx's public port listens on BIND_HOST. Replicas, action servers, the web app
         # and nginx's internal action port stay on loopback: an action server reachable from
         # outside would accept forged trackers (and write handoffs).

@@ -165,7 +165,7 @@ def purge(
     spool_dir: Path | None = None,
     now: datetime | None = None,
 ) -> Purged:
-    settings = Settings()
+    settings = Settings.from_env()
     cutoff = (now or datetime.now(timezone.utc)) - older_than
     result = Purged()
     default_handoffs, default_trackers = store_urls(settings)

@@ -1,35 +1,90 @@
-"""Settings from the environment, with the defaults documented in the README."""
+"""Settings from the environment, with the defaults documented in the README.
+
+`Settings.from_env()` reads the environment once, at a process's entry (`python -m bot`,
+the web process, the action server's and Rasa's components); the result is passed down.
+`Settings()` alone is the documented defaults, whatever the environment says.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
+def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(name, "").strip() or default
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "")
     return int(value) if value.strip() else default
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "")
+    return float(value) if value.strip() else default
+
+
+def _key(env: Mapping[str, str], name: str) -> bytes | None:
+    """A 32-byte key, urlsafe-base64 encoded (e.g. Fernet.generate_key()); unset: None."""
+    raw = env.get(name, "").strip()
+    return base64.urlsafe_b64decode(raw) if raw else None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the processes listen and keep their files."""
+    """Where the processes listen and keep their files, and what the web process serves."""
 
-    host: str = field(default_factory=lambda: os.environ.get("BIND_HOST", "127.0.0.1"))
-    rasa_port: int = field(default_factory=lambda: _int("RASA_PORT", 5005))
-    action_port: int = field(default_factory=lambda: _int("ACTION_PORT", 5055))
-    web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8080))
-    var_dir: Path = field(default_factory=lambda: Path(os.environ.get("VAR_DIR", ROOT / "var")))
-    model_dir: Path = field(
-        default_factory=lambda: Path(os.environ.get("MODEL_DIR", ROOT / "models"))
-    )
-    startup_timeout: float = field(
-        default_factory=lambda: float(os.environ.get("STARTUP_TIMEOUT", "240"))
-    )
+    host: str = "127.0.0.1"  # BIND_HOST
+    rasa_port: int = 5005  # RASA_PORT
+    action_port: int = 5055  # ACTION_PORT
+    web_port: int = 8080  # WEB_PORT
+    var_dir: Path = ROOT / "var"  # VAR_DIR
+    model_dir: Path = ROOT / "models"  # MODEL_DIR
+    startup_timeout: float = 240.0  # STARTUP_TIMEOUT
+    # CHAT_SERVER_URL ("" = the Rasa server; see chat_server_url)
+    chat_server: str = ""
+    # DATABASE_URL ("" = SQLite var/handoffs.db; see bot.handoff.default_url)
+    database_url: str = ""
+    # The web process (bot.web.app.create_app).
+    staff_api_token: str | None = None  # STAFF_API_TOKEN (None: the API answers 401)
+    staff_session_key: bytes | None = None  # STAFF_SESSION_KEY (None: a random key)
+    secure_cookies: bool = True  # False with STAFF_INSECURE_COOKIES=1 (plain http only)
+    trusted_proxies: str = ""  # TRUSTED_PROXIES
+    login_limit_redis_url: str = ""  # LOGIN_LIMIT_REDIS_URL
+    outbox_interval: float = 5.0  # OUTBOX_INTERVAL (seconds)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The settings the environment (or the mapping given) describes; unset or blank
+        variables take the defaults above; `overrides` (field=value) win over both."""
+        env = os.environ if environ is None else environ
+        default = cls()
+        found = cls(
+            host=env.get("BIND_HOST") or default.host,
+            rasa_port=_int(env, "RASA_PORT", default.rasa_port),
+            action_port=_int(env, "ACTION_PORT", default.action_port),
+            web_port=_int(env, "WEB_PORT", default.web_port),
+            var_dir=Path(env.get("VAR_DIR") or default.var_dir),
+            model_dir=Path(env.get("MODEL_DIR") or default.model_dir),
+            startup_timeout=_float(env, "STARTUP_TIMEOUT", default.startup_timeout),
+            chat_server=_text(env, "CHAT_SERVER_URL"),
+            database_url=_text(env, "DATABASE_URL"),
+            staff_api_token=env.get("STAFF_API_TOKEN") or None,
+            staff_session_key=_key(env, "STAFF_SESSION_KEY"),
+            secure_cookies=env.get("STAFF_INSECURE_COOKIES", "") != "1",
+            trusted_proxies=env.get("TRUSTED_PROXIES", ""),
+            login_limit_redis_url=_text(env, "LOGIN_LIMIT_REDIS_URL"),
+            outbox_interval=_float(env, "OUTBOX_INTERVAL", default.outbox_interval),
+        )
+        return replace(found, **overrides) if overrides else found
 
     @property
     def tracker_db(self) -> Path:
@@ -51,7 +106,7 @@ class Settings:
     def chat_server_url(self) -> str:
         """Where the public page's chat widget connects (socket.io): CHAT_SERVER_URL, or the
         Rasa server; "/" means the page's own origin (a proxy forwarding /socket.io/)."""
-        return os.environ.get("CHAT_SERVER_URL", "").strip() or self.rasa_url
+        return self.chat_server or self.rasa_url
 
     @property
     def action_url(self) -> str:

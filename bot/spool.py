@@ -35,7 +35,7 @@ SUFFIX = ".handoff"
 
 
 def default_dir() -> Path:
-    return Settings().var_dir / "spool"
+    return Settings.from_env().var_dir / "spool"
 
 
 class Spool:

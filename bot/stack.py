@@ -251,7 +251,7 @@ class Supervisor:
 class Stack(ServiceGroup):
     """The Rasa server, the action server and the web app, started and stopped together."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=Settings.from_env)
     services: list[Service] = field(default_factory=list)
     # Added to the environment of every service (tests use it for DATABASE_URL and such).
     extra_env: dict[str, str] = field(default_factory=dict)

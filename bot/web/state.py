@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.outbox import OutboxWorker
 from bot.web.limiter import LoginLimiter, Network
 from bot.workhours import WorkHours
 
@@ -14,3 +15,5 @@ API_TOKEN = web.AppKey("api_token", str)
 # Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES).
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
 WORK_HOURS = web.AppKey("work_hours", WorkHours)
+# The outbox worker of the web process (create_app(workers=True)), on the app's engine.
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)

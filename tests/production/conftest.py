@@ -86,7 +86,7 @@ def prod(
     base = int(os.environ.get("TEST_PROD_BASE_PORT", "0"))
     ports = list(range(base, base + 7)) if base else free_ports(7)
     rasa_a, rasa_b, act_a, act_b, web, lb, actions_lb = ports
-    settings = Settings(
+    settings = Settings.from_env(
         rasa_port=rasa_a, action_port=act_a, web_port=web, var_dir=tmp_path_factory.mktemp("prod")
     )
     patch = pytest.MonkeyPatch()

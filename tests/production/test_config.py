@@ -67,7 +67,9 @@ def test_taken_port_is_one_clear_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        stack = ProductionStack(Settings(var_dir=tmp_path), lb_port=port, actions_lb_port=port + 1)
+        stack = ProductionStack(
+            Settings.from_env(var_dir=tmp_path), lb_port=port, actions_lb_port=port + 1
+        )
         with pytest.raises(StartupError, match=f"Port {port} .* LB_PORT"):
             stack.start()
 
@@ -102,7 +104,9 @@ def test_only_nginx_public_port_listens_on_bind_host(tmp_path: Path) -> None:
     """With BIND_HOST=0.0.0.0 the replicas, the web app and the internal action port stay on
     loopback: a reachable action server would accept forged trackers."""
     stack = ProductionStack(
-        Settings(host="0.0.0.0", var_dir=tmp_path), lb_port=18000, config=ProductionConfig()
+        Settings.from_env(host="0.0.0.0", var_dir=tmp_path),
+        lb_port=18000,
+        config=ProductionConfig(),
     )
     conf = stack.write_nginx_conf().read_text()
     assert "listen 0.0.0.0:18000;" in conf
