@@ -45,6 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import content, eligibility
 from bot.schema import audit, funnel_counts, handoffs
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ EVENTS = frozenset(STAGES) | frozenset(KEYED)
 STAFF_EVENTS = ("contacted", "scheduled", "enrolled")
 RESULTS = ("likely_eligible", "needs_review", "not_eligible")
 MAX_KEY = 64
-FLUSH_INTERVAL = float(os.environ.get("FUNNEL_FLUSH_INTERVAL", "0.5"))
+FLUSH_INTERVAL = Settings.from_env().funnel_flush_interval
 # Counters kept in memory while the database is unreachable; beyond that new ones are dropped.
 MAX_PENDING = 10_000
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -83,7 +84,7 @@ Key = tuple[str, date, str, str]  # trial, day, event, key
 
 @cache
 def time_zone() -> ZoneInfo:
-    name = os.environ.get("WORK_TIMEZONE", "").strip() or DEFAULT_TIME_ZONE
+    name = Settings.from_env().work_timezone or DEFAULT_TIME_ZONE
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -314,7 +315,8 @@ _DEFAULT: dict[tuple[str, str], Recorder] = {}
 
 def _default() -> Recorder:
     """The recorder of DATABASE_URL / VAR_DIR, looked up once per setting (not per event)."""
-    where = (os.environ.get("DATABASE_URL", ""), os.environ.get("VAR_DIR", ""))
+    settings = Settings.from_env()
+    where = (settings.database_url, str(settings.var_dir))
     found = _DEFAULT.get(where)
     if found is None:
         found = _DEFAULT[where] = recorder()

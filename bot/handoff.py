@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -50,16 +49,6 @@ def default_url(settings: Settings | None = None) -> str:
     var_dir = Path(settings.var_dir)
     private.directory(var_dir)
     return f"sqlite:///{var_dir / 'handoffs.db'}"
-
-
-def notification_channels() -> list[str]:
-    """Channels configured in the environment; each new handoff gets one outbox row each."""
-    channels = []
-    if os.environ.get("NOTIFY_EMAIL_TO", "").strip():
-        channels.append("email")
-    if os.environ.get("NOTIFY_WEBHOOK_URL", "").strip():
-        channels.append("webhook")
-    return channels
 
 
 def new_reference() -> str:
@@ -170,16 +159,19 @@ class HandoffStore:
         channels: list[str] | None = None,
         *,
         engine: sa.engine.Engine | None = None,
+        settings: Settings | None = None,
     ) -> None:
-        """url: the database (default: default_url()); engine: one already made for it (the
-        web process shares its one engine), else the store makes its own."""
+        """url: the database (default: default_url(settings)); engine: one already made for it
+        (the web process shares its one engine), else the store makes its own; channels: the
+        notification channels (default: those settings configure)."""
+        settings = settings or Settings.from_env()
         if engine is None:
-            self.url = url or default_url()
+            self.url = url or default_url(settings)
             engine = open_engine(self.url)
         else:
             self.url = engine.url.render_as_string(hide_password=False)
         self.engine = engine
-        self.channels = notification_channels() if channels is None else channels
+        self.channels = settings.channels if channels is None else channels
         migrate(self.engine)
         search.index_missing(self.engine)
 

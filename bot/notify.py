@@ -9,7 +9,6 @@ Settings come from the environment (NotifySettings.from_env); tests pass their o
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,8 +63,8 @@ class NotifySettings:
     timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> NotifySettings:
+        """From the environment bot.settings.Settings.from_env read (settings.notices)."""
 
         def get(name: str, default: str = "") -> str:
             value = env.get(name, "").strip()

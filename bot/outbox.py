@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -32,6 +31,7 @@ from aiohttp import web
 from bot import notify
 from bot.notify import Digest, Notice, NotifySettings
 from bot.schema import handoffs, outbox
+from bot.settings import Settings
 from bot.stopping import Stopping
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
-
-
-def max_attempts_from_env() -> int:
-    value = os.environ.get("OUTBOX_MAX_ATTEMPTS", "").strip()
-    return int(value) if value else 8
 
 
 @dataclass(frozen=True)
@@ -91,8 +86,13 @@ class OutboxWorker:
         else:
             self.engine = engine
             self._owns_engine = False
-        self.settings = settings if settings is not None else NotifySettings.from_env()
-        self.max_attempts = max_attempts if max_attempts is not None else max_attempts_from_env()
+        if settings is None or max_attempts is None:
+            from_env = Settings.from_env()
+            settings = settings if settings is not None else from_env.notices
+            if max_attempts is None:
+                max_attempts = from_env.outbox_max_attempts
+        self.settings = settings
+        self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.lease = timedelta(seconds=lease)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import unicodedata
 from typing import Any
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 
 from bot import crypto
 from bot.schema import handoff_search, handoffs
+from bot.settings import Settings
 
 DEFAULT_REGION = "US"
 _SPACES = re.compile(r"\s+")
@@ -29,7 +29,7 @@ _NAME_PARTS = re.compile(r"[^\w'-]+")
 
 
 def key() -> bytes:
-    raw = os.environ.get("SEARCH_KEY", "").strip()
+    raw = Settings.from_env().search_key  # read at each call, as crypto.keys() is
     if raw:
         return raw.encode()
     return hmac.new(crypto.keys()[-1].encode(), b"search index key", hashlib.sha256).digest()

@@ -10,10 +10,15 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.notify import NotifySettings
+    from bot.production import ProductionConfig
+    from bot.workhours import WorkHours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,12 +65,43 @@ class Settings:
     trusted_proxies: str = ""  # TRUSTED_PROXIES
     login_limit_redis_url: str = ""  # LOGIN_LIMIT_REDIS_URL
     outbox_interval: float = 5.0  # OUTBOX_INTERVAL (seconds)
+    outbox_max_attempts: int = 8  # OUTBOX_MAX_ATTEMPTS
+    inbox_url: str = ""  # INBOX_URL (the inbox's address in links; "" = the request's own)
+    # LOGIN_LIMIT_PER_IP, LOGIN_LIMIT_WINDOW, LOGIN_SLOW_AFTER, LOGIN_DELAY_BASE, _MAX
+    login_limit_per_ip: int = 30
+    login_limit_window: float = 15 * 60.0
+    login_slow_after: int = 3
+    login_delay_base: float = 1.0
+    login_delay_max: float = 30.0
+    spool_retry_interval: float = 5.0  # SPOOL_RETRY_INTERVAL (seconds)
+    # Keys (bot.crypto, bot.search, bot.session_token): "" = the documented fallbacks.
+    handoff_key: str = ""  # HANDOFF_KEY (several, comma-separated, newest first)
+    search_key: str = ""  # SEARCH_KEY
+    chat_session_key: str = ""  # CHAT_SESSION_KEY
+    tracker_store_url: str = ""  # TRACKER_STORE_URL ("" = SQLite var/rasa_tracker.db)
+    funnel_flush_interval: float = 0.5  # FUNNEL_FLUSH_INTERVAL (seconds)
+    work_timezone: str = ""  # WORK_TIMEZONE ("" = the study's; bot.workhours, bot.funnel)
+    # `python -m bot run`'s supervisor: RESTART_MAX_CRASHES in RESTART_WINDOW seconds, and
+    # the backoff between restarts (RESTART_BACKOFF_BASE x 2^n, at most RESTART_BACKOFF_MAX).
+    restart_max_crashes: float = 5
+    restart_window: float = 300
+    restart_backoff_base: float = 1
+    restart_backoff_max: float = 30
+    production: bool = False  # ASSISTANT_PROFILE=production
+    # The sentence encoder's files and the safety classifier's cache (bot.encoder,
+    # bot.safety.model: read when Rasa's process imports them).
+    encoder_dir: Path = ROOT / ".venv" / "encoder" / "all-MiniLM-L6-v2"  # ENCODER_DIR
+    encoder_cache_dir: Path = ROOT / "var" / "cache"  # ENCODER_CACHE_DIR
+    # The environment from_env read (a copy; never shown: it holds secrets). The sub-settings
+    # with parsers of their own beside the code that uses them (notices, hours, stores) are
+    # parsed from it when first asked for; empty: their defaults.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """The settings the environment (or the mapping given) describes; unset or blank
         variables take the defaults above; `overrides` (field=value) win over both."""
-        env = os.environ if environ is None else environ
+        env = dict(os.environ if environ is None else environ)
         default = cls()
         found = cls(
             host=env.get("BIND_HOST") or default.host,
@@ -83,8 +119,66 @@ class Settings:
             trusted_proxies=env.get("TRUSTED_PROXIES", ""),
             login_limit_redis_url=_text(env, "LOGIN_LIMIT_REDIS_URL"),
             outbox_interval=_float(env, "OUTBOX_INTERVAL", default.outbox_interval),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", default.outbox_max_attempts),
+            inbox_url=_text(env, "INBOX_URL").rstrip("/"),
+            login_limit_per_ip=int(_float(env, "LOGIN_LIMIT_PER_IP", default.login_limit_per_ip)),
+            login_limit_window=_float(env, "LOGIN_LIMIT_WINDOW", default.login_limit_window),
+            login_slow_after=int(_float(env, "LOGIN_SLOW_AFTER", default.login_slow_after)),
+            login_delay_base=_float(env, "LOGIN_DELAY_BASE", default.login_delay_base),
+            login_delay_max=_float(env, "LOGIN_DELAY_MAX", default.login_delay_max),
+            spool_retry_interval=_float(env, "SPOOL_RETRY_INTERVAL", default.spool_retry_interval),
+            handoff_key=_text(env, "HANDOFF_KEY"),
+            search_key=_text(env, "SEARCH_KEY"),
+            chat_session_key=_text(env, "CHAT_SESSION_KEY"),
+            tracker_store_url=_text(env, "TRACKER_STORE_URL"),
+            work_timezone=_text(env, "WORK_TIMEZONE"),
+            funnel_flush_interval=_float(
+                env, "FUNNEL_FLUSH_INTERVAL", default.funnel_flush_interval
+            ),
+            restart_max_crashes=_float(env, "RESTART_MAX_CRASHES", default.restart_max_crashes),
+            restart_window=_float(env, "RESTART_WINDOW", default.restart_window),
+            restart_backoff_base=_float(env, "RESTART_BACKOFF_BASE", default.restart_backoff_base),
+            restart_backoff_max=_float(env, "RESTART_BACKOFF_MAX", default.restart_backoff_max),
+            production=_text(env, "ASSISTANT_PROFILE").lower() == "production",
+            encoder_dir=Path(env.get("ENCODER_DIR") or default.encoder_dir),
+            encoder_cache_dir=Path(env.get("ENCODER_CACHE_DIR") or default.encoder_cache_dir),
+            environ=env,
         )
         return replace(found, **overrides) if overrides else found
+
+    @cached_property
+    def notices(self) -> NotifySettings:
+        """SMTP_*, NOTIFY_*, INBOX_URL (bot.notify)."""
+        from bot.notify import NotifySettings
+
+        return NotifySettings.from_env(self.environ)
+
+    @cached_property
+    def hours(self) -> WorkHours:
+        """WORK_* and DIGEST_TIME (bot.workhours); a bad value raises WorkHoursError."""
+        from bot.workhours import WorkHours
+
+        return WorkHours.from_env(self.environ)
+
+    @cached_property
+    def stores(self) -> ProductionConfig:
+        """The production profile's stores: TRACKER_STORE_URL, REDIS_URL, LB_PORT ...
+        (bot.production.ProductionConfig)."""
+        from bot.production import ProductionConfig
+
+        return ProductionConfig.from_env(self.environ)
+
+    @property
+    def channels(self) -> list[str]:
+        """Notification channels configured; each new handoff gets one outbox row each."""
+        return [
+            channel
+            for channel, on in (
+                ("email", bool(self.notices.email_to)),
+                ("webhook", bool(self.notices.webhook_url)),
+            )
+            if on
+        ]
 
     @property
     def tracker_db(self) -> Path:

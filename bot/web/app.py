@@ -28,6 +28,7 @@ from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
 from bot.web.state import (
     API_TOKEN,
     ENGINE,
+    INBOX_URL,
     LIMITER,
     OUTBOX_WORKER,
     TRUSTED_PROXIES,
@@ -47,14 +48,22 @@ async def healthz(request: web.Request) -> web.StreamResponse:
 def login_limiter(settings: Settings) -> LoginLimiter:
     """Counters in Redis (shared by every web replica) with LOGIN_LIMIT_REDIS_URL, or in the
     production profile (its REDIS_URL); else in this process's memory."""
-    from bot.production import ProductionConfig, is_production
-
-    if settings.login_limit_redis_url:
-        return LoginLimiter(RedisCounters(settings.login_limit_redis_url, "assistant:login:"))
-    if not is_production():
-        return LoginLimiter(MemoryCounters())
-    config = ProductionConfig()
-    return LoginLimiter(RedisCounters(config.redis_url, f"{config.lock_key_prefix}:login:"))
+    s = settings
+    counters: MemoryCounters | RedisCounters
+    if s.login_limit_redis_url:
+        counters = RedisCounters(s.login_limit_redis_url, "assistant:login:")
+    elif not s.production:
+        counters = MemoryCounters()
+    else:
+        counters = RedisCounters(s.stores.redis_url, f"{s.stores.lock_key_prefix}:login:")
+    return LoginLimiter(
+        counters,
+        per_ip=s.login_limit_per_ip,
+        window=s.login_limit_window,
+        slow_after=s.login_slow_after,
+        delay_base=s.login_delay_base,
+        delay_max=s.login_delay_max,
+    )
 
 
 def create_app(
@@ -104,9 +113,10 @@ def create_app(
     app[LIMITER] = limiter or login_limiter(settings)
     app[TRUSTED_PROXIES] = parse_proxies(settings.trusted_proxies)
     app[API_TOKEN] = api_token or ""
-    hours = work_hours or WorkHours.from_env()
+    hours = work_hours or settings.hours
     app[WORK_HOURS] = hours
     app[HSTS_KEY] = settings.secure_cookies
+    app[INBOX_URL] = settings.inbox_url
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -137,12 +147,13 @@ def create_app(
     app.cleanup_ctx.append(database)
     if workers:
         # Opened before anything serves: creates or upgrades the schema (on the same engine).
-        store = HandoffStore(engine=engine)
-        worker = OutboxWorker(engine)
+        store = HandoffStore(engine=engine, settings=settings)
+        worker = OutboxWorker(engine, settings.notices, max_attempts=settings.outbox_max_attempts)
         app[OUTBOX_WORKER] = worker
         app.cleanup_ctx.append(worker_context(worker, interval=settings.outbox_interval))
         # Once a working day: the digest of records waiting past the follow-up target.
         app.cleanup_ctx.append(digest_context(engine, store.channels, hours))
         # Handoffs the action server spooled while the store was down (shared VAR_DIR).
-        app.cleanup_ctx.append(drain_context(Spool(settings.var_dir / "spool"), store))
+        spool = Spool(settings.var_dir / "spool")
+        app.cleanup_ctx.append(drain_context(spool, store, settings.spool_retry_interval))
     return app

@@ -64,10 +64,10 @@ def send(base_url: str, sender: str, text: str) -> Reply:
 @pytest.fixture(scope="session")
 def prod_config() -> Iterator[ProductionConfig]:
     try:
-        check_stores(ProductionConfig())
+        check_stores(Settings.from_env().stores)
     except StartupError as error:
         pytest.skip(f"production profile needs PostgreSQL and Redis: {error}")
-    with scratch_stores(ProductionConfig()) as config:
+    with scratch_stores(Settings.from_env().stores) as config:
         # These tests watch the round-robin through nginx's X-Upstream (a debug setting).
         yield dataclasses.replace(config, debug_headers=True)
 

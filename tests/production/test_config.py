@@ -52,12 +52,12 @@ def test_stores_default_to_each_other_then_to_the_local_servers(
 ) -> None:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-    local = ProductionConfig()
+    local = Settings.from_env().stores
     assert (
         local.tracker_store_url == local.database_url == "postgresql://postgres@127.0.0.1:5432/test"
     )
     monkeypatch.setenv("DATABASE_URL", "postgresql://a@db/x")
-    assert ProductionConfig().tracker_store_url == "postgresql://a@db/x"
+    assert Settings.from_env().stores.tracker_store_url == "postgresql://a@db/x"
 
 
 def test_taken_port_is_one_clear_line(tmp_path: Path) -> None:

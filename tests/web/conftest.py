@@ -39,7 +39,6 @@ def staff_app(
     drain), with a random session key; `settings` are more Settings fields."""
     return create_app(
         Settings.from_env(
-            {},
             database_url=url,
             staff_api_token=api_token,
             staff_session_key=os.urandom(32),
