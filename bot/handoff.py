@@ -30,7 +30,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from bot import crypto, funnel, private, search
+from bot import content, crypto, funnel, private, search
 from bot.schema import handoffs, outbox
 from bot.settings import Settings
 
@@ -97,7 +97,8 @@ class Handoff:
     transcript: list[dict[str, str]] = field(default_factory=list)
     # Random id of this prescreen or question (its state's "submission"); "" = from content.
     submission_id: str = ""
-    # The trial it is about (trial.yml nct_id); "" = the default trial (made before 0007).
+    # The trial it is about (trial.yml nct_id); "": the default trial's, filled in when the
+    # record is stored (a spooled handoff from before 0007, a caller serving one trial).
     trial: str = ""
 
     def key(self) -> str:
@@ -202,7 +203,7 @@ class HandoffStore:
                 "consent_version": handoff.consent_version,
                 "consent_at": handoff.consent_at,
                 "share_consent_at": handoff.share_consent_at,
-                "trial": handoff.trial[:32] or None,
+                "trial": (handoff.trial or content.default_nct_id())[:32],
                 "created_at": now,
                 "updated_at": now,
             }

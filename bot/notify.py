@@ -91,7 +91,9 @@ class Notice:
     handoff_id: int
     reference: str
     outcome: str
-    trial: str = ""  # the handoff's trial (nct_id); "" = the default trial
+    # The handoff's trial (nct_id; every record has one since migration 0008); "": the
+    # default trial's (a Digest, which is the whole deployment's, or a caller's own notice).
+    trial: str = ""
 
     @property
     def label(self) -> str:

@@ -235,7 +235,7 @@ class OutboxWorker:
             notice = digest_notice(str(row.digest_key), row.payload)
         else:
             notice = Notice(
-                int(row.handoff_id), str(row.reference), str(row.outcome), str(row.trial or "")
+                int(row.handoff_id), str(row.reference), str(row.outcome), str(row.trial)
             )
         return _Claim(row_id, str(row.channel), int(row.attempts), notice)
 

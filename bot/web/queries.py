@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import content, crypto, funnel, search, workflow
+from bot import crypto, funnel, search, workflow
 from bot.handoff import decode
 from bot.schema import audit, contact_attempts, handoffs, outbox
 
@@ -87,13 +87,7 @@ def _record(row: Any) -> dict[str, Any]:
     record["updated_at"] = utc(record["updated_at"])
     record["last_contact_at"] = utc(record.get("last_contact_at"))
     record["version"] = int(record.get("version") or 1)
-    record["trial"] = record.get("trial") or default_trial()
     return record
-
-
-def default_trial() -> str:
-    """The nct_id of the deployment's default trial (a record without a trial is its)."""
-    return next(iter(content.nct_ids().values()))
 
 
 def validate_filters(outcome: str | None, status: str | None) -> None:
@@ -162,12 +156,7 @@ def _filtered(
     trial: str | None = None,
 ) -> Any:
     if trial:
-        # Records made before migration 0007 have no trial: they are the default trial's.
-        query = query.where(
-            sa.or_(handoffs.c.trial == trial, handoffs.c.trial.is_(None))
-            if trial == default_trial()
-            else handoffs.c.trial == trial
-        )
+        query = query.where(handoffs.c.trial == trial)
     if outcome:
         query = query.where(handoffs.c.outcome == outcome)
     if status == "open":
