@@ -22,6 +22,10 @@ Where events come from (each is one call here):
 A patient's turn never waits for or fails because of a counter: `record` only adds to an
 in-memory tally that a background thread writes every FLUSH_INTERVAL seconds; a failed write is
 logged (the error's type only) and retried.
+
+Over 300 lines on purpose: the event vocabulary (STAGES, KEYED), what counts it (Recorder,
+prescreen_events, count_transition) and what reads it back (summarize) change together; an
+event added here is counted and summarised in the same change.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ that notification goes out twice: delivery is exactly once except across such a 
 
 The database calls are blocking SQLAlchemy Core and run in threads (asyncio.to_thread).
 Logs carry only row id, channel, reference, outcome and attempt count.
+
+A little over 300 lines: the worker's claim, lease, send and backoff are one state machine
+(pending -> sending -> sent or failed) over one table, read together.
 """
 
 from __future__ import annotations

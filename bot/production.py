@@ -10,6 +10,10 @@ conversation: the tracker is read from PostgreSQL and Redis lets one replica at 
 one conversation. See docs/kubernetes.md for the same layout on Kubernetes.
 
 Used by the production tests and by `make bench` through `ProductionStack`.
+
+Over 300 lines on purpose: the profile's settings (ProductionConfig), the nginx configuration
+it writes and the ProductionStack that starts the replicas behind it are one deployment
+description, read together when it changes.
 """
 
 from __future__ import annotations

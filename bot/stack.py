@@ -1,4 +1,9 @@
-"""Start, watch and stop the assistant's processes (Rasa server, action server, web app)."""
+"""Start, watch and stop the assistant's processes (Rasa server, action server, web app).
+
+Over 300 lines on purpose: Service, ServiceGroup, Supervisor and Stack are one small process
+manager (start, health checks, restart with backoff, stop in order) that bot.production's
+ProductionStack extends; apart, each half would reach into the other's internals.
+"""
 
 from __future__ import annotations
 

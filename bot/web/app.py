@@ -21,7 +21,7 @@ from bot.handoff import HandoffStore, default_url, migrate, open_engine
 from bot.outbox import OutboxWorker, worker_context
 from bot.settings import Settings
 from bot.spool import Spool, drain_context
-from bot.web import api, fhir, public, views
+from bot.web import api, export, fhir, login, public, queue, record, users
 from bot.web import funnel as funnel_pages
 from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters, parse_proxies
 from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
@@ -127,7 +127,11 @@ def create_app(
     # aiohttp 3.9's signal annotations do not match aiosignal 1.4's generics.
     app.on_response_prepare.append(add_security_headers)  # type: ignore[arg-type]
     app.router.add_get("/healthz", healthz)
-    app.router.add_routes(views.routes)
+    app.router.add_routes(login.routes)
+    app.router.add_routes(queue.routes)
+    app.router.add_routes(record.routes)
+    app.router.add_routes(export.routes)
+    app.router.add_routes(users.routes)
     app.router.add_routes(api.routes)
     app.router.add_routes(funnel_pages.routes)
     app.router.add_routes(fhir.routes)
