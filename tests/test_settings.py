@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
 
 
 def test_an_empty_environment_gives_the_documented_defaults() -> None:

@@ -1,6 +1,6 @@
 """The web process: one factory, `create_app(settings)`, builds the app and the one database
 engine that the public page, the staff inbox, the API, the funnel counters, the outbox worker,
-the digest and the spool drain all share; `python -m bot.webserver` serves it."""
+the digest and the spool drain all share; `python -m bot.web.server` serves it."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot import funnel, search
-from bot.digest import digest_context
-from bot.handoff import HandoffStore, default_url, migrate, open_engine
-from bot.outbox import OutboxWorker, worker_context
-from bot.settings import Settings
-from bot.spool import Spool, drain_context
+from bot.ops.settings import Settings
+from bot.staff import funnel
+from bot.staff.digest import digest_context
+from bot.staff.workhours import WorkHours
+from bot.store import search
+from bot.store.handoff import HandoffStore, default_url, migrate, open_engine
+from bot.store.outbox import OutboxWorker, worker_context
+from bot.store.spool import Spool, drain_context
 from bot.web import api, export, fhir, login, public, queue, record, users
 from bot.web import funnel as funnel_pages
 from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters, parse_proxies
@@ -34,7 +36,6 @@ from bot.web.state import (
     TRUSTED_PROXIES,
     WORK_HOURS,
 )
-from bot.workhours import WorkHours
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
@@ -83,7 +84,7 @@ def create_app(
     tests), chat_server_url (where the public page's chat widget connects), trusted_proxies
     (addresses/networks whose X-Forwarded-For is believed), outbox_interval. limiter: the
     login limiter (default: login_limiter(settings)). work_hours: the team's hours and
-    follow-up target (default: WORK_* variables, bot.workhours). workers: also run, on the
+    follow-up target (default: WORK_* variables, bot.staff.workhours). workers: also run, on the
     same engine, the outbox worker, the daily digest and the spool drain (the web process
     does; tests of the pages alone leave them out).
     """

@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot import crypto, funnel, workflow
-from bot.schema import audit, contact_attempts, handoffs
+from bot.staff import funnel, workflow
+from bot.store import crypto
+from bot.store.schema import audit, contact_attempts, handoffs
 from bot.web.queries import (
     MAX_NOTE_LENGTH,
     STATUSES,
@@ -131,7 +132,7 @@ def log_attempt(
     expected_version: int | None = None,
 ) -> Change:
     """Log a call, e-mail or text and its result; audited; reaching a new prescreen person
-    makes the record contacted (bot.workflow.after_attempt)."""
+    makes the record contacted (bot.staff.workflow.after_attempt)."""
     if channel not in workflow.CHANNELS:
         raise InvalidChange(f"channel must be one of {', '.join(workflow.CHANNELS)}")
     if result not in workflow.RESULTS:
@@ -173,7 +174,7 @@ def assign(
     expected_version: int | None = None,
 ) -> Change:
     """Give the record to a coordinator (None: to nobody); audited."""
-    from bot import staff
+    from bot.staff import users as staff
 
     if assignee is not None and not staff.can_be_assigned(engine, assignee):
         raise InvalidChange("assign to an active coordinator or admin")

@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import audit, content
+from bot import content
+from bot.staff import audit
 from bot.web import present, queries
 from bot.web.pages import (
     CSV_FILTERS,

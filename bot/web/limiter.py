@@ -193,7 +193,7 @@ class Attempt:
 @dataclass
 class LoginLimiter:
     counters: Counters = field(default_factory=MemoryCounters)
-    # The web process sets these from LOGIN_* (bot.settings, bot.web.app.login_limiter).
+    # The web process sets these from LOGIN_* (bot.ops.settings, bot.web.app.login_limiter).
     per_ip: int = 30
     window: float = 15 * 60
     slow_after: int = 3

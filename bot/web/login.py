@@ -8,7 +8,8 @@ import logging
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from bot import audit, staff
+from bot.staff import audit
+from bot.staff import users as staff
 from bot.web.pages import audit_event, client_ip, render
 from bot.web.security import SESSION_USER, SESSION_VERSION, csrf_token
 from bot.web.state import ENGINE, LIMITER

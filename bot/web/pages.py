@@ -13,7 +13,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from bot import audit, content, staff, workflow
+from bot import content
+from bot.staff import audit, workflow
+from bot.staff import users as staff
 from bot.web import listing, queries
 from bot.web.limiter import client_address
 from bot.web.security import CSRF_FIELD, SESSION_USER, csrf_token, role, sees_contact

@@ -17,9 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import crypto, search, workflow
-from bot.handoff import decode
-from bot.schema import audit, contact_attempts, handoffs, outbox
+from bot.staff import workflow
+from bot.store import crypto, search
+from bot.store.handoff import decode
+from bot.store.schema import audit, contact_attempts, handoffs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ def list_handoffs(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Handoffs newest first (sort="queue": what needs action first), decoded; filters must
-    already be validated. q: a reference, name, name part, e-mail or phone (bot.search)."""
+    already be validated. q: a reference, name, name part, e-mail or phone (bot.store.search)."""
     validate_filters(outcome, status)
     query = _filtered(
         sa.select(handoffs),
@@ -264,7 +265,7 @@ def count_handoffs(
 
 
 def count_overdue(engine: sa.engine.Engine, cutoff: datetime) -> int:
-    """New records that arrived at or before the cutoff (bot.workhours.WorkHours.cutoff)."""
+    """New records that arrived at or before the cutoff (bot.staff.workhours.WorkHours.cutoff)."""
     query = (
         sa.select(sa.func.count())
         .select_from(handoffs)

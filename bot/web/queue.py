@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot import workflow
+from bot.staff import workflow
 from bot.web import listing, present, queries
 from bot.web.pages import LIST_FILTERS, PAGE_SIZE, ListView, age, current_user, iso, render
 from bot.web.security import sees_contact

@@ -10,8 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import content, staff, workflow
-from bot.outbox import delivery_status
+from bot import content
+from bot.staff import users as staff
+from bot.staff import workflow
+from bot.store.outbox import delivery_status
 from bot.web import changes, listing, present, queries
 from bot.web.pages import age, current_user, iso, render, shown
 from bot.web.security import require, sees_contact

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.outbox import OutboxWorker
+from bot.staff.workhours import WorkHours
+from bot.store.outbox import OutboxWorker
 from bot.web.limiter import LoginLimiter, Network
-from bot.workhours import WorkHours
 
 ENGINE: web.AppKey[sa.engine.Engine] = web.AppKey("engine", sa.engine.Engine)
 LIMITER = web.AppKey("login_limiter", LoginLimiter)

@@ -7,7 +7,8 @@ from functools import partial
 
 from aiohttp import web
 
-from bot import audit, staff, tokens
+from bot.staff import audit, tokens
+from bot.staff import users as staff
 from bot.web import present, queries
 from bot.web.pages import current_user, render
 from bot.web.security import require

@@ -1,5 +1,5 @@
 """The staff work queue in headless Chromium (Debian's chromium via Playwright) against the
-real web app (`python -m bot.webserver` in its own process) over a seeded SQLite store: the
+real web app (`python -m bot.web.server` in its own process) over a seeded SQLite store: the
 queue, search, a contact attempt, assignment and "my queue", a viewer who cannot see contact
 details, and the stale-edit warning. Screenshots go to var/screenshots/, or to
 docs/screenshots/ with SAVE_DOC_SCREENSHOTS=1 (the README's walk-through uses those)."""
@@ -19,10 +19,10 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from bot import staff
-from bot.handoff import Handoff, HandoffStore
-from bot.schema import handoffs
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
+from bot.staff import users as staff
+from bot.store.handoff import Handoff, HandoffStore
+from bot.store.schema import handoffs
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.conftest import spare_port
 
@@ -146,7 +146,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     log = (folder / "web.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.webserver"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "bot.web.server"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

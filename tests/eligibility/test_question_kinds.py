@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot import eligibility, reading
+from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
 
 BASE: dict[str, Any] = {
     "label": "L",

@@ -14,9 +14,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
-from bot import staff
-from bot.handoff import Handoff, HandoffStore
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import users as staff
+from bot.store.handoff import Handoff, HandoffStore
 from bot.web.app import create_app
 from bot.web.limiter import LoginLimiter
 

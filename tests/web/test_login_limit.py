@@ -15,9 +15,9 @@ import redis
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import audit
-from bot.schema import audit as audit_table
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import audit
+from bot.store.schema import audit as audit_table
 from bot.web.limiter import (
     LoginLimiter,
     MemoryCounters,

@@ -9,9 +9,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import funnel
-from bot.schema import funnel_counts
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import funnel
+from bot.store.schema import funnel_counts
 from bot.web.app import create_app
 from bot.web.public import FUNNEL
 from bot.web.state import ENGINE, OUTBOX_WORKER
@@ -28,7 +28,7 @@ async def test_the_web_process_shares_one_engine(tmp_path: Path) -> None:
         staff_session_key=os.urandom(32),
         secure_cookies=False,
     )
-    app = create_app(settings)  # as `python -m bot.webserver` makes it: workers included
+    app = create_app(settings)  # as `python -m bot.web.server` makes it: workers included
     engine = app[ENGINE]
     assert app[OUTBOX_WORKER].engine is engine
     assert app[FUNNEL] is funnel.recorder(engine.url)

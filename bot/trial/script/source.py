@@ -11,7 +11,7 @@ from bot import content
 
 @contextmanager
 def trial_folder(path: str | Path) -> Iterator[Path]:
-    """Within the block, bot.content and bot.faq read from ``path``; ValueError if it is not
+    """Within the block, bot.content and bot.faq.lookup read from ``path``; ValueError if it is not
     a folder with the trial's content files."""
     folder = Path(path).resolve()
     if not (folder / "criteria.yml").is_file() or not (folder / "answers.yml").is_file():

@@ -1,0 +1,900 @@
+"""The prescreen conversation: one patient turn in, the next state and messages out.
+
+Plain Python over bot.prescreen.reading (what a reply says), bot.prescreen.engine (scoring)
+and bot.prescreen.contact (names, emails, phones), so every path is unit-tested without Rasa.
+The Rasa form (actions/prescreen.py) keeps the state in one slot and calls `step` for each
+message, then `prompt` to ask what comes next.
+
+Phases: consent -> questions -> share -> name -> contact -> best_time -> submit.
+For someone else (a caregiver): consent -> questions (about "them") -> share (they know and
+agree) -> name (theirs and yours) -> call_who -> contact -> best_time -> submit.
+"Talk to a person" uses the same machinery without health questions:
+question -> share_question -> name -> contact -> best_time -> submit (outcome "question").
+A turn can also pause for "do you want to stop?" (confirm_stop), "which answer?" (pick),
+"just to check: ..." (confirm, before a typed reply ends the prescreen) or, after a result
+that does not fit, "change an answer?" (not_eligible).
+Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
+Only `submit` keeps anything; every other ending tells the person nothing was kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from bot import content
+from bot.faq import lookup as faq
+from bot.prescreen import contact, reading
+from bot.prescreen import engine as eligibility
+from bot.store.handoff import Handoff
+
+State = dict[str, Any]
+Message = dict[str, Any]
+
+ENDINGS = ("submit", "ended", "stopped", "declined")
+# The payload of an answer's button under "Change an answer" (intent change_answer).
+PICK_PAYLOAD = "/change_answer"
+# Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
+# never read as an answer; the prescreen waits until the person says they are safe.
+SAFETY_INTENTS = ("emergency", "overdose", "crisis", "stopped_medicine")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the patient sent, as NLU read it."""
+
+    text: str
+    intent: str | None = None
+    entities: Sequence[Mapping[str, Any]] = ()
+    # "faq/placebo" or "ask_team/cost" when the message is an FAQ question.
+    retrieval_key: str | None = None
+    # The message before this one was a safety message (911 / 988): this one is never read
+    # as an answer; the question is asked again.
+    after_safety: bool = False
+
+
+@dataclass
+class Result:
+    state: State
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.state["phase"] in ENDINGS
+
+
+def texts() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = content.load("prescreen")
+    return data
+
+
+def new_state(now: datetime | None = None, question: str | None = None) -> State:
+    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it)."""
+    phase = "consent"
+    if question is not None:
+        phase = "share_question" if question.strip() else "question"
+    return {
+        # Names this submission: a retry of the same one is stored once (bot.store.handoff), a later
+        # question or prescreen in the same conversation is a new one.
+        "submission": secrets.token_hex(8),
+        "mode": "prescreen" if question is None else "question",
+        "questions": [question.strip()] if question and question.strip() else [],
+        "phase": phase,
+        "answers": {},
+        "last": None,
+        "version": eligibility.version(),
+        # The trial it asks about (a folder id of bot.content.served): kept to the end.
+        "trial": content.folder().name,
+        "consent_at": None,
+        "share_consent_at": None,
+        "contact": {},
+        "started_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+    }
+
+
+def _buttons(titles: Sequence[str]) -> list[dict[str, str]]:
+    return [{"title": t, "payload": t} for t in titles]
+
+
+def _say(text: str, buttons: Sequence[str] = ()) -> Message:
+    message: Message = {"text": " ".join(text.split())}
+    if buttons:
+        message["buttons"] = _buttons(buttons)
+    return message
+
+
+def for_someone_else(state: State) -> bool:
+    return state.get("who") == "someone_else"
+
+
+def current_question(state: State) -> eligibility.Criterion | None:
+    return eligibility.next_question(state["answers"])
+
+
+def _criterion(cid: str) -> eligibility.Criterion:
+    return next(c for c in eligibility.load_criteria() if c.id == cid)
+
+
+def pauses(turn: Turn) -> bool:
+    """After a safety answer the form asks nothing: the answer is the whole turn."""
+    return turn.intent in SAFETY_INTENTS
+
+
+def offered_buttons(state: State) -> list[str]:
+    """The button titles the last prompt offered (a press of one is read as sure)."""
+    found: list[str] = []
+    for message in prompt(state):
+        found += [b["title"] for b in message.get("buttons", [])]
+    return found
+
+
+def _question_text(criterion: eligibility.Criterion, state: State) -> str:
+    if for_someone_else(state) and criterion.question_other:
+        return eligibility.prompt(criterion, criterion.question_other)
+    return eligibility.prompt(criterion)
+
+
+def _confirm_text(state: State) -> tuple[str, list[str]]:
+    pending = state["pending"]
+    criterion = _criterion(pending["target"])
+    t = texts()
+    text = criterion.confirm or t["confirm_default"]
+    if for_someone_else(state) and criterion.confirm_other:
+        text = criterion.confirm_other
+    text = text.format(age=pending["value"], value=pending["value"])
+    undo = criterion.confirm_undo or t["choices"]["confirm_undo"]
+    return text, ["Yes", undo, "Not sure"]
+
+
+def prompt(state: State) -> list[Message]:
+    """What to ask next, given the state (used by the form's ask action)."""
+    t = texts()
+    phase = state["phase"]
+    other = for_someone_else(state)
+    if phase == "consent":
+        intro = eligibility.texts()
+        start, decline = t["buttons"]["consent"]
+        buttons = [start, t["choices"]["consent_other"], decline]
+        return [_say(f"{intro['intro']} {intro['consent']}", buttons)]
+    if phase == "questions":
+        criterion = current_question(state)
+        if criterion is None:  # pragma: no cover - step() moves on before asking
+            return []
+        total = len(eligibility.load_criteria())
+        number = len(state["answers"]) + 1
+        header = t["progress"].format(number=min(number, total), total=total)
+        offered: Sequence[str] = (
+            ()
+            if criterion.takes_number
+            else t["buttons"][
+                "answer_not_applicable" if criterion.allows_not_applicable else "answer"
+            ]
+        )
+        if criterion.kind == "choice":
+            offered = [label for _, label in criterion.choices]
+        return [_say(f"{header} {_question_text(criterion, state)}", offered)]
+    if phase == "confirm":
+        text, buttons = _confirm_text(state)
+        return [_say(text, buttons)]
+    if phase == "not_eligible":
+        return [_say(t["not_eligible_offer"], t["choices"]["not_eligible"])]
+    if phase == "share":
+        if other:
+            return [_say(t["share_ask_other"], t["choices"]["share_other"])]
+        return [_say(t["share_ask"], t["buttons"]["share"])]
+    if phase == "question":
+        return [_say(t["ask_question"])]
+    if phase == "share_question":
+        asked = state["questions"][-1] if state["questions"] else ""
+        shown = _quote(_TAG.sub(" ", asked))
+        return [_say(t["share_question"].format(question=shown), t["buttons"]["share_question"])]
+    if phase == "confirm_stop":
+        return [_say(t["confirm_stop"], t["buttons"]["stop"])]
+    if phase == "pick":
+        # Each answer's button sends a payload, not its label: the safety layer reads typed
+        # words, and "Took steroid pills, shots or drips" is not an overdose.
+        message = _say(t["pick_change"])
+        message["buttons"] = [
+            {"title": c.label, "payload": f'{PICK_PAYLOAD}{{"which": "{c.id}"}}'}
+            for c in _answered(state)
+        ] + _buttons([t["buttons"]["pick_cancel"]])
+        if other and t["choices"].get("pick_self"):
+            message["buttons"] += _buttons([t["choices"]["pick_self"]])
+        return [message]
+    if phase == "name":
+        if other:
+            missing = state.get("caregiver", {})
+            if missing.get("patient_name") and not missing.get("name"):
+                return [_say(t["ask_caregiver_name"])]
+            if missing.get("name") and not missing.get("patient_name"):
+                return [_say(t["ask_patient_name"])]
+            return [_say(t["ask_names_other"])]
+        return [_say(t["ask_name"])]
+    if phase == "call_who":
+        return [_say(t["ask_call_who"], t["choices"]["call_who"])]
+    if phase == "contact":
+        if other and state.get("caregiver", {}).get("call") == "patient":
+            return [_say(t["ask_contact_patient"])]
+        return [_say(t["ask_contact"])]
+    if phase == "best_time":
+        return [_say(t["ask_best_time"])]
+    return []
+
+
+# HTML tags are not echoed back to the patient (the staff see the question as typed, escaped).
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    short = " ".join(text.split())
+    return short if len(short) <= limit else short[: limit - 1] + "\u2026"
+
+
+def _answered(state: State) -> list[eligibility.Criterion]:
+    return [c for c in eligibility.load_criteria() if c.id in state["answers"]]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _interruption(turn: Turn, state: State | None = None) -> Message | None:
+    """An answer to a question asked mid-way (FAQ, medical advice, a person).
+
+    A question only the study team can answer is also kept, to pass on with the handoff.
+    """
+    if turn.retrieval_key and turn.retrieval_key.startswith("ask_team/") and state is not None:
+        state.setdefault("questions", []).append(_quote(turn.text, 500))
+    # The answer's words come from the answers file; its buttons are left out, since the same
+    # question is asked again right after.
+    if turn.retrieval_key:
+        found = faq.answer(turn.retrieval_key, with_buttons=False)
+        return {"text": found["text"]} if found else None
+    if turn.intent == "medical_advice":
+        found = faq.answer("medical_advice", with_buttons=False)
+        return {"text": found["text"]} if found else None
+    if turn.intent == "talk_to_person":
+        return {"response": "utter_contact_team"}
+    if turn.intent == "bot_challenge":
+        return {"response": "utter_iamabot"}
+    return None
+
+
+def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
+    return reading.read(
+        reading.Reply(
+            turn.text,
+            turn.intent,
+            turn.entities,
+            offered_buttons(state),
+            for_someone_else=for_someone_else(state),
+        ),
+        asking,
+        state["answers"],
+        state.get("last"),
+    )
+
+
+def _would_end(answers: Mapping[str, Any]) -> bool:
+    return eligibility.evaluate(answers).result == "not_eligible"
+
+
+def _set_self(state: State, messages: list[Message]) -> None:
+    """ "No, it's for me, I'm the patient": the questions say "you" again."""
+    state["who"] = "self"
+    state.pop("caregiver", None)
+    messages.append(_say(texts().get("answering_for_self") or texts()["keep_going"]))
+
+
+def _set_someone_else(state: State, relation: str | None) -> None:
+    state["who"] = "someone_else"
+    if relation:
+        state.setdefault("caregiver", {})["patient_is"] = relation
+
+
+def _kept_facts(state: State, also: Mapping[str, Any]) -> dict[str, Any]:
+    """Other answers a reply gave on the way ("52, and yes I was diagnosed in 2021"), to
+    record so their questions are skipped. Only ones that pass are kept: an extra fact that
+    would fail or is unsure was never asked, so its question is asked in turn instead."""
+    kept: dict[str, Any] = {}
+    for key, value in also.items():
+        criterion = next((c for c in eligibility.load_criteria() if c.id == key), None)
+        if criterion is None or key in state["answers"] or not criterion.accepts(value):
+            continue
+        if criterion.verdict(value) == "pass":
+            kept[key] = value
+    return kept
+
+
+def _note_facts(facts: Mapping[str, Any], messages: list[Message]) -> None:
+    """Say which other answers were noted, so the person can see it and change them."""
+    if not facts:
+        return
+    lines = [
+        f"{c.label}: {eligibility.shown_answer(c, facts[c.id])}"
+        for c in eligibility.load_criteria()
+        if c.id in facts
+    ]
+    messages.append({"text": texts()["noted_also"] + "\n" + "\n".join(f"- {x}" for x in lines)})
+
+
+def _apply(state: State, found: reading.Reading, messages: list[Message]) -> None:
+    """Record an answer or a correction; a typed one that would end the prescreen is
+    confirmed first ("Just to check: ..."), a button press is not."""
+    assert found.target is not None
+    t = texts()
+    also = _kept_facts(state, {k: v for k, v in found.also.items() if k != found.target})
+    trial = dict(state["answers"])
+    trial[found.target] = found.value
+    for key, value in also.items():
+        trial.setdefault(key, value)
+    if found.sure != "button" and _would_end(trial) and not _would_end(state["answers"]):
+        state["pending"] = {
+            "target": found.target,
+            "value": found.value,
+            "also": also,
+            "correction": found.kind == "correction",
+        }
+        state["phase"] = "confirm"
+        return
+    corrected = found.kind == "correction"
+    _record(state, found.target, found.value, also, corrected)
+    if corrected:
+        messages.append(_say(t["changed"]))
+    _note_facts({k: v for k, v in also.items() if state["answers"].get(k) == v}, messages)
+    _finish_questions(state, messages)
+
+
+def _record(
+    state: State, target: str, value: Any, also: Mapping[str, Any], corrected: bool
+) -> None:
+    state["answers"][target] = value
+    if target == "pregnancy" and value == "not_applicable":
+        # "I can't get pregnant" at the birth control question answers the one before it.
+        state["answers"]["could_be_pregnant"] = "no"
+        state["answers"].pop("pregnancy", None)
+    for key, fact in also.items():
+        state["answers"].setdefault(key, fact)
+    # A follow-up that no longer applies is forgotten ("actually the cream helped").
+    for other in eligibility.load_criteria():
+        if target in other.ask_if and value not in other.ask_if[target]:
+            state["answers"].pop(other.id, None)
+    if not corrected:
+        state["last"] = target
+
+
+def _finish_questions(state: State, messages: list[Message]) -> None:
+    """After an answer: offer a change on a hard fail, show the summary when done."""
+    outcome = eligibility.evaluate(state["answers"])
+    if outcome.result == "not_eligible":
+        messages.append(_say(f"{outcome.reason} {outcome.message}"))
+        state["phase"] = "not_eligible"
+        return
+    state["phase"] = "questions"
+    if current_question(state) is None:
+        lines = "\n".join(f"- {line}" for line in eligibility.summary_lines(state["answers"]))
+        intro = eligibility.texts()["summary_intro"]
+        messages.append({"text": f"{intro}\n{lines}"})
+        messages.append(_say(outcome.message))
+        state["phase"] = "share"
+        state["result"] = outcome.result
+
+
+def _not_understood(state: State, criterion: eligibility.Criterion | None) -> Message:
+    t = texts()
+    age = criterion is not None and criterion.kind == "age"
+    if criterion is not None and criterion.kind in ("number", "choice"):
+        return _say(t.get(f"not_understood_{criterion.kind}") or t["not_understood"])
+    return _say(t["not_understood_age" if age else "not_understood"])
+
+
+def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    criterion = current_question(state)
+    found = _read(state, turn, criterion.id if criterion else None)
+    if found.kind == "safety_resume":
+        return  # the form asks the same question again; nothing changes
+    if found.kind == "why" and criterion is not None:
+        messages.append(_say(criterion.why))
+        return
+    if found.kind == "restart":
+        _restart(state, messages)
+        return
+    if found.kind in ("stop", "withdraw"):
+        state.update(resume="questions", phase="confirm_stop")
+        return
+    if found.kind == "someone_else":
+        _set_someone_else(state, found.relation)
+        messages.append(_say(t["answering_for_other"]))
+        return
+    if found.kind == "self":
+        _set_self(state, messages)  # never a yes or no to the question; it is asked again
+        return
+    if found.kind in ("answer", "correction"):
+        if found.someone_else and not for_someone_else(state) and state.get("who") is None:
+            # "she is 74": the questions now say "they".
+            _set_someone_else(state, found.relation)
+            messages.append(_say(t["answering_for_other"]))
+        _apply(state, found, messages)
+        return
+    if found.kind == "unclear" and found.value == reading.IMPLAUSIBLE_AGE:
+        messages.append(_say(t["check_age"]))
+        return
+    interruption = _interruption(turn, state)
+    messages.append(interruption or _not_understood(state, criterion))
+
+
+def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """The answer to "Just to check: ... Is that right?".
+
+    Yes keeps the answer (and it ends the prescreen); "No, I have" (or a plain no) keeps the
+    opposite; "Not sure" goes to the study team. A reply that answers the question again
+    ("no, never", "I'm 61") is taken as it is, without a second check."""
+    t = texts()
+    pending = state["pending"]
+    target = _criterion(pending["target"])
+    _, buttons = _confirm_text(state)
+    pressed = " ".join(turn.text.lower().split())
+    yes, undo, unsure = (b.lower() for b in buttons)
+    button = {yes: "yes", undo: "no", unsure: "unsure"}.get(pressed)
+    reply, rest = (button, "") if button else reading.lead_reply(turn.text)
+    # What the reply says about the question itself: all of it, or what follows "no, ...".
+    about = rest if reply is not None else turn.text
+    found = reading.read(
+        reading.Reply(about, turn.intent, turn.entities), target.id, state["answers"]
+    )
+    again = found.value if found.kind == "answer" and about.strip() else None
+
+    def keep(value: Any) -> None:
+        state.pop("pending")
+        _record(state, target.id, value, pending["also"], pending["correction"])
+        _finish_questions(state, messages)
+
+    if reply == "unsure" or again == "unsure":
+        keep("unsure")
+    elif reply == "yes" and pressed != undo:
+        # "yes, I'm 61" to "you are 16?" is a new age; any other yes keeps the answer.
+        keep(again if target.takes_number and isinstance(again, int) else pending["value"])
+    elif reply == "no":
+        if again is not None:
+            keep(again)  # "no, never": the same answer, said again; "no, I'm 61"
+        elif target.kind == "yes_no":
+            keep("yes")
+        else:
+            state.pop("pending")
+            state["phase"] = "questions"
+            state["answers"].pop(target.id, None)
+            messages.append(_say(t["ask_again"]))
+    elif again is not None:
+        keep(again)
+    elif found.kind in ("stop", "withdraw"):
+        state.update(resume="confirm", phase="confirm_stop")
+    elif found.kind == "restart":
+        _restart(state, messages)
+    elif found.kind == "why":
+        messages.append(_say(target.why))
+    else:
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+
+
+def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    wanted = " ".join(turn.text.lower().split())
+    change = t["choices"]["not_eligible"][0].lower()
+    if wanted == change or turn.intent == "change_answer" or "change" in wanted:
+        state["phase"] = "pick"
+        return
+    found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), None)
+    if found.kind == "restart":
+        _restart(state, messages)
+        return
+    if found.kind == "question" or turn.retrieval_key:
+        interruption = _interruption(turn, state)
+        if interruption is not None:
+            messages.append(interruption)
+            return
+    if reading.read_yes_no(turn.text) == "unsure" and t.get("not_eligible_unsure"):
+        # "Not sure" is not "No, that's right": the change is offered again, since a
+        # "Not sure" answer goes to the study team.
+        messages.append(_say(t["not_eligible_unsure"]))
+        return
+    messages.append(_say(t["not_eligible_next"]))
+    state.update(phase="ended", answers={}, last=None, contact={})
+    state.pop("caregiver", None)
+
+
+def _restart(state: State, messages: list[Message]) -> None:
+    state.pop("resume", None)
+    state.pop("pending", None)
+    state.update(phase="questions", answers={}, last=None, contact={})
+    messages.append(_say(texts()["restarted"]))
+
+
+def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    if turn.intent == "change_answer" or "change" in turn.text.lower():
+        state["phase"] = "pick"
+        return
+    pressed = " ".join(turn.text.lower().split())
+    declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
+    asked = reading.asks_something(turn.text)
+    reply = reading.read_yes_no(turn.text)
+    found = _read(state, turn, None) if pressed not in declines else None
+    if found is not None and found.kind == "correction" and found.target is not None:
+        # "actually I turned 62 last week": a change to an answer, then the summary again.
+        _apply(state, found, messages)
+    elif found is not None and found.kind == "self" and for_someone_else(state):
+        _set_self(state, messages)
+    elif pressed not in declines and asked:
+        # A question is never a yes or a no: answer it, then ask about sharing again.
+        interruption = _interruption(turn, state)
+        if interruption is None:
+            state.setdefault("questions", []).append(_quote(turn.text, 500))
+            interruption = _say(t.get("share_question_kept") or t["not_understood"])
+        messages.append(interruption)
+    elif reply == "yes":
+        state.update(phase="name", share_consent_at=_now())
+        if for_someone_else(state):
+            state.setdefault("caregiver", {})["agreed_at"] = _now()
+    elif pressed in declines or reading.clear_decline(turn.text):
+        messages.append(_say(t["declined_share"]))
+        state.update(phase="declined", answers={}, contact={}, questions=[])
+        state.pop("caregiver", None)
+    else:
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+
+
+def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    wanted = " ".join(turn.text.lower().split())
+    back = "not_eligible" if _would_end(state["answers"]) else "share"
+    if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
+        state["phase"] = back
+        return
+    mine = t["choices"].get("pick_self", "").lower()
+    if for_someone_else(state) and (
+        wanted == mine or reading.read(reading.Reply(turn.text), None).kind == "self"
+    ):
+        # "I'm the patient": undo a wrong "answering for someone else"; the answers stay.
+        _set_self(state, messages)
+        state["phase"] = back
+        return
+    answered = _answered(state)
+    picked = re.search(r'"which"\s*:\s*"(\w+)"', turn.text)
+    chosen = next(
+        (c for c in answered if c.label.lower() == wanted or (picked and picked[1] == c.id)),
+        None,
+    )
+    if chosen is None:
+        # "the biopsy one", "age": the one answer whose label shares the most words.
+        overlap = sorted(
+            ((len(_words(turn.text) & (_words(c.label) | {c.id})), c) for c in answered),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        if overlap and overlap[0][0] > 0 and (len(overlap) == 1 or overlap[0][0] > overlap[1][0]):
+            chosen = overlap[0][1]
+    if chosen is not None:
+        # Forget this answer and any follow-up that depended on it, then ask again.
+        state["answers"].pop(chosen.id)
+        for other in eligibility.load_criteria():
+            if chosen.id in other.ask_if:
+                state["answers"].pop(other.id, None)
+        state.update(phase="questions", last=None)
+        return
+    messages.append(_say(t["pick_again"]))
+
+
+def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    if state["phase"] == "question":
+        text = " ".join(turn.text.split())
+        if not text or text.startswith("/"):
+            messages.append(_say(t["ask_question"]))
+            return
+        state["questions"].append(text[:1000])
+        state["phase"] = "share_question"
+        return
+    pressed = " ".join(turn.text.lower().split())
+    reply = None if reading.asks_something(turn.text) else reading.read_yes_no(turn.text)
+    if reply == "yes":
+        state.update(phase="name", share_consent_at=_now(), consent_at=_now())
+    elif pressed == t["buttons"]["share_question"][1].lower() or reading.clear_decline(turn.text):
+        messages.append(_say(t["declined_share"]))
+        state.update(phase="declined", questions=[], contact={})
+    else:
+        messages.append(_say(t["not_understood"]))
+
+
+def _names_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """A caregiver's names: the person's, theirs and how they are related."""
+    t = texts()
+    carer = state.setdefault("caregiver", {})
+    found = contact.read_names(turn.text)
+    if found.relation:
+        carer["relation"] = found.relation
+    if found.patient_name and not carer.get("patient_name"):
+        carer["patient_name"] = found.patient_name
+    if found.caregiver_name and not carer.get("name"):
+        carer["name"] = found.caregiver_name
+    if not found.patient_name and not found.caregiver_name:
+        # One plain name: the question asked says whose it is.
+        name = contact.own_name(turn.text)
+        if name is None:
+            messages.append(_say(t["bad_name"]))
+            return
+        if carer.get("patient_name") and not carer.get("name"):
+            carer["name"] = name
+        else:
+            carer.setdefault("patient_name", name)
+    if carer.get("patient_name") and carer.get("name"):
+        state["contact"]["name"] = carer["patient_name"]
+        state["phase"] = "call_who"
+
+
+def _call_who_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    carer = state.setdefault("caregiver", {})
+    wanted = " ".join(turn.text.lower().split())
+    me, them = (b.lower() for b in t["choices"]["call_who"])
+    if wanted == me or re.search(r"\b(me|my)\b", wanted):
+        carer["call"] = "caregiver"
+    elif wanted == them or re.search(r"\b(her|him|them|the person|patient)\b", wanted):
+        carer["call"] = "patient"
+    else:
+        messages.append(_say(t["not_understood"]))
+        return
+    state["phase"] = "contact"
+
+
+def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    phase = state["phase"]
+    interruption = _interruption(turn) if turn.intent not in (None, "affirm", "deny") else None
+    if interruption is not None and "?" in turn.text:
+        messages.append(interruption)
+        return
+    if phase == "name":
+        if for_someone_else(state):
+            _names_turn(state, turn, messages)
+            return
+        name = contact.own_name(turn.text)
+        if name is None:
+            messages.append(_say(t["bad_name"]))
+            return
+        state["contact"]["name"] = name
+        state["phase"] = "contact"
+    elif phase == "contact":
+        found = contact.parse_contact(turn.text)
+        if not found.found:
+            messages.append(_say(t["bad_contact"]))
+            return
+        state["contact"].update(email=found.email, phone=found.phone)
+        state["phase"] = "best_time"
+    elif phase == "best_time":
+        state["contact"]["best_time"] = " ".join(turn.text.split())[:200]
+        state["phase"] = "submit"
+
+
+# Phases that read a yes/no, an age or a choice. The others take free text as it is (a name,
+# a time to call, a question for the team), in any language.
+_READS_ANSWERS = (
+    "consent",
+    "questions",
+    "share",
+    "pick",
+    "share_question",
+    "confirm_stop",
+    "confirm",
+    "not_eligible",
+    "call_who",
+)
+
+
+def _unreadable(state: State, turn: Turn) -> list[Message] | None:
+    """What to say to an empty, far too long or non-English message; None to read it.
+
+    bot.nlu.input_guard sets these intents. Nothing changes in the state, and the form then
+    asks its question again.
+    """
+    t = texts()
+    reads_answers = state["phase"] in _READS_ANSWERS
+    if turn.intent == "too_long":
+        return [_say(t["too_long"])]
+    if turn.intent == "non_english" and reads_answers:
+        return [_say(t["english_only"])]
+    if turn.intent == "empty_message" or not turn.text.strip():
+        if not reads_answers:
+            return []
+        criterion = current_question(state) if state["phase"] == "questions" else None
+        return [_not_understood(state, criterion)]
+    return None
+
+
+def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    start = t["buttons"]["consent"][0].lower()
+    other = t["choices"]["consent_other"].lower()
+    found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), reading.WHO)
+    reply = reading.read_yes_no(turn.text)
+    someone_else = pressed == other or (
+        found.kind in ("answer", "someone_else") and found.value != "self" and found.someone_else
+    )
+    if found.kind == "answer" and found.value == "someone_else":
+        someone_else = True
+    if pressed in (start, other) or reply == "yes" or someone_else:
+        state.update(phase="questions", consent_at=_now())
+        if someone_else:
+            _set_someone_else(state, found.relation)
+        # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
+        facts = _kept_facts(state, {**reading.facts_from_entities(turn.entities), **found.also})
+        state["answers"].update(facts)
+        _note_facts(facts, messages)
+        _finish_questions(state, messages)
+    elif reading.asks_something(turn.text) and turn.intent not in ("deny", "stop_prescreen"):
+        # "I can't drive, is there help getting there?" asks; it does not say no.
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+    elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
+        messages.append(_say(t["declined_start"]))
+        state.update(phase="declined", answers={})
+    else:
+        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+
+
+def step(state: State | None, turn: Turn) -> Result:
+    """Apply one patient message to the prescreen and say what to tell them."""
+    state = copy.deepcopy(state) if state else new_state()
+    messages: list[Message] = []
+    t = texts()
+    phase = state["phase"]
+
+    if turn.intent in SAFETY_INTENTS:
+        return Result(state, [{"response": f"utter_{turn.intent}"}])
+    unreadable = _unreadable(state, turn)
+    if unreadable is not None:
+        return Result(state, unreadable)
+    if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
+        turn = dataclasses.replace(turn, intent="stop_prescreen")
+    elif turn.intent == "safety_resume" or (
+        turn.after_safety and turn.intent not in ("stop_prescreen", "restart_prescreen")
+    ):
+        # "I'm safe, go on", or anything typed right after a safety answer: nothing is read
+        # as an answer; the form asks the same question again.
+        return Result(state, [_say(t["after_safety"])])
+
+    if phase == "confirm_stop":
+        reply = reading.read_yes_no(turn.text)
+        if turn.intent == "restart_prescreen" and state["mode"] == "prescreen":
+            _restart(state, messages)
+        elif reply == "yes" or turn.intent == "stop_prescreen":
+            messages.append(_say(t["stopped"]))
+            state.update(phase="stopped", answers={}, contact={}, questions=[])
+            state.pop("caregiver", None)
+            state.pop("pending", None)
+        else:
+            messages.append(_say(t["keep_going"]))
+            state["phase"] = state.pop("resume", "questions")
+        return Result(state, messages)
+    if phase not in ("consent", "questions", "confirm", "not_eligible") and (
+        turn.intent == "stop_prescreen"
+        or reading.read(reading.Reply(turn.text), None).kind in ("stop", "withdraw")
+    ):
+        # "I don't want to do this anymore" at the name question is not a name.
+        state.update(resume=phase, phase="confirm_stop")
+        return Result(state, messages)
+    if (
+        turn.intent == "restart_prescreen"
+        and phase not in ("consent", "questions", "confirm")
+        and state["mode"] == "prescreen"
+    ):
+        _restart(state, messages)
+        return Result(state, messages)
+
+    if phase == "consent":
+        _consent_turn(state, turn, messages)
+    elif phase == "questions":
+        _questions_turn(state, turn, messages)
+    elif phase == "confirm":
+        _confirm_turn(state, turn, messages)
+    elif phase == "not_eligible":
+        _not_eligible_turn(state, turn, messages)
+    elif phase == "share":
+        _share_turn(state, turn, messages)
+    elif phase == "pick":
+        _pick_turn(state, turn, messages)
+    elif phase in ("question", "share_question"):
+        _question_turn(state, turn, messages)
+    elif phase == "call_who":
+        _call_who_turn(state, turn, messages)
+    elif phase in ("name", "contact", "best_time"):
+        _contact_turn(state, turn, messages)
+    return Result(state, messages)
+
+
+def _contact_record(state: State) -> dict[str, Any]:
+    """Contact details as stored (encrypted); for a caregiver, both people and who to call."""
+    record = dict(state.get("contact", {}))
+    carer = state.get("caregiver")
+    if for_someone_else(state) and carer:
+        record["answered_by"] = {
+            "name": carer.get("name"),
+            "relation": carer.get("relation") or carer.get("patient_is_label"),
+            "patient_is": carer.get("patient_is"),
+            "person_knows_and_agrees_at": carer.get("agreed_at"),
+        }
+        record["call"] = carer.get("call") or "caregiver"
+    return record
+
+
+def handoff_record(
+    state: State, conversation_id: str, transcript: list[dict[str, str]] | None = None
+) -> Handoff:
+    """What staff receive: outcome, answers with per-question reasons, contact, consent."""
+    if state.get("mode") == "question":
+        return Handoff(
+            transcript=list(transcript or []),
+            conversation_id=conversation_id,
+            outcome="question",
+            kind="question",
+            answers={},
+            questions=list(state.get("questions", [])),
+            contact=dict(state.get("contact", {})),
+            consent_version=str(state.get("version")),
+            consent_at=state.get("consent_at"),
+            share_consent_at=state.get("share_consent_at"),
+            submission_id=str(state.get("submission") or ""),
+            trial=str(content.trial()["nct_id"]),
+        )
+    outcome = eligibility.evaluate(state["answers"])
+    reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
+    answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    answers["trial"] = content.trial()["nct_id"]  # the trial folder these questions came from
+    if for_someone_else(state):
+        carer = state.get("caregiver", {})
+        answers["answered_by"] = carer.get("relation") or "someone else"
+    return Handoff(
+        transcript=list(transcript or []),
+        conversation_id=conversation_id,
+        outcome=outcome.result,
+        answers=answers,
+        contact=_contact_record(state),
+        consent_version=str(state.get("version")),
+        consent_at=state.get("consent_at"),
+        share_consent_at=state.get("share_consent_at"),
+        questions=list(state.get("questions", [])),
+        submission_id=str(state.get("submission") or ""),
+        trial=str(content.trial()["nct_id"]),
+    )
+
+
+def submitted_messages(state: State, reference: str) -> list[Message]:
+    """What the patient reads once their answers are passed on."""
+    name = state.get("contact", {}).get("name", "")
+    if for_someone_else(state):
+        name = state.get("caregiver", {}).get("name") or name
+    key = "submitted_question" if state.get("mode") == "question" else "submitted"
+    return [_say(texts()[key].format(name=name, reference=reference))]
+
+
+def saved_for_later_messages(state: State) -> list[Message]:
+    """Said when the store was down and the handoff waits in the local spool."""
+    name = state.get("contact", {}).get("name", "")
+    if for_someone_else(state):
+        name = state.get("caregiver", {}).get("name") or name
+    return [_say(texts()["saved_for_later"].format(name=name))]
+
+
+def not_submitted_messages() -> list[Message]:
+    """Said when the handoff could not be stored: never silence."""
+    return [_say(texts()["not_submitted"])]
