@@ -79,3 +79,15 @@ def test_overrides_win_and_settings_are_frozen() -> None:
 def test_a_bad_number_is_an_error_not_a_default() -> None:
     with pytest.raises(ValueError):
         Settings.from_env({"RASA_PORT": "five"})
+
+
+def test_parsed_once_per_environment_and_read_again_when_it_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDOFF_KEY", "first")
+    first = Settings.from_env()
+    assert Settings.from_env() is first  # crypto asks on every seal: no parse each time
+    monkeypatch.setenv("HANDOFF_KEY", "second")
+    assert Settings.from_env().handoff_key == "second"
+    with pytest.raises(TypeError):
+        first.environ["HANDOFF_KEY"] = "x"  # type: ignore[index]

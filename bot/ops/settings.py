@@ -11,8 +11,9 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -103,9 +104,14 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """The settings the environment (or the mapping given) describes; unset or blank
         variables take the defaults above; `overrides` (field=value) win over both."""
-        env = dict(os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
+        found = _parsed(frozenset(env.items()))
+        return replace(found, **overrides) if overrides else found
+
+    @classmethod
+    def _parse(cls, env: dict[str, str]) -> Settings:
         default = cls()
-        found = cls(
+        return cls(
             host=env.get("BIND_HOST") or default.host,
             rasa_port=_int(env, "RASA_PORT", default.rasa_port),
             action_port=_int(env, "ACTION_PORT", default.action_port),
@@ -144,9 +150,8 @@ class Settings:
             production=_text(env, "ASSISTANT_PROFILE").lower() == "production",
             encoder_dir=Path(env.get("ENCODER_DIR") or default.encoder_dir),
             encoder_cache_dir=Path(env.get("ENCODER_CACHE_DIR") or default.encoder_cache_dir),
-            environ=env,
+            environ=MappingProxyType(env),  # read-only: from_env shares one per environment
         )
-        return replace(found, **overrides) if overrides else found
 
     @cached_property
     def notices(self) -> NotifySettings:
@@ -207,6 +212,14 @@ class Settings:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+
+@lru_cache(maxsize=32)
+def _parsed(items: frozenset[tuple[str, str]]) -> Settings:
+    """Settings.from_env's parse, once per distinct environment: the deep readers (bot.store.crypto
+    on every seal and unseal, bot.store.search, the funnel) call from_env() often, and the
+    environment rarely changes (tests change it; a process's stays as it started)."""
+    return Settings._parse(dict(items))
 
 
 # The trial this deployment serves: a folder of data (bot/content/__init__.py lists its files).
