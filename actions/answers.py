@@ -79,3 +79,36 @@ class ActionAnswerAdvice(Action):
     ) -> list[dict[str, Any]]:
         say(dispatcher, "medical_advice", fallback.related_topic(tracker.latest_message or {}))
         return []
+
+
+class ActionThanks(Action):
+    """ "You're welcome"; right after a prescreen or question reached the study team, also what
+    happens next ("thank u, what happens now")."""
+
+    def name(self) -> str:
+        return "action_thanks"
+
+    @for_trial
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        after = bool(tracker.get_slot("handed_off")) and _last_action(tracker) == HANDOFF_DONE
+        response = "utter_after_handoff" if after else "utter_you_are_welcome"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+HANDOFF_DONE = "action_prescreen_done"
+
+
+def _last_action(tracker: Tracker) -> str | None:
+    """The assistant's last action before the patient's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
+# Whether the last prescreen or question reached the study team (thanks then says what next).
+HANDED_OFF_SLOT = "handed_off"
 # Payload intents of the channels' safety layer: they pause the prescreen with the 911 / 988
 # answer and are never an answer (bot/prescreen.py).
 SAFETY = prescreen.SAFETY_INTENTS
@@ -229,6 +231,7 @@ class ActionPrescreenDone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = tracker.get_slot(STATE_SLOT) or {}
+        ended = [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
         if state.get("phase") == "submit":
             record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
@@ -245,7 +248,8 @@ class ActionPrescreenDone(Action):
                     return []  # keep the answers: "try again" resubmits
                 spool.ensure_drainer(spooled(), store)
                 send(dispatcher, prescreen.saved_for_later_messages(state))
-                return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+                return [*ended, SlotSet(HANDED_OFF_SLOT, True)]
             spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
             send(dispatcher, prescreen.submitted_messages(state, reference))
-        return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+            return [*ended, SlotSet(HANDED_OFF_SLOT, True)]
+        return [*ended, SlotSet(HANDED_OFF_SLOT, False)]
