@@ -39,6 +39,7 @@ def turn_from(tracker: Tracker) -> prescreen.Turn:
         entities=message.get("entities") or [],
         retrieval_key=key,
         after_safety=previous_intent(tracker) in SAFETY,
+        after_crisis=previous_intent(tracker) == "crisis",
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from bot import contact, content, eligibility, faq, reading
 from bot.handoff import Handoff
+from bot.safety import replies as safety_replies
 
 State = dict[str, Any]
 Message = dict[str, Any]
@@ -54,6 +55,9 @@ class Turn:
     # The message before this one was a safety message (911 / 988): this one is never read
     # as an answer; the question is asked again.
     after_safety: bool = False
+    # ... and it was the 988 answer: a reply that is neither of its buttons gets a check-in
+    # first ("are you safe right now?"), not the question.
+    after_crisis: bool = False
 
 
 @dataclass
@@ -119,8 +123,17 @@ def _criterion(cid: str) -> eligibility.Criterion:
 
 
 def pauses(turn: Turn) -> bool:
-    """After a safety answer the form asks nothing: the answer is the whole turn."""
-    return turn.intent in SAFETY_INTENTS
+    """After a safety answer, or the check-in after a 988 answer, the form asks nothing: that
+    message is the whole turn."""
+    return turn.intent in SAFETY_INTENTS or checks_in(turn)
+
+
+def checks_in(turn: Turn) -> bool:
+    """A message typed right after the 988 answer that is neither of its buttons ("whatever.
+    yes i had the biopsy"): "are you safe right now?" first, not the question."""
+    return turn.after_crisis and turn.intent not in (
+        "safety_resume", "safety_stop", "stop_prescreen", "restart_prescreen"
+    )  # fmt: skip
 
 
 def offered_buttons(state: State) -> list[str]:
@@ -761,10 +774,18 @@ def step(state: State | None, turn: Turn) -> Result:
     unreadable = _unreadable(state, turn)
     if unreadable is not None:
         return Result(state, unreadable)
+    checked_in = state.pop("check_in", False)
     if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
         turn = dataclasses.replace(turn, intent="stop_prescreen")
+    elif checks_in(turn):
+        # Ask how the person is before any question; the reply after it is not read as an
+        # answer either.
+        state["check_in"] = True
+        buttons = (safety_replies.safety("crisis") or {}).get("buttons", [])
+        return Result(state, [{**_say(t["check_in"]), "buttons": buttons}])
     elif turn.intent == "safety_resume" or (
-        turn.after_safety and turn.intent not in ("stop_prescreen", "restart_prescreen")
+        (turn.after_safety or checked_in)
+        and turn.intent not in ("stop_prescreen", "restart_prescreen")
     ):
         # "I'm safe, go on", or anything typed right after a safety answer: nothing is read
         # as an answer; the form asks the same question again.

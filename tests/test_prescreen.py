@@ -632,3 +632,33 @@ def test_a_question_with_cant_at_the_start_is_not_a_no() -> None:
     assert p.phase == "consent" and "did not keep" not in out[0]
     p.say("no thanks")
     assert p.phase == "declined"
+
+
+def test_a_typed_reply_after_the_988_answer_gets_a_check_in_first() -> None:
+    """Tester S3: "whatever. yes i had the biopsy" right after the 988 answer resumed the
+    questions at once and lost the answer. Now: "are you safe right now?" with the 988
+    answer's two buttons, no question, nothing read; the next reply brings the question back,
+    still nothing read."""
+    p = started()
+    p.say("52")
+    before = dict(p.state or {})
+    question = p.asked[-1]
+    turn = Turn("whatever. yes i had the biopsy", "affirm", after_safety=True, after_crisis=True)
+    assert prescreen.pauses(turn)
+    result = prescreen.step(p.state, turn)
+    (check_in,) = result.messages
+    assert check_in["text"].startswith("Before we go on: are you safe right now?")
+    assert "988" in check_in["text"] and "911" in check_in["text"]
+    assert [b["payload"] for b in check_in["buttons"]] == ["/safety_resume", "/safety_stop"]
+    assert result.state["answers"] == before["answers"]
+    p.state = result.state
+    reply = p.say("yes")
+    assert p.answers == before["answers"] and reply[-1] == question
+    assert "check_in" not in (p.state or {})
+    assert textstat.flesch_kincaid_grade(check_in["text"]) <= 8
+
+
+def test_the_buttons_after_the_988_answer_get_no_check_in() -> None:
+    for intent in ("safety_resume", "safety_stop"):
+        assert not prescreen.checks_in(Turn("/" + intent, intent, after_crisis=True))
+    assert not prescreen.checks_in(Turn("yes", "affirm", after_safety=True))  # after a 911

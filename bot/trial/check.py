@@ -37,7 +37,7 @@ CRITERION_KEYS = (
 PRESCREEN_TEXTS = (
     "not_understood", "not_understood_age", "check_age", "too_long", "english_only",
     "progress", "restarted", "changed", "noted_also", "confirm_stop", "keep_going", "after_safety",
-    "stopped", "declined_start", "not_eligible_next", "share_ask", "pick_change",
+    "check_in", "stopped", "declined_start", "not_eligible_next", "share_ask", "pick_change",
     "declined_share", "ask_name", "bad_name", "ask_contact", "bad_contact", "ask_best_time",
     "submitted", "ask_question", "share_question", "submitted_question", "not_submitted",
     "saved_for_later", "pick_again", "confirm_default", "ask_again", "not_eligible_offer",
