@@ -68,7 +68,7 @@ class ActionPrescreenStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = prescreen.new_state()
+        state = prescreen.new_state(earlier=prescreen.earlier_details(tracker.get_slot(STATE_SLOT)))
         # The form has no ask action (one action server call per turn): asked here.
         send(dispatcher, prescreen.prompt(state))
         funnel.record("prescreen_offered")
@@ -105,6 +105,17 @@ def last_team_question(tracker: Tracker) -> str:
     return ""
 
 
+def typed_request(tracker: Tracker) -> str:
+    """The latest message when it is a typed request for a person ("get me a human"), not a
+    button or a yes to an offer to pass on an earlier question."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    text = " ".join(str(message.get("text") or "").split())
+    if intent != "talk_to_person" or not text or text.startswith("/"):
+        return ""
+    return text[:1000]
+
+
 class ActionQuestionStart(Action):
     """ "Talk to a person": collect the question and contact details for the study team."""
 
@@ -115,7 +126,14 @@ class ActionQuestionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = prescreen.new_state(question=last_team_question(tracker))
+        before = tracker.get_slot(STATE_SLOT)
+        earlier = prescreen.earlier_details(before)
+        question = last_team_question(tracker)
+        if earlier is not None:
+            # After a handoff, "this is useless. get me a human" is passed on as it is: the
+            # message now, never an earlier question that was already answered.
+            question = typed_request(tracker) or question
+        state = prescreen.new_state(question=question, earlier=earlier)
         send(dispatcher, prescreen.prompt(state))
         return [SlotSet(STATE_SLOT, state)]
 
@@ -229,6 +247,8 @@ class ActionPrescreenDone(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = tracker.get_slot(STATE_SLOT) or {}
+        if state.get("phase") == prescreen.HANDED_OFF:
+            return []  # run again with no new prescreen: nothing to send, nothing to forget
         if state.get("phase") == "submit":
             record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
@@ -245,7 +265,12 @@ class ActionPrescreenDone(Action):
                     return []  # keep the answers: "try again" resubmits
                 spool.ensure_drainer(spooled(), store)
                 send(dispatcher, prescreen.saved_for_later_messages(state))
-                return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+                return [SlotSet(STATE_SLOT, prescreen.after_form(state)), SlotSet(TURN_SLOT, None)]
             spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
             send(dispatcher, prescreen.submitted_messages(state, reference))
-        return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+            return [
+                SlotSet(STATE_SLOT, prescreen.after_form(state, reference)),
+                SlotSet(TURN_SLOT, None),
+            ]
+        # The answers are gone; the details of a handoff made before, if any, stay.
+        return [SlotSet(STATE_SLOT, prescreen.after_form(state)), SlotSet(TURN_SLOT, None)]

@@ -15,6 +15,11 @@ A turn can also pause for "do you want to stop?" (confirm_stop), "which answer?"
 that does not fit, "change an answer?" (not_eligible).
 Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
 Only `submit` keeps anything; every other ending tells the person nothing was kept.
+
+After a handoff the slot keeps a small ``handed_off`` state (`after_form`): its reference and
+the contact details the person agreed to share. A later question or prescreen in the same
+conversation starts with them as ``earlier``, and asks "send it with the details you gave
+before?" (phase reuse_contact) instead of asking for the name and contact details again.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from bot.handoff import Handoff
 State = dict[str, Any]
 Message = dict[str, Any]
 
-ENDINGS = ("submit", "ended", "stopped", "declined")
+# After action_prescreen_done: what a handed-off conversation keeps (never inside the form).
+HANDED_OFF = "handed_off"
+ENDINGS = ("submit", "ended", "stopped", "declined", HANDED_OFF)
 # The payload of an answer's button under "Change an answer" (intent change_answer).
 PICK_PAYLOAD = "/change_answer"
 # Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
@@ -71,12 +78,19 @@ def texts() -> Mapping[str, Any]:
     return data
 
 
-def new_state(now: datetime | None = None, question: str | None = None) -> State:
-    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it)."""
+def new_state(
+    now: datetime | None = None,
+    question: str | None = None,
+    earlier: Mapping[str, Any] | None = None,
+) -> State:
+    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it).
+
+    ``earlier``: the details of a handoff made before in this conversation (`earlier_details`),
+    offered again instead of asking for them."""
     phase = "consent"
     if question is not None:
         phase = "share_question" if question.strip() else "question"
-    return {
+    state: State = {
         # Names this submission: a retry of the same one is stored once (bot.handoff), a later
         # question or prescreen in the same conversation is a new one.
         "submission": secrets.token_hex(8),
@@ -93,6 +107,9 @@ def new_state(now: datetime | None = None, question: str | None = None) -> State
         "contact": {},
         "started_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
     }
+    if earlier and earlier.get("contact"):
+        state["earlier"] = copy.deepcopy(dict(earlier))
+    return state
 
 
 def _buttons(titles: Sequence[str]) -> list[dict[str, str]]:
@@ -106,7 +123,7 @@ def _say(text: str, buttons: Sequence[str] = ()) -> Message:
     return message
 
 
-def for_someone_else(state: State) -> bool:
+def for_someone_else(state: Mapping[str, Any]) -> bool:
     return state.get("who") == "someone_else"
 
 
@@ -187,6 +204,9 @@ def prompt(state: State) -> list[Message]:
         return [_say(t["share_ask"], t["buttons"]["share"])]
     if phase == "question":
         return [_say(t["ask_question"])]
+    if phase == "share_question" and state["answers"]:
+        # Asked for a person mid-prescreen: the answers so far go too, if the person agrees.
+        return [_say(t["share_callback"], t["buttons"]["share_question"])]
     if phase == "share_question":
         asked = state["questions"][-1] if state["questions"] else ""
         shown = _quote(_TAG.sub(" ", asked))
@@ -213,6 +233,11 @@ def prompt(state: State) -> list[Message]:
                 return [_say(t["ask_patient_name"])]
             return [_say(t["ask_names_other"])]
         return [_say(t["ask_name"])]
+    if phase == "offer_callback":
+        return [_say(t["offer_callback"], t["choices"]["offer_callback"])]
+    if phase == "reuse_contact":
+        text = t["reuse_contact"].format(name=_earlier_name(state))
+        return [_say(text, t["choices"]["reuse_contact"])]
     if phase == "call_who":
         return [_say(t["ask_call_who"], t["choices"]["call_who"])]
     if phase == "contact":
@@ -536,7 +561,7 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
             interruption = _say(t.get("share_question_kept") or t["not_understood"])
         messages.append(interruption)
     elif reply == "yes":
-        state.update(phase="name", share_consent_at=_now())
+        state.update(phase=_contact_phase(state), share_consent_at=_now())
         if for_someone_else(state):
             state.setdefault("caregiver", {})["agreed_at"] = _now()
     elif pressed in declines or reading.clear_decline(turn.text):
@@ -605,12 +630,151 @@ def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     pressed = " ".join(turn.text.lower().split())
     reply = None if reading.asks_something(turn.text) else reading.read_yes_no(turn.text)
     if reply == "yes":
-        state.update(phase="name", share_consent_at=_now(), consent_at=_now())
+        state.update(phase=_contact_phase(state), share_consent_at=_now(), consent_at=_now())
     elif pressed == t["buttons"]["share_question"][1].lower() or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
-        state.update(phase="declined", questions=[], contact={})
+        state.update(phase="declined", questions=[], contact={}, answers={})
     else:
         messages.append(_say(t["not_understood"]))
+
+
+# "Can I just talk to a real person?", "no I want YOU to have them call me": a request for a
+# person in the middle of the prescreen (with or without the talk_to_person intent).
+_WANTS_PERSON = re.compile(
+    r"\b(?:real|actual|live) (?:person|human)\b|\bhuman\b|\bcall me\b|\bcall me back\b"
+    r"|\bhave (?:them|someone|somebody|the team) (?:call|contact|phone)\b"
+    r"|\b(?:talk|speak) (?:to|with) (?:someone|somebody|a person|the (?:study )?team)\b",
+    re.IGNORECASE,
+)
+# Phases where a request for a person pauses the prescreen to offer a call back.
+_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "share", "pick")
+
+
+def wants_person(turn: Turn) -> bool:
+    return turn.intent == "talk_to_person" or bool(_WANTS_PERSON.search(turn.text))
+
+
+def _offer_callback(state: State, turn: Turn) -> None:
+    """Pause the prescreen and offer a call back; its answers stay until the person says."""
+    typed = turn.text.strip()
+    request = _quote(_TAG.sub(" ", typed), 500) if typed and not typed.startswith("/") else ""
+    state.update(resume=state["phase"], phase="offer_callback", callback_request=request)
+
+
+def _callback_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """ "Do you want the study team to call you?" Yes: the prescreen becomes a request to the
+    team (its answers so far go too, only if the person agrees to share). No: it goes on."""
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    yes, no = (b.lower() for b in t["choices"]["offer_callback"])
+    reply: Any = {yes: "yes", no: "no"}.get(pressed)
+    if reply is None:
+        reply = "yes" if wants_person(turn) else reading.read_yes_no(turn.text)
+    if reply == "yes":
+        request = state.pop("callback_request", "") or t["callback_note"]
+        state.pop("resume", None)
+        state.pop("pending", None)
+        state["questions"] = [*state.get("questions", []), request]
+        state.update(mode="question", phase="share_question")
+    elif reply == "no":
+        state.pop("callback_request", None)
+        state["phase"] = state.pop("resume", "questions")
+        messages.append(_say(t["keep_going"]))
+    else:
+        messages.append(_say(t["not_understood"]))
+
+
+def _reusable(state: State) -> bool:
+    """Details given before fit this request: any question; a prescreen only when it is
+    about the same person (both for oneself, or both for someone else)."""
+    earlier = state.get("earlier") or {}
+    if not earlier.get("contact"):
+        return False
+    if state.get("mode") == "question":
+        return True
+    return (earlier.get("who") == "someone_else") == for_someone_else(state)
+
+
+def _contact_phase(state: State) -> str:
+    """Where sharing goes on: the details given before, if any fit; else the name question."""
+    return "reuse_contact" if _reusable(state) else "name"
+
+
+def _earlier_name(state: State) -> str:
+    earlier = state.get("earlier") or {}
+    carer = earlier.get("caregiver") or {}
+    if earlier.get("who") == "someone_else" and carer.get("name"):
+        return str(carer["name"])
+    return str((earlier.get("contact") or {}).get("name") or "")
+
+
+def _reuse_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """ "I'll send this with the details you gave before: Frank. Is that OK?" """
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    yes, no = (b.lower() for b in t["choices"]["reuse_contact"])
+    reply = {yes: "yes", no: "no"}.get(pressed) or reading.read_yes_no(turn.text)
+    if reply == "yes":
+        earlier = state["earlier"]
+        state["contact"] = dict(earlier["contact"])
+        if earlier.get("who") == "someone_else":
+            state["who"] = "someone_else"
+            carer = state.setdefault("caregiver", {})
+            for key, value in (earlier.get("caregiver") or {}).items():
+                carer.setdefault(key, value)
+        state["phase"] = "submit"
+    elif reply == "no":
+        state["phase"] = "name"  # other details: asked for as the first time
+    else:
+        messages.append(_say(t["not_understood"]))
+
+
+def earlier_details(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The details a handoff was sent with, to offer again later in the conversation: this
+    state's own once it is submitted, else those of a handoff made before it (``earlier``)."""
+    if not isinstance(state, Mapping):
+        return None
+    if state.get("phase") == "submit" and state.get("contact"):
+        details: dict[str, Any] = {"contact": dict(state["contact"])}
+        if for_someone_else(state):
+            carer = state.get("caregiver") or {}
+            details["who"] = "someone_else"
+            details["caregiver"] = {k: carer[k] for k in _CARER_KEYS if k in carer}
+        return details
+    found = state.get("earlier")
+    return copy.deepcopy(dict(found)) if isinstance(found, Mapping) else None
+
+
+_CARER_KEYS = ("name", "relation", "patient_is", "patient_name", "call", "agreed_at")
+
+
+def after_form(state: Mapping[str, Any] | None, reference: str | None = None) -> State | None:
+    """What the slot keeps once the form is over: the details and reference of the latest
+    handoff of this conversation (``reference``: of this state's, just stored), or nothing."""
+    details = earlier_details(state)
+    if state is None or details is None:
+        return None
+    if state.get("phase") == "submit":
+        details["reference"] = reference
+    return {
+        "phase": HANDED_OFF,
+        "mode": state.get("mode"),
+        "trial": state.get("trial"),
+        "reference": details.get("reference"),
+        "earlier": details,
+    }
+
+
+def after_handoff_wait(state: Mapping[str, Any] | None) -> list[Message] | None:
+    """ "How long until they call?" right after a handoff: what happens next."""
+    if not isinstance(state, Mapping) or state.get("phase") != HANDED_OFF:
+        return None
+    t = texts()
+    reference = state.get("reference")
+    text = t["after_handoff_wait"]
+    if reference:
+        text += " " + t["after_handoff_reference"].format(reference=reference)
+    return [_say(text)]
 
 
 def _names_turn(state: State, turn: Turn, messages: list[Message]) -> None:
@@ -695,6 +859,8 @@ _READS_ANSWERS = (
     "confirm",
     "not_eligible",
     "call_who",
+    "reuse_contact",
+    "offer_callback",
 )
 
 
@@ -783,6 +949,10 @@ def step(state: State | None, turn: Turn) -> Result:
             messages.append(_say(t["keep_going"]))
             state["phase"] = state.pop("resume", "questions")
         return Result(state, messages)
+    if phase in _OFFERS_CALLBACK and state["mode"] == "prescreen" and wants_person(turn):
+        # Never an answer: a call back is offered (the answers so far wait).
+        _offer_callback(state, turn)
+        return Result(state, messages)
     if phase not in ("consent", "questions", "confirm", "not_eligible") and (
         turn.intent == "stop_prescreen"
         or reading.read(reading.Reply(turn.text), None).kind in ("stop", "withdraw")
@@ -812,6 +982,10 @@ def step(state: State | None, turn: Turn) -> Result:
         _pick_turn(state, turn, messages)
     elif phase in ("question", "share_question"):
         _question_turn(state, turn, messages)
+    elif phase == "reuse_contact":
+        _reuse_turn(state, turn, messages)
+    elif phase == "offer_callback":
+        _callback_turn(state, turn, messages)
     elif phase == "call_who":
         _call_who_turn(state, turn, messages)
     elif phase in ("name", "contact", "best_time"):
@@ -834,17 +1008,26 @@ def _contact_record(state: State) -> dict[str, Any]:
     return record
 
 
+def _reasons(state: State) -> dict[str, dict[str, str]]:
+    outcome = eligibility.evaluate(state["answers"])
+    return {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
+
+
 def handoff_record(
     state: State, conversation_id: str, transcript: list[dict[str, str]] | None = None
 ) -> Handoff:
     """What staff receive: outcome, answers with per-question reasons, contact, consent."""
     if state.get("mode") == "question":
+        so_far: dict[str, Any] = {}
+        if state.get("answers"):
+            # A call back asked for mid-prescreen: the answers given so far, shared with consent.
+            so_far = {"answers": state["answers"], "reasons": _reasons(state), "unfinished": True}
         return Handoff(
             transcript=list(transcript or []),
             conversation_id=conversation_id,
             outcome="question",
             kind="question",
-            answers={},
+            answers=so_far,
             questions=list(state.get("questions", [])),
             contact=dict(state.get("contact", {})),
             consent_version=str(state.get("version")),
@@ -854,8 +1037,7 @@ def handoff_record(
             trial=str(content.trial()["nct_id"]),
         )
     outcome = eligibility.evaluate(state["answers"])
-    reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
-    answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    answers: dict[str, Any] = {"answers": state["answers"], "reasons": _reasons(state)}
     answers["trial"] = content.trial()["nct_id"]  # the trial folder these questions came from
     if for_someone_else(state):
         carer = state.get("caregiver", {})

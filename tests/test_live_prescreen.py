@@ -231,3 +231,37 @@ def test_talk_to_a_person_is_a_handoff_with_the_question(
     assert record is not None and record["reference"] in done
     assert record["outcome"] == "question" and record["kind"] == "question"
     assert record["questions"] == ["Can I bring my husband to the visits?"]
+
+
+def test_asking_for_a_person_mid_prescreen_is_a_call_back(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    """Tester T4: only a link was given, and "no I want YOU to have them call me" was stored
+    as the biopsy answer."""
+    start(chat)
+    chat("52")
+    assert "biopsy" in texts(chat("Yes")).lower()
+    offer = chat("can I just talk to a real person instead, this is a lot of questions")
+    assert "call you" in texts(offer) and "Yes, have them call me" in button_titles(offer)
+    share = texts(chat("no I want YOU to have them call me"))
+    assert "answers you gave so far" in share, share
+    chat("Yes, pass it on")
+    chat("Rosa Diaz")
+    chat("216-555-0188")
+    done = texts(chat("any time"))
+    record = store.get(chat.sender)
+    assert record is not None and record["reference"] in done
+    assert record["kind"] == "question"
+    assert record["answers"]["answers"] == {"age": 52, "diagnosis": "yes"}  # no biopsy answer
+    assert record["questions"] == [
+        "can I just talk to a real person instead, this is a lot of questions"
+    ]
+
+
+def test_the_talk_to_the_study_team_button_mid_prescreen_offers_a_call_back(
+    chat: Conversation,
+) -> None:
+    start(chat)
+    chat("52")
+    assert "Yes, have them call me" in button_titles(chat("/talk_to_person"))
+    assert "Question 2 of" in texts(chat("No, keep going"))  # the same question again

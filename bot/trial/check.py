@@ -42,7 +42,9 @@ PRESCREEN_TEXTS = (
     "submitted", "ask_question", "share_question", "submitted_question", "not_submitted",
     "saved_for_later", "pick_again", "confirm_default", "ask_again", "not_eligible_offer",
     "answering_for_other", "share_ask_other", "ask_names_other", "ask_patient_name",
-    "ask_caregiver_name", "ask_call_who", "ask_contact_patient",
+    "ask_caregiver_name", "ask_call_who", "ask_contact_patient", "offer_callback",
+    "share_callback", "callback_note", "reuse_contact", "after_handoff_wait",
+    "after_handoff_reference",
 )  # fmt: skip
 PRESCREEN_OPTIONAL = (
     "not_understood_number",
@@ -54,7 +56,8 @@ PRESCREEN_OPTIONAL = (
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
                 "share_question", "pick_cancel"),
-    "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who"),
+    "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who",
+                "offer_callback", "reuse_contact"),
 }  # fmt: skip
 PRESCREEN_OPTIONAL_BUTTONS = {"choices": ("pick_self",)}
 STAFF_TOP = ("criteria", "verdicts", "answers", "why")
