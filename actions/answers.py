@@ -71,7 +71,7 @@ class ActionAnswerTeam(ActionAnswer):
         return "action_answer_team"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
-        after = prescreen.after_handoff_wait(tracker.get_slot("prescreen"))
+        after = prescreen.after_handoff_wait(prescreen.from_slot(tracker.get_slot("prescreen")))
         if key == WAIT_TOPIC and after is not None:
             # "How long until they call?" right after a handoff: what happens next, not an
             # offer to share the details the person has just shared.

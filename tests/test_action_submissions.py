@@ -16,13 +16,13 @@ from bot import prescreen
 from bot.handoff import HandoffStore
 
 
-def _tracker(sender: str, state: dict[str, object]) -> Tracker:
-    return Tracker(sender, {"prescreen": state}, {}, [], False, None, {}, None)
+def _tracker(sender: str, state: prescreen.State) -> Tracker:
+    return Tracker(sender, {"prescreen": state.to_slot()}, {}, [], False, None, {}, None)
 
 
-def _submitted(mode: str) -> dict[str, object]:
+def _submitted(mode: str) -> prescreen.State:
     state = prescreen.new_state(question="Is parking free?" if mode == "question" else None)
-    state.update(phase="submit", contact={"name": "Ada", "email": "ada@example.com"})
+    state.phase, state.contact = prescreen.Phase.SUBMIT, {"name": "Ada", "email": "ada@example.com"}
     return state
 
 
@@ -42,7 +42,7 @@ async def _run(tracker: Tracker) -> str:
     # The answers are forgotten; the slot keeps only the handoff's reference and the details
     # the person agreed to share (offered again for a later request in this conversation).
     kept = next(e["value"] for e in events if e["name"] == "prescreen")
-    assert kept["phase"] == prescreen.HANDED_OFF and "answers" not in kept
+    assert kept["phase"] == "handed_off" and kept["answers"] == {} and kept["questions"] == []
     assert kept["reference"] in said and kept["earlier"]["contact"]["name"] == "Ada"
     return said
 
@@ -106,11 +106,11 @@ async def test_after_a_handoff_get_me_a_human_passes_on_this_message() -> None:
     """Tester C7: the earlier "how long until they call" was passed on, and the name asked again."""
     kept = prescreen.after_form(_submitted("question"), "29K8")
     dispatcher = CollectingDispatcher()
-    tracker = _latest("this is useless. get me a human", "talk_to_person", kept)
+    tracker = _latest("this is useless. get me a human", "talk_to_person", prescreen.to_slot(kept))
     events = await actions.ActionQuestionStart().run(dispatcher, tracker, domain={})
     state = events[0]["value"]
     assert state["questions"] == ["this is useless. get me a human"]
-    assert state["earlier"]["contact"]["name"] == "Ada"
+    assert state["earlier"]["contact"]["name"] == "Ada"  # the slot: a plain dict
     assert "this is useless. get me a human" in dispatcher.messages[0]["text"]
     # With no handoff before, a yes to the offer still passes on the question it was about.
     tracker = _latest("/talk_to_person", "talk_to_person", None)
@@ -122,7 +122,7 @@ async def test_how_long_until_they_call_after_a_handoff_says_what_happens_next()
     from actions import answers
 
     kept = prescreen.after_form(_submitted("prescreen"), "29K8")
-    tracker = _latest("how long until they call", "ask_team", kept)
+    tracker = _latest("how long until they call", "ask_team", prescreen.to_slot(kept))
     tracker.latest_message["response_selector"] = {
         "ask_team": {"response": {"intent_response_key": "ask_team/contact_time"}}
     }

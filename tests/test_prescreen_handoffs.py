@@ -4,13 +4,11 @@ for a person is never an answer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot import prescreen
 from tests.test_prescreen import ELIGIBLE, Patient, started
 
 
-def _handed_off(mode: str = "question") -> dict[str, Any]:
+def _handed_off(mode: str = "question") -> prescreen.State:
     """The slot after a first handoff (what action_prescreen_done keeps)."""
     p = Patient()
     p.state = prescreen.new_state(question="Is parking free?" if mode == "question" else None)
@@ -32,9 +30,9 @@ def _handed_off(mode: str = "question") -> dict[str, Any]:
 
 def test_after_a_handoff_the_slot_keeps_only_its_reference_and_details() -> None:
     kept = _handed_off("prescreen")
-    assert kept["phase"] == prescreen.HANDED_OFF and kept["reference"] == "29K8"
-    assert kept["earlier"]["contact"]["name"] == "Frank Miller"
-    assert "answers" not in kept and "answers" not in kept["earlier"]
+    assert kept.phase == prescreen.HANDED_OFF and kept.reference == "29K8"
+    assert kept.earlier is not None and kept.earlier.contact["name"] == "Frank Miller"
+    assert kept.answers == {} and kept.contact == {} and kept.questions == []
     # Nothing to keep when nothing was handed off.
     assert prescreen.after_form(prescreen.new_state()) is None
     assert prescreen.after_form(None) is None
@@ -68,14 +66,12 @@ def test_a_second_request_reuses_the_details_given_before() -> None:
     assert record.contact["name"] == "Frank Miller" and record.contact["phone"] == "+12165550123"
     # And the slot after it remembers this handoff, for a third request.
     again = prescreen.after_form(p.state, "7G5N")
-    assert again is not None and again["reference"] == "7G5N"
+    assert again is not None and again.reference == "7G5N"
 
 
 def test_no_to_the_details_given_before_asks_for_new_ones() -> None:
     p = Patient()
-    p.state = prescreen.new_state(
-        question="Is there a night line?", earlier=_handed_off()["earlier"]
-    )
+    p.state = prescreen.new_state(question="Is there a night line?", earlier=_handed_off().earlier)
     p.say("Yes, pass it on")
     reply = p.say("No")
     assert p.phase == "name" and "What name" in reply[-1]
@@ -87,7 +83,7 @@ def test_no_to_the_details_given_before_asks_for_new_ones() -> None:
 
 def test_a_prescreen_after_a_question_reuses_the_details_too() -> None:
     p = Patient()
-    p.state = prescreen.new_state(earlier=_handed_off()["earlier"])
+    p.state = prescreen.new_state(earlier=_handed_off().earlier)
     p.say("yes")
     for answer in ELIGIBLE:
         p.say(answer)
@@ -100,13 +96,11 @@ def test_a_prescreen_after_a_question_reuses_the_details_too() -> None:
 
 def test_a_declined_second_request_still_remembers_the_first_handoff() -> None:
     p = Patient()
-    p.state = prescreen.new_state(
-        question="Is there a night line?", earlier=_handed_off()["earlier"]
-    )
+    p.state = prescreen.new_state(question="Is there a night line?", earlier=_handed_off().earlier)
     p.say("No, thanks")
     assert p.phase == "declined"
     kept = prescreen.after_form(p.state)
-    assert kept is not None and kept["reference"] == "29K8"
+    assert kept is not None and kept.reference == "29K8"
 
 
 # --- T4: a person asked for mid-prescreen ----------------------------------------------------
@@ -116,7 +110,7 @@ def _at_biopsy() -> Patient:
     p = started()
     p.say("52")
     p.say("yes")
-    assert p.state and p.state["answers"] == {"age": 52, "diagnosis": "yes"}
+    assert p.state and p.state.answers == {"age": 52, "diagnosis": "yes"}
     return p
 
 
@@ -165,7 +159,7 @@ def test_a_call_back_from_the_button_names_the_request_for_the_team() -> None:
     p = _at_biopsy()
     p.say("/talk_to_person", intent="talk_to_person")
     p.say("Yes, have them call me")
-    assert p.state and p.state["questions"] == ["Asked for a call back during the prescreen."]
+    assert p.state and p.state.questions == ["Asked for a call back during the prescreen."]
 
 
 def test_declining_to_share_the_call_back_keeps_nothing() -> None:
@@ -180,6 +174,6 @@ def test_declining_to_share_the_call_back_keeps_nothing() -> None:
 def test_call_me_at_the_who_to_call_step_is_still_an_answer() -> None:
     p = Patient()
     p.state = prescreen.new_state()
-    p.state.update(phase="call_who", who="someone_else", caregiver={})
+    p.state.phase, p.state.who = prescreen.Phase.CALL_WHO, "someone_else"
     p.say("Call me")
     assert p.phase == "contact"

@@ -47,7 +47,7 @@ def test_served_trials_and_unknown_ids(monkeypatch: pytest.MonkeyPatch) -> None:
             assert chosen == "nct06857240" and content.trial()["nct_id"] == "NCT06857240"
     with content.serving("demo-hand-eczema"):
         assert content.trial()["nct_id"] == "DEMO-0017"
-        assert prescreen.new_state()["trial"] == "demo-hand-eczema"
+        assert prescreen.new_state().trial == "demo-hand-eczema"
     monkeypatch.delenv("TRIALS")
     monkeypatch.delenv("TRIAL", raising=False)
     content.reset()
