@@ -26,6 +26,7 @@ from bot.content import TRIAL_FILES, TRIAL_PAGE, TRIAL_SOURCES
 from bot.settings import ROOT
 
 TRIAL_KEYS = ("nct_id", "title", "short_name", "study_name", "sponsor", "registry_url")
+CONDITION_KEYS = ("names", "signs")  # trial.yml condition_words (optional)
 PAGE_KEYS = ("title", "description", "site_name", "headline", "lead")
 CRITERIA_TOP = ("version", "texts", "criteria")
 CRITERION_KEYS = (
@@ -162,11 +163,12 @@ class _Checker:
     def trial(self, data: Mapping[str, Any] | None) -> None:
         if data is None:
             return
-        for key in _unknown(data, (*TRIAL_KEYS, "page")):
+        for key in _unknown(data, (*TRIAL_KEYS, "page", "condition_words")):
             self.add("trial.yml", key, "unknown key")
         for key in TRIAL_KEYS:
             if not isinstance(data.get(key), str) or not data[key].strip():
                 self.add("trial.yml", key, "missing (must be text)")
+        self.condition_words(data.get("condition_words"))
         page = data.get("page")
         if not isinstance(page, Mapping):
             self.add("trial.yml", "page", "missing (the public page's title, headline, ...)")
@@ -176,6 +178,23 @@ class _Checker:
         for key in PAGE_KEYS:
             if not isinstance(page.get(key), str) or not page[key].strip():
                 self.add("trial.yml", f"page.{key}", "missing (must be text)")
+
+    def condition_words(self, words: Any) -> None:
+        """Optional: {names: [...], signs: [...]}, the words bot.reading reads the condition by."""
+        field = "condition_words"
+        if words is None:
+            return
+        if not isinstance(words, Mapping):
+            self.add("trial.yml", field, "must be {names: [...], signs: [...]}")
+            return
+        for key in _unknown(words, CONDITION_KEYS):
+            self.add("trial.yml", f"{field}.{key}", "unknown key")
+        for key in CONDITION_KEYS:
+            found = words.get(key, [])
+            if not isinstance(found, list) or not all(
+                isinstance(w, str) and w.strip() for w in found
+            ):
+                self.add("trial.yml", f"{field}.{key}", "must be a list of words")
 
     def criteria(self, data: Mapping[str, Any] | None) -> None:
         file = "criteria.yml"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import content, eligibility, prescreen
+from bot import content, eligibility, prescreen, reading
 from bot.web import present
 from tests.test_prescreen import Patient, med
 
@@ -89,3 +89,12 @@ def test_a_low_number_goes_to_review_and_a_jak_pill_ends_it(demo_trial: None) ->
 def test_staff_labels_are_its_own(demo_trial: None) -> None:
     assert present.criterion_label("flares").startswith("Hand eczema flares")
     assert present.criterion_ids() == IDS
+
+
+def test_the_reader_uses_each_trials_own_condition_words(demo_trial: None) -> None:
+    """Review finding 10: "I'm the one with eczema" is about oneself in the eczema trial; the
+    dermatomyositis words of the other trial mean nothing special here."""
+    own = reading.read(reading.Reply("no, I'm the one with the eczema"), None)
+    assert own.kind == "self"
+    other = reading.read(reading.Reply("no, I'm the one with dm"), None)
+    assert other.kind != "self"
