@@ -203,6 +203,8 @@ def prompt(state: State) -> list[Message]:
         )
         if criterion.kind == "choice":
             offered = [label for _, label in criterion.choices]
+        if state.follow_up == criterion.id:
+            return [_say(t["ask_willing_to_stop"], offered)]
         return [_say(f"{header} {_question_text(criterion, state)}", offered)]
     if phase == "confirm":
         text, buttons = _confirm_text(state)
@@ -383,6 +385,7 @@ def _record(
     state: State, target: str, value: Any, also: Mapping[str, Any], corrected: bool
 ) -> None:
     state.answers[target] = value
+    state.follow_up = None
     if target == "pregnancy" and value == "not_applicable":
         # "I can't get pregnant" at the birth control question answers the one before it.
         state.answers["could_be_pregnant"] = "no"
@@ -437,6 +440,17 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if found.kind in ("stop", "withdraw"):
         state.resume, state.phase = Phase.QUESTIONS, Phase.CONFIRM_STOP
         return
+    if (
+        criterion is not None
+        and state.follow_up != criterion.id
+        and (found.kind in ("unclear", "question") or found.value == "no")
+        and reading.used_lately_only(criterion, turn.text, turn.entities)
+        and t.get("ask_willing_to_stop")
+    ):
+        # "last week" to "more than 2 weeks ago, or willing to stop?": only the first part
+        # is answered; the second is asked, never taken as a no (tester M6).
+        state.follow_up = criterion.id  # `prompt` asks it
+        return
     if found.kind == "someone_else":
         _set_someone_else(state, found.relation)
         messages.append(_say(t["answering_for_other"]))
@@ -455,6 +469,10 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(_say(t["check_age"]))
         return
     interruption = _interruption(turn, state)
+    if interruption is None and found.kind == "question" and criterion is not None:
+        # "she doesn't want the monthly tests, is that a problem?": a question about the
+        # question asked, with no answer of its own; why it is asked, then the question.
+        interruption = _say(criterion.why)
     messages.append(interruption or _not_understood(state, criterion))
 
 

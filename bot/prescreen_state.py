@@ -111,6 +111,7 @@ class PrescreenState:
     resume: Phase | None = None  # where "No, keep going" goes back to
     result: str | None = None  # the outcome shown with the summary
     callback_request: str = ""  # the words that asked for a person mid-prescreen
+    follow_up: str | None = None  # the question whose second part was asked (stop_plan)
     earlier: Earlier | None = None
     reference: str | None = None  # HANDED_OFF: the latest handoff's reference
     counted: list[str] = field(default_factory=list)  # funnel events already counted

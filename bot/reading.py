@@ -156,8 +156,13 @@ _RESTART = _rx(
     r"\breset\b",
 )
 _WITHDRAW = _rx(
-    r"\b(do|does) not (really )?(want|wish) to (do|continue|go on|keep going|take part|"
+    r"\b(do|does) not (really )?(want|wish) to (continue|go on|keep going|take part|"
     r"participate|be in|join|finish|answer|carry on)\b",
+    # "I don't want to do this", not "she doesn't want to do the monthly tests" (an answer)
+    r"\b(do|does) not (really )?(want|wish) to do( (this|it|that|these|any of (this|it)|"
+    r"this anymore|it anymore|any more|anymore|the (questions|rest)))?( anymore| any more)?$",
+    r"\b(do|does) not (really )?(want|wish) to do (this|it|these questions|any of this)\b"
+    r"(?! (test|tests|visit|visits|cream))",
     r"\bwould rather not (do|continue|go on|answer)\b",
     r"\bchanged? my mind\b",
     r"\bnot interested\b",
@@ -1051,6 +1056,31 @@ _RECENT_USE = _rx(
     r"\b(use|using|apply|put) (it|them|on) (every day|daily|now|twice a day)\b",
 )
 _STOP_WORD = re.compile(r"\b(stopped|quit|haven t|have not|not used|not for|off it|off them)\b")
+# When it was last used, lately: "last week", "3 days ago", "yesterday".
+_LATELY = _rx(
+    r"\blast (week|night)\b",
+    rf"\b(a|one|two|three|four|five|six|seven|ten|a few|a couple of|few|\d{{1,2}}|{WORD_NUMBER}) "
+    r"days? ago\b",
+    r"\b(a|one) week ago\b",
+)
+
+
+def used_lately_only(criterion: eligibility.Criterion, text: str, entities: Any = ()) -> bool:
+    """A reply to a two-part question ("last used more than 2 weeks ago, or willing to stop
+    them?", trait stop_plan) that only says the person used it lately: that answers the
+    first part, and whether they would stop is still to ask (tester M6)."""
+    if not criterion.reading.get("stop_plan"):
+        return False
+    norm = _normalise(text)
+    if _WONT_STOP.search(norm) or _CAN_STOP.search(norm):
+        return False
+    rule = criterion_duration(criterion)
+    days = [d for role, d in _durations(entities) if role == "ago"]
+    if days and rule is not None:
+        return max(days) < rule[1]
+    return bool(_LATELY.search(norm) or _RECENT_USE.search(norm))
+
+
 _CHANGE_WORD = re.compile(
     r"\b(chang\w*|started|start|new|added|increased|decreased|switched|went up|went down|"
     r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"

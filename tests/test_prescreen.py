@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import textstat
 
-from bot import prescreen
+from bot import prescreen, reading
 from bot.prescreen import Turn
 
 MED = "medication"
@@ -637,3 +637,46 @@ def test_a_question_with_cant_at_the_start_is_not_a_no() -> None:
     assert p.phase == "consent" and "did not keep" not in out[0]
     p.say("no thanks")
     assert p.phase == "declined"
+
+
+def test_used_last_week_asks_if_they_would_stop_instead_of_a_no() -> None:
+    """Tester M6: "last week" to "more than 2 weeks ago, or willing to stop?" was stored as
+    No, though willingness was never asked."""
+    p = started()
+    _to_washout(p)
+    out = p.say("last week")
+    assert "topical_washout" not in p.answers
+    assert len(out) == 1 and "would it be okay to stop them?" in out[0]
+    assert "Question" not in out[0]
+    p.say("yes")
+    assert p.answers["topical_washout"] == "yes" and "2 months" in p.asked[-1]
+
+
+def test_used_last_week_and_will_not_stop_is_a_no() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("last week")
+    p.say("no I need it every day")
+    assert p.answers["topical_washout"] == "no"
+
+
+def test_a_plain_no_to_the_two_part_question_is_still_a_no() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("No")
+    assert p.answers["topical_washout"] == "no"
+
+
+def test_not_wanting_the_monthly_tests_is_a_question_not_a_stop() -> None:
+    """Tester C6: "she doesnt want to do the monthly tests, is that a problem?" asked "Do you
+    want to stop?", and a yes there would have thrown every answer away."""
+    p = started()
+    for answer in ELIGIBLE[:9]:
+        p.say(answer)
+    p.say("yes")  # could become pregnant
+    out = p.say("she doesnt want to do the monthly tests, is that a problem?")
+    assert p.phase == "questions" and "pregnancy" not in p.answers
+    assert "pregnancy test each month" in out[0] and "stop" not in out[0].lower()
+    assert "Question 11" in out[-1]
+    for still_stops in ("I don't want to do this anymore", "i dont want to do it"):
+        assert reading.read(reading.Reply(still_stops), None).kind == "withdraw"

@@ -53,6 +53,7 @@ PRESCREEN_OPTIONAL = (
     "share_question_kept",
     "not_eligible_unsure",
     "answering_for_self",
+    "ask_willing_to_stop",
 )
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
