@@ -560,7 +560,7 @@ def _forget(state: State, ending: Phase) -> None:
 
 
 def _restart(state: State, messages: list[Message]) -> None:
-    state.resume = state.pending = None
+    state.resume = state.pending = state.follow_up = None
     state.phase, state.answers, state.last, state.contact = Phase.QUESTIONS, {}, None, {}
     messages.append(_say(texts()["restarted"]))
 
@@ -638,7 +638,7 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         for other in eligibility.load_criteria():
             if chosen.id in other.ask_if:
                 state.answers.pop(other.id, None)
-        state.phase, state.last = Phase.QUESTIONS, None
+        state.phase, state.last, state.follow_up = Phase.QUESTIONS, None, None
         return
     messages.append(_say(t["pick_again"]))
 

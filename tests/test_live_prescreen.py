@@ -265,3 +265,32 @@ def test_the_talk_to_the_study_team_button_mid_prescreen_offers_a_call_back(
     chat("52")
     assert "Yes, have them call me" in button_titles(chat("/talk_to_person"))
     assert "Question 2 of" in texts(chat("No, keep going"))  # the same question again
+
+
+def to_question(chat: Conversation, number: int) -> str:
+    """Answer the eligible way up to question ``number`` (1-based); its text."""
+    start(chat)
+    reply = ""
+    for answer in ELIGIBLE_BUTTONS[: number - 1]:
+        reply = texts(chat(answer))
+    assert f"Question {number} of" in reply, reply
+    return reply
+
+
+def test_used_the_cream_last_week_asks_about_stopping_not_a_no(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    """Tester M6: "last week" at the washout question was recorded as No."""
+    assert "2 weeks ago" in to_question(chat, 8)
+    follow_up = texts(chat("last week"))
+    assert "would it be okay to stop them?" in follow_up, follow_up
+    assert "Question 9 of" in texts(chat("yes"))
+
+
+def test_not_wanting_the_monthly_tests_is_never_read_as_stop(chat: Conversation) -> None:
+    """Tester C6: this asked "Do you want to stop? ... I will not keep any of your answers"."""
+    to_question(chat, 10)
+    assert "birth control" in texts(chat("Yes"))  # could become pregnant: question 11
+    reply = texts(chat("she doesnt want to do the monthly tests, is that a problem?"))
+    assert "Do you want to stop" not in reply and "not keep any of your answers" not in reply
+    assert "Question 11 of" in reply, reply

@@ -652,6 +652,16 @@ def test_used_last_week_asks_if_they_would_stop_instead_of_a_no() -> None:
     assert p.answers["topical_washout"] == "yes" and "2 months" in p.asked[-1]
 
 
+def test_starting_over_after_the_follow_up_asks_the_whole_question_again() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("last week")
+    p.say("start over", intent="restart_prescreen")
+    for answer in ELIGIBLE[:7]:
+        p.say(answer)
+    assert "Question 8 of" in p.asked[-1]
+
+
 def test_used_last_week_and_will_not_stop_is_a_no() -> None:
     p = started()
     _to_washout(p)
