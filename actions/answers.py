@@ -1,4 +1,4 @@
-"""Answer a question from the answers file (bot/faq.py), with the topic the NLU chose.
+"""Answer a question from the answers file (bot/faq/lookup.py), with the topic the NLU chose.
 
 Three thin actions: an FAQ topic (`action_answer`), a question only the study team can answer
 (`action_answer_team`, which offers to reach them; the rules take "yes" from there), and a
@@ -15,7 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.trial import for_trial
-from bot import fallback, faq, prescreen
+from bot.faq import lookup as faq
+from bot.faq import menu as fallback
+from bot.prescreen import dialogue as prescreen
 
 
 def topic_key(tracker: Tracker, intent: str) -> str | None:

@@ -1,4 +1,5 @@
-"""The prescreen form's actions: thin glue between Rasa and bot.prescreen (the conversation)."""
+"""The prescreen form's actions: thin glue between Rasa and bot.prescreen.dialogue (the
+conversation)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.trial import for_trial
-from bot import funnel, handoff, prescreen, spool
+from bot.prescreen import dialogue as prescreen
+from bot.staff import funnel
+from bot.store import handoff, spool
 
 logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
 # Payload intents of the channels' safety layer: they pause the prescreen with the 911 / 988
-# answer and are never an answer (bot/prescreen.py).
+# answer and are never an answer (bot/prescreen/dialogue.py).
 SAFETY = prescreen.SAFETY_INTENTS
 RETRIEVAL_INTENTS = ("faq", "ask_team")
 
@@ -158,7 +161,7 @@ class ActionPrescreenAsk(Action):
 
 
 class ValidatePrescreenForm(FormValidationAction):
-    """Each message during the prescreen goes through bot.prescreen.step."""
+    """Each message during the prescreen goes through bot.prescreen.dialogue.step."""
 
     def name(self) -> str:
         return "validate_prescreen_form"

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
-from bot import content, prescreen
+from bot import content
+from bot.prescreen import dialogue as prescreen
 
 STATE_SLOT = "prescreen"
 R = TypeVar("R")

@@ -12,8 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import prescreen as actions
-from bot import prescreen
-from bot.handoff import HandoffStore
+from bot.prescreen import dialogue as prescreen
+from bot.store.handoff import HandoffStore
 
 
 def _tracker(sender: str, state: prescreen.State) -> Tracker:

@@ -1,4 +1,5 @@
-"""bot.funnel: what a prescreen counts, date ranges, and the counters on SQLite and PostgreSQL."""
+"""bot.staff.funnel: what a prescreen counts, date ranges, and the counters on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from alembic import command
 from alembic.config import Config
 from cryptography.fernet import Fernet
 
-from bot import funnel, prescreen
-from bot.handoff import MIGRATIONS, migrate
-from bot.prescreen import Turn
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen.dialogue import Turn
+from bot.staff import funnel
+from bot.store.handoff import MIGRATIONS, migrate
 
 ELIGIBLE = ["52", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "does not apply"]
 ASKED_WHEN_ELIGIBLE = [
@@ -40,7 +42,7 @@ def handoff_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Patient:
-    """Drives bot.prescreen like the form does, counting each turn as the action does."""
+    """Drives bot.prescreen.dialogue like the form does, counting each turn as the action does."""
 
     def __init__(self) -> None:
         self.state: prescreen.State | None = None
@@ -217,7 +219,7 @@ def test_recorder_keeps_counts_while_the_database_is_away(
     path = tmp_path / "handoffs.db"
     url = f"sqlite:///{path}"
     recorder = funnel.Recorder(url, interval=0.05)
-    caplog.set_level(logging.INFO, logger="bot.funnel")
+    caplog.set_level(logging.INFO, logger="bot.staff.funnel")
     recorder.record("chat_opened")  # no database file yet: not created by the recorder
     _wait_until(lambda: "not written" in caplog.text)
     assert not path.exists() and recorder.pending() == 1
@@ -277,8 +279,8 @@ def test_recording_is_quick_even_with_the_database_down(tmp_path: Path) -> None:
 
 def test_staff_transitions_count_the_first_time_only(tmp_path: Path) -> None:
     """Whatever the action wrote the audit row (a status change, a contact attempt)."""
-    from bot.handoff import Handoff, HandoffStore
-    from bot.schema import audit
+    from bot.store.handoff import Handoff, HandoffStore
+    from bot.store.schema import audit
 
     url = f"sqlite:///{tmp_path / 'handoffs.db'}"
     store = HandoffStore(url, channels=[])

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.handoff import HandoffStore
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.store.handoff import HandoffStore
 from tests.conftest import Conversation, button_titles, texts
 
 pytestmark = pytest.mark.live

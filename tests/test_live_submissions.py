@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from tests.conftest import API_TOKEN, Conversation, Mailbox, poll, texts
 
 pytestmark = pytest.mark.live

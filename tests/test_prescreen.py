@@ -1,4 +1,4 @@
-"""bot.prescreen: the prescreen conversation, turn by turn, without Rasa."""
+"""bot.prescreen.dialogue: the prescreen conversation, turn by turn, without Rasa."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import textstat
 
-from bot import prescreen, reading
-from bot.prescreen import Turn
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen import reading
+from bot.prescreen.dialogue import Turn
 
 MED = "medication"
 
@@ -21,7 +22,7 @@ def med(value: str, role: str, status: str | None = None) -> dict[str, Any]:
 
 
 class Patient:
-    """Drives bot.prescreen like the Rasa form does: step, then prompt if not finished."""
+    """Drives bot.prescreen.dialogue like the Rasa form does: step, then prompt if not finished."""
 
     def __init__(self) -> None:
         self.state: prescreen.State | None = None

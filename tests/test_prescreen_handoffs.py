@@ -1,10 +1,10 @@
-"""bot.prescreen after a handoff (tester C7) and a person asked for mid-prescreen (tester T4),
-turn by turn, without Rasa: a follow-up is never asked for the details again, and a request
-for a person is never an answer."""
+"""bot.prescreen.dialogue after a handoff (tester C7) and a person asked for mid-prescreen
+(tester T4), turn by turn, without Rasa: a follow-up is never asked for the details again,
+and a request for a person is never an answer."""
 
 from __future__ import annotations
 
-from bot import prescreen
+from bot.prescreen import dialogue as prescreen
 from tests.test_prescreen import ELIGIBLE, Patient, started
 
 

@@ -1,12 +1,12 @@
-"""bot.prescreen_state: the typed prescreen state, to and from the Rasa slot (issue 17)."""
+"""bot.prescreen.state: the typed prescreen state, to and from the Rasa slot (issue 17)."""
 
 from __future__ import annotations
 
 import json
 
-from bot import prescreen
-from bot.prescreen import Turn
-from bot.prescreen_state import Caregiver, Mode, Pending, Phase, PrescreenState
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen.dialogue import Turn
+from bot.prescreen.state import Caregiver, Mode, Pending, Phase, PrescreenState
 
 # A slot as the untyped dict of the code before the typed state kept it, mid-prescreen for a
 # caregiver, with a "Just to check" waiting: conversations in progress at an upgrade.

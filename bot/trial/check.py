@@ -21,9 +21,10 @@ from typing import Any
 
 import yaml
 
-from bot import eligibility, reading
 from bot.content import TRIAL_FILES, TRIAL_PAGE, TRIAL_SOURCES
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
+from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
 
 TRIAL_KEYS = ("nct_id", "title", "short_name", "study_name", "sponsor", "registry_url")
 CONDITION_KEYS = ("names", "signs")  # trial.yml condition_words (optional)
@@ -34,7 +35,7 @@ CRITERION_KEYS = (
     "range", "ask_if", "reading", "filled_by", "confirm", "confirm_undo", "question_other",
     "confirm_other", "choices",
 )  # fmt: skip
-# What bot.prescreen says: every trial's prescreen.yml has these.
+# What bot.prescreen.dialogue says: every trial's prescreen.yml has these.
 PRESCREEN_TEXTS = (
     "not_understood", "not_understood_age", "check_age", "too_long", "english_only",
     "progress", "restarted", "changed", "noted_also", "confirm_stop", "keep_going", "after_safety",
@@ -181,7 +182,8 @@ class _Checker:
                 self.add("trial.yml", f"page.{key}", "missing (must be text)")
 
     def condition_words(self, words: Any) -> None:
-        """Optional: {names: [...], signs: [...]}, the words bot.reading reads the condition by."""
+        """Optional: {names: [...], signs: [...]}, the words bot.prescreen.reading reads the
+        condition by."""
         field = "condition_words"
         if words is None:
             return

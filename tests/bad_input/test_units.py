@@ -12,10 +12,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import answers, input_check, language, prescreen, safety
-from bot.eligibility import load_criteria
-from bot.prescreen import Turn
-from bot.prescreen_state import Caregiver, Pending, Phase
+from bot import safety
+from bot.nlu import input_check, language
+from bot.prescreen import answers
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen.dialogue import Turn
+from bot.prescreen.engine import load_criteria
+from bot.prescreen.state import Caregiver, Pending, Phase
 from tests.bad_input.strategies import (
     CONTROL,
     EMOJI,

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import content, eligibility, prescreen, reading
+from bot import content
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
 from bot.web import present
 from tests.test_prescreen import Patient, med
 

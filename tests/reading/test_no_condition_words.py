@@ -1,6 +1,6 @@
-"""bot.reading is the generic reader of every trial's replies: the words for a condition and
-its signs come from the trial's trial.yml (condition_words), never from the code (review
-finding 10)."""
+"""bot.prescreen.reading is the generic reader of every trial's replies: the words for a
+condition and its signs come from the trial's trial.yml (condition_words), never from the
+code (review finding 10)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import reading
+from bot.prescreen import reading
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = [
@@ -30,7 +30,7 @@ def _condition_words() -> set[str]:
 
 
 def _code_strings() -> list[tuple[int, str]]:
-    """Every string in bot/reading.py's code (its patterns), not its docstrings."""
+    """Every string in bot/prescreen/reading.py's code (its patterns), not its docstrings."""
     tree = ast.parse(Path(reading.__file__).read_text(encoding="utf-8"))
     docstrings = {
         id(node.body[0].value)

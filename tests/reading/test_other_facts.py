@@ -4,7 +4,8 @@ unsure, is not recorded, so its question is asked in turn."""
 
 from __future__ import annotations
 
-from bot import prescreen, reading
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen import reading
 from tests.test_prescreen import Patient
 
 

@@ -1,4 +1,5 @@
-"""bot.prescreen and the safety layer's payloads, without Rasa: a pause, never an answer."""
+"""bot.prescreen.dialogue and the safety layer's payloads, without Rasa: a pause, never an
+answer."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot import prescreen
-from bot.prescreen import Turn
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen.dialogue import Turn
 
 
 def in_questions(answers: dict[str, Any] | None = None) -> prescreen.State:
