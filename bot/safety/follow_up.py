@@ -9,7 +9,7 @@ end it.
 
 Where it is kept (no text, only a conversation id, the kind and the reminders left):
 - in Redis when one is configured (REDIS_URL, or the production profile's, which its lock
-  store uses: bot/production.py), one key `<prefix>:followup:<sender>` per conversation with
+  store uses: bot/ops/production.py), one key `<prefix>:followup:<sender>` per conversation with
   a FOLLOW_UP_SECONDS time to live, counted down atomically (a Lua script), so a follow-up
   that reaches another Rasa replica, or the same one after a restart, still gets the line;
 - else in this process's memory (bounded).
@@ -153,7 +153,7 @@ class FollowUps:
 def configured_store() -> Store | None:
     """Redis when one is configured: REDIS_URL, or the production profile's (the lock store's
     Redis), with the lock store's key prefix; else None (memory)."""
-    from bot.production import ProductionConfig, is_production
+    from bot.ops.production import ProductionConfig, is_production
 
     prefix = os.environ.get("LOCK_STORE_KEY_PREFIX", "").strip() or "assistant"
     url = os.environ.get("REDIS_URL", "").strip()

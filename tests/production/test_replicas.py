@@ -17,9 +17,9 @@ from urllib.parse import unquote
 import pytest
 import sqlalchemy as sa
 
-from bot.handoff import HandoffStore
-from bot.production import ProductionConfig, ProductionStack
-from bot.stack import http_ok
+from bot.ops.production import ProductionConfig, ProductionStack
+from bot.ops.stack import http_ok
+from bot.store.handoff import HandoffStore
 from tests.at_rest import EMAIL, NAME, QUESTION, full_prescreen_with_a_question, secrets_to_find
 from tests.conftest import POSTGRES_URL, widget_session
 from tests.production.conftest import Reply, access_log, send

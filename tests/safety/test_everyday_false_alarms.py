@@ -1,4 +1,4 @@
-"""False alarms of the safety layer on everyday messages, offline (bot/safety/evaluate.py).
+"""False alarms of the safety layer on everyday messages, offline (evaluation/safety.py).
 
 Every ordinary-message collection that is not a safety set: the FAQ question sets
 (tests/heldout/*.yml, but their emergency and crisis topics), the prescreen reply corpora
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import evaluate
+from evaluation import safety as evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 # file -> (most alarms, most "possible" lines)

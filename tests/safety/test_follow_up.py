@@ -40,13 +40,13 @@ def test_safe_or_stop_ends_it_and_a_crisis_or_another_conversation_never_starts_
 
 
 def _turn(sender: str, text: str) -> list[str]:
-    """One message through the channels' guard (bot/channels.py), with a stand-in for Rasa's
+    """One message through the channels' guard (bot/rasa/channels.py), with a stand-in for Rasa's
     message handler that answers once: the texts the person gets, in order."""
     import asyncio
 
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from bot import channels
+    from bot.rasa import channels
 
     async def rasa(message: UserMessage) -> None:
         await message.output_channel.send_response(message.sender_id, {"text": "the normal answer"})

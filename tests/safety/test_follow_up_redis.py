@@ -97,7 +97,7 @@ def test_two_channel_replicas_share_the_reminder(prefix: str) -> None:
     the reminder first, then its reply."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from bot import channels
+    from bot.rasa import channels
 
     async def rasa(message: UserMessage) -> None:
         if not (message.text or "").startswith("/"):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import textstat
 
-from bot import content, encoder, input_check, safety
+from bot import content, safety
+from bot.nlu import encoder, input_check
 from bot.safety import clauses, model, patterns, replies
 
 # Messages from the issue that the first release missed, and what each must get.

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot import eligibility
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.prescreen import engine as eligibility
 from tests.conftest import (
     API_TOKEN,
     RASA_API_TOKEN,
