@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
-# The pretrained sentence encoder's files (pinned wheel, sha256-checked; bot/encoder.py).
+# The pretrained sentence encoder's files (pinned wheel, sha256-checked; bot/nlu/encoder.py).
 ENCODER := $(VENV)/encoder/all-MiniLM-L6-v2/model.safetensors
 # pip prints a warning for each configured local index folder that does not exist here.
 QUIET_PIP := grep -v --line-buffered '^WARNING: Location' || true
@@ -80,7 +80,7 @@ lint: $(STAMP)
 	@echo "==> ruff (lint, format) and mypy"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy bot actions
+	@$(VENV)/bin/mypy bot actions evaluation
 
 # The inner loop: lint plus the fast tests (no live bot, browser, production profile, database
 # server, web app, trained model, sentence encoder, training or other process; the selection is
@@ -94,7 +94,7 @@ check: $(STAMP)
 	@echo "==> ruff (lint, format), mypy and the fast tests"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy bot actions
+	@$(VENV)/bin/mypy bot actions evaluation
 	@$(PY) -m pytest -q --fast
 
 validate: $(STAMP)
@@ -117,9 +117,9 @@ test: system lint test-stories pytest
 
 eval: $(MODEL)
 	@echo "==> Entity extraction (tests/nlu/entity_testset.yml)"
-	@$(PY) -m bot.nlu.evaluate
+	@$(PY) -m evaluation.entities
 	@echo "==> Held-out patient questions against a live bot"
-	@$(PY) -m bot.heldout
+	@$(PY) -m evaluation.faq_heldout
 
 # NLU 3-fold cross-validation over data/nlu (as RasaHQ's rasa-demo CI does): intent and
 # response-selector reports in var/results/nlu-cv/. Trains three times (about 12 minutes on
@@ -131,7 +131,7 @@ nlu-cv: $(STAMP) $(ENCODER)
 	@$(RASA) test nlu --nlu data --config config.yml --cross-validation --folds 3 \
 		--out var/results/nlu-cv > var/results/nlu-cv/log.txt 2>&1 \
 		|| { tail -n 30 var/results/nlu-cv/log.txt; exit 1; }
-	@$(PY) -m bot.nlu.cv_report var/results/nlu-cv
+	@$(PY) -m evaluation.nlu_cv_report var/results/nlu-cv
 
 # Load, start-up and training figures beside a stock `rasa init` bot (about 12 minutes;
 # BENCH_SECONDS per load phase). Writes bench/RESULTS.md and bench/latency.png. Not in `make test`.

@@ -1,4 +1,4 @@
-"""Answer a question from the answers file (bot/faq.py), with the topic the NLU chose.
+"""Answer a question from the answers file (bot/faq/lookup.py), with the topic the NLU chose.
 
 Three thin actions: an FAQ topic (`action_answer`), a question only the study team can answer
 (`action_answer_team`, which offers to reach them; the rules take "yes" from there), and a
@@ -15,7 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.trial import for_trial
-from bot import fallback, faq
+from bot.faq import lookup as faq
+from bot.faq import menu as fallback
+from bot.prescreen import dialogue as prescreen
 
 
 def topic_key(tracker: Tracker, intent: str) -> str | None:
@@ -53,10 +55,12 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        key = topic_key(tracker, self.group)
+        self.answer(dispatcher, tracker, topic_key(tracker, self.group))
+        return []
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
         extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
         say(dispatcher, key, extra)
-        return []
 
 
 class ActionAnswerTeam(ActionAnswer):
@@ -67,6 +71,19 @@ class ActionAnswerTeam(ActionAnswer):
 
     def name(self) -> str:
         return "action_answer_team"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
+        after = prescreen.after_handoff_wait(prescreen.from_slot(tracker.get_slot("prescreen")))
+        if key == WAIT_TOPIC and after is not None:
+            # "How long until they call?" right after a handoff: what happens next, not an
+            # offer to share the details the person has just shared.
+            for message in after:
+                dispatcher.utter_message(text=message["text"])
+            return
+        super().answer(dispatcher, tracker, key)
+
+
+WAIT_TOPIC = "ask_team/contact_time"
 
 
 class ActionAnswerAdvice(Action):

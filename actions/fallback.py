@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.trial import for_trial
-from bot import fallback
+from bot.faq import menu as fallback
 
 ASK_TEXT = "Sorry, I'm not sure what you mean. Did you mean one of these?"
 NONE_TITLE = "Something else"

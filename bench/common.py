@@ -8,8 +8,8 @@ from functools import cache
 from pathlib import Path
 
 from bench.servers import BenchError
-from bot.settings import ROOT
-from bot.stack import port_free
+from bot.ops.settings import ROOT
+from bot.ops.stack import port_free
 
 BENCH_DIR = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "RESULTS.md"

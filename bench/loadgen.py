@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 # One turn of a script: what the patient types, and words the reply must contain ("" = any).
 Step = tuple[str, str]

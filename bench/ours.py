@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from bench.common import BENCH_DIR, HOST, base_env, port, rasa_bin
 from bench.servers import BenchError, Server
 from bot import content
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 OURS_DIR = BENCH_DIR / "ours"
 TRAIN_DIR = BENCH_DIR / "train"
@@ -84,7 +84,7 @@ def classify(command: str) -> str | None:
         return None
     if "run actions" in command:
         return "action server"
-    if "bot.webserver" in command:
+    if "bot.web.server" in command:
         return "web app"
     if "rasa run" in command:
         return "Rasa server"

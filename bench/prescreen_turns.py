@@ -18,7 +18,7 @@ import sys
 
 from bench import loadgen, ours, procs
 from bench.common import BENCH_DIR
-from bot import eligibility
+from bot.prescreen import engine as eligibility
 
 ANSWERS = {"52", "Yes", "No", "Yes, let's start"}
 

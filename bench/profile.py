@@ -15,13 +15,13 @@ from pathlib import Path
 from bench import loadgen, ours, procs
 from bench.common import BENCH_DIR
 from bench.servers import Server
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 # py-spy's raw format: "frame;frame;...;leaf COUNT", each frame "function (path:line)".
 FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
 OUR_DIRS = ("bot/", "actions/", str(ROOT / "bot") + "/", str(ROOT / "actions") + "/")
 # Our modules that wrap all of Rasa's message handling (every sample would count as ours).
-WRAPPERS = {"bot/channels.py"}
+WRAPPERS = {"bot/rasa/channels.py"}
 SITE = Path(sysconfig.get_paths()["purelib"])
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 

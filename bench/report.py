@@ -176,7 +176,7 @@ def times_table(bench: Bench) -> list[str]:
 
 def production_lines(bench: Bench) -> list[str]:
     if not bench.production:
-        return [f"Production profile (`bot.production`): {bench.production_note or 'not run'}."]
+        return [f"Production profile (`bot.ops.production`): {bench.production_note or 'not run'}."]
     level = bench.production[0].result.concurrency
     lines = [
         f"{level} concurrent conversations through nginx, same scripts.",

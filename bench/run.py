@@ -22,7 +22,7 @@ from bench import loadgen, ours, procs, profile, report, stock
 from bench.common import BENCH_DIR, HOST, free_ports
 from bench.loadgen import LoadResult
 from bench.servers import BenchError, Server
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
 
 
 @dataclass
@@ -112,12 +112,13 @@ def start(server: Server, sampler: procs.Sampler, timeout: float) -> float:
 
 
 def production_row(bench: Bench, level: int) -> None:
-    """Throughput with 2 replicas vs 1 behind nginx (bot.production), same scripts.
+    """Throughput with 2 replicas vs 1 behind nginx (bot.ops.production), same scripts.
 
     Conversations and handoffs go to a throwaway PostgreSQL schema and Redis key prefix.
     """
     try:
-        from bot.production import ProductionStack, scratch_stores
+        from bot.ops.production import ProductionStack
+        from tests.stores import scratch_stores
     except Exception as error:  # noqa: BLE001 - any failure means "not available"
         bench.production_note = f"not available ({type(error).__name__}: {error})"
         return

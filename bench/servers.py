@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import procs
-from bot.stack import http_ok
+from bot.ops.stack import http_ok
 
 
 class BenchError(RuntimeError):

@@ -36,7 +36,8 @@ from rasa.engine.graph import GraphNode
 
 from bench import loadgen
 from bench.loadgen import QUESTIONS
-from bot import encoder, safety
+from bot import safety
+from bot.nlu import encoder
 
 WALL: dict[str, list[float]] = defaultdict(list)
 CPU: dict[str, list[float]] = defaultdict(list)

@@ -13,13 +13,14 @@ import argparse
 import os
 import sys
 
-from bot import envfile, private
-from bot.stack import Stack, Supervisor, serve
+from bot.ops import envfile
+from bot.ops.stack import Stack, Supervisor, serve
+from bot.store import private
 from bot.trial.script import command as trial_script
 
 
 def run() -> int:
-    from bot import production
+    from bot.ops import production
 
     if production.is_production():  # ASSISTANT_PROFILE=production (`make run-prod`)
         return production.run()
@@ -119,12 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     private.restrict()  # files this command (and what it starts) creates: 0600, folders 0700
     if args.command == "rotate-key":
         envfile.ensure()
-        from bot import rotation
+        from bot.store import rotation
 
         return rotation.main()
     if args.command == "purge":
         envfile.ensure()
-        from bot import retention
+        from bot.store import retention
 
         try:
             retention.parse_age(args.older_than)
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args))
     if args.command == "staff":
         envfile.ensure()
-        from bot.staff import main as staff_main
+        from bot.staff.users import main as staff_main
 
         return staff_main(
             args.staff_command,
@@ -151,19 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "token":
         envfile.ensure()
-        from bot import tokens
+        from bot.staff import tokens
 
         integration = getattr(args, "name", None)
         return tokens.main(args.token_command, integration, getattr(args, "role", None))
     if args.command == "digest":
         envfile.ensure()
-        from bot import digest
+        from bot.staff import digest
 
         return digest.main()
     if args.command == "reindex-search":
         envfile.ensure()
-        from bot import search
-        from bot.handoff import HandoffStore
+        from bot.store import search
+        from bot.store.handoff import HandoffStore
 
         store = HandoffStore(channels=[])
         print(f"Indexed {search.reindex_all(store.engine)} records.")

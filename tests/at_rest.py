@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot import eligibility
+from bot.prescreen import engine as eligibility
 from tests.conftest import texts
 
 NAME = "Philippa Thornquist"

@@ -23,9 +23,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from cryptography.fernet import Fernet
 
-from bot import content, settings
-from bot.settings import Settings
-from bot.stack import Stack
+from bot import content
+from bot.ops import settings
+from bot.ops.settings import Settings
+from bot.ops.stack import Stack
 
 Chat = Callable[..., list[dict[str, Any]]]
 
@@ -208,7 +209,7 @@ async def widget_session(url: str) -> AsyncIterator[WidgetSession]:
 
 def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
     """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie."""
-    from bot import staff  # the staff store needs the app's modules; import late
+    from bot.staff import users as staff  # the staff store needs the app's modules; import late
 
     engine = sa.create_engine(f"sqlite:///{var_dir / 'handoffs.db'}", future=True)
     staff.add_user(engine, "coordinator", "correct horse battery")
@@ -360,7 +361,7 @@ def _guard_slow_work() -> None:
     import subprocess
     import sys
 
-    from bot import encoder
+    from bot.nlu import encoder
     from bot.safety import model
 
     encoder.Encoder.__init__ = _skip_slow("loads the sentence encoder")  # type: ignore[method-assign]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.contact import own_name
+from bot.prescreen.contact import own_name
 
 
 @pytest.mark.parametrize(

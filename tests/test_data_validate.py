@@ -21,7 +21,7 @@ KNOWN = (
     "Action 'utter_ask_team' is listed as a response action in the domain file",
     "The utterance 'utter_default' is not used",
     "The utterance 'utter_ask_rephrase' is not used",
-    # Said by the prescreen's validation action (bot/prescreen.py) by name, not by a rule.
+    # Said by the prescreen's validation action (bot/prescreen/dialogue.py) by name, not by a rule.
     "The utterance 'utter_contact_team' is not used",
     # Said by action_thanks (actions/answers.py), which picks one of them, not by a rule.
     "The utterance 'utter_you_are_welcome' is not used",
@@ -30,7 +30,7 @@ KNOWN = (
     "The intent 'empty_message' is listed in the domain file, but is not found in the NLU",
     "The intent 'too_long' is listed in the domain file, but is not found in the NLU",
     "The intent 'non_english' is listed in the domain file, but is not found in the NLU",
-    # Sent as payloads by the channels' safety layer (bot/channels.py) and its buttons.
+    # Sent as payloads by the channels' safety layer (bot/rasa/channels.py) and its buttons.
     "The intent 'emergency' is listed in the domain file, but is not found in the NLU",
     "The intent 'crisis' is listed in the domain file, but is not found in the NLU",
     "The intent 'overdose' is listed in the domain file, but is not found in the NLU",

@@ -23,10 +23,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import crypto, private
-from bot.handoff import MIGRATIONS, Handoff, HandoffStore
-from bot.spool import Spool
-from bot.tracker_store import EncryptedTrackerStore
+from bot.rasa.tracker_store import EncryptedTrackerStore
+from bot.store import crypto, private
+from bot.store.handoff import MIGRATIONS, Handoff, HandoffStore
+from bot.store.spool import Spool
 from bot.web import queries
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,7 @@
-"""bot.fallback: which topics to offer for an unclear message (plain Python, no Rasa)."""
+"""bot.faq.menu: which topics to offer for an unclear message (plain Python, no Rasa)."""
 
-from bot import content, fallback
+from bot import content
+from bot.faq import menu as fallback
 
 
 def _parse(intents: list[tuple[str, float]], faq: list[tuple[str, float]]) -> dict:

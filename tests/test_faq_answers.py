@@ -1,4 +1,5 @@
-"""The answers file (bot/faq.py) and the medical-advice recogniser (bot/advice.py), without Rasa."""
+"""The answers file (bot/faq/lookup.py) and the medical-advice recogniser (bot/nlu/advice.py),
+without Rasa."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import advice, content, faq
+from bot import content
+from bot.faq import lookup as faq
+from bot.nlu import advice
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""bot.funnel: what a prescreen counts, date ranges, and the counters on SQLite and PostgreSQL."""
+"""bot.staff.funnel: what a prescreen counts, date ranges, and the counters on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from alembic import command
 from alembic.config import Config
 from cryptography.fernet import Fernet
 
-from bot import funnel, prescreen
-from bot.handoff import MIGRATIONS, migrate
-from bot.prescreen import Turn
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen.dialogue import Turn
+from bot.staff import funnel
+from bot.store.handoff import MIGRATIONS, migrate
 
 ELIGIBLE = ["52", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "does not apply"]
 ASKED_WHEN_ELIGIBLE = [
@@ -40,10 +42,10 @@ def handoff_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Patient:
-    """Drives bot.prescreen like the form does, counting each turn as the action does."""
+    """Drives bot.prescreen.dialogue like the form does, counting each turn as the action does."""
 
     def __init__(self) -> None:
-        self.state: dict[str, Any] | None = None
+        self.state: prescreen.State | None = None
         self.events: Counter[tuple[str, str]] = Counter()
 
     def say(self, text: str, intent: str | None = None, entities: Any = ()) -> None:
@@ -68,7 +70,7 @@ def test_an_eligible_prescreen_counts_each_step_once() -> None:
     p = started()
     for answer in ELIGIBLE:
         p.say(answer)
-    assert p.state is not None and p.state["phase"] == "share"
+    assert p.state is not None and p.state.phase == "share"
     assert p.events[("prescreen_started", "")] == 1
     assert keyed(p.events, "question_asked") == {c: 1 for c in ASKED_WHEN_ELIGIBLE}
     assert keyed(p.events, "question_answered") == {c: 1 for c in ASKED_WHEN_ELIGIBLE}
@@ -79,7 +81,7 @@ def test_an_eligible_prescreen_counts_each_step_once() -> None:
     p.say("Jane Doe")
     p.say("jane@example.com")
     p.say("weekday mornings")
-    assert p.state["phase"] == "submit"
+    assert p.state.phase == "submit"
     # Nothing new after the result: sharing is counted by the handoff store.
     assert sum(p.events.values()) == 1 + 10 + 10 + 1 + 1
 
@@ -88,7 +90,7 @@ def test_a_changed_answer_and_a_restart_are_not_counted_twice() -> None:
     p = started()
     p.say("I'm 16", entities=[{"entity": "age", "value": 16, "confidence": 1}])
     p.say("Yes")  # "Just to check: you are 16?" -> not eligible
-    assert p.state is not None and p.state["phase"] == "not_eligible"
+    assert p.state is not None and p.state.phase == "not_eligible"
     assert keyed(p.events, "result") == {"not_eligible": 1}
     assert keyed(p.events, "not_eligible_reason") == {"age": 1}
     p.say("Change an answer")
@@ -108,7 +110,7 @@ def test_a_stop_is_counted_at_the_question_it_happened() -> None:
     p.say("52")
     p.say("cancel", intent="stop_prescreen")
     p.say("yes")
-    assert p.state is not None and p.state["phase"] == "stopped"
+    assert p.state is not None and p.state.phase == "stopped"
     assert keyed(p.events, "prescreen_stopped") == {"diagnosis": 1}
     assert keyed(p.events, "question_answered") == {"age": 1}
     assert p.events[("prescreen_finished", "")] == 0
@@ -118,7 +120,7 @@ def test_declining_consent_and_questions_for_the_team_count_nothing() -> None:
     p = Patient()
     p.state = prescreen.new_state()
     p.say("no thanks", intent="deny")
-    assert p.state is not None and p.state["phase"] == "declined"
+    assert p.state is not None and p.state.phase == "declined"
     assert sum(p.events.values()) == 0
     q = Patient()
     q.state = prescreen.new_state(question="Is there a placebo?")
@@ -131,7 +133,7 @@ def test_counted_keys_hold_no_answers() -> None:
     for answer in ELIGIBLE:
         p.say(answer)
     assert p.state is not None
-    for tag in p.state[funnel.COUNTED]:
+    for tag in p.state.counted:
         event, _, key = tag.partition(":")
         assert event in funnel.EVENTS
         assert key in ("", *ASKED_WHEN_ELIGIBLE, *funnel.RESULTS)
@@ -217,7 +219,7 @@ def test_recorder_keeps_counts_while_the_database_is_away(
     path = tmp_path / "handoffs.db"
     url = f"sqlite:///{path}"
     recorder = funnel.Recorder(url, interval=0.05)
-    caplog.set_level(logging.INFO, logger="bot.funnel")
+    caplog.set_level(logging.INFO, logger="bot.staff.funnel")
     recorder.record("chat_opened")  # no database file yet: not created by the recorder
     _wait_until(lambda: "not written" in caplog.text)
     assert not path.exists() and recorder.pending() == 1
@@ -277,8 +279,8 @@ def test_recording_is_quick_even_with_the_database_down(tmp_path: Path) -> None:
 
 def test_staff_transitions_count_the_first_time_only(tmp_path: Path) -> None:
     """Whatever the action wrote the audit row (a status change, a contact attempt)."""
-    from bot.handoff import Handoff, HandoffStore
-    from bot.schema import audit
+    from bot.store.handoff import Handoff, HandoffStore
+    from bot.store.schema import audit
 
     url = f"sqlite:///{tmp_path / 'handoffs.db'}"
     store = HandoffStore(url, channels=[])
@@ -313,7 +315,7 @@ def test_an_answer_given_early_counts_its_question_as_asked() -> None:
     p = Patient()
     p.state = prescreen.new_state()
     p.say("yes, I'm 52", entities=[{"entity": "age", "value": 52, "confidence": 1}])
-    assert p.state is not None and p.state["answers"] == {"age": 52}
+    assert p.state is not None and p.state.answers == {"age": 52}
     assert keyed(p.events, "question_answered") == {"age": 1}
     assert keyed(p.events, "question_asked") == {"age": 1, "diagnosis": 1}
 

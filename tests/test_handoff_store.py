@@ -1,4 +1,4 @@
-"""bot.handoff against a real SQLite file and the real PostgreSQL server on this machine."""
+"""bot.store.handoff against a real SQLite file and the real PostgreSQL server on this machine."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.handoff import Handoff, HandoffStore, new_reference
-from bot.schema import handoffs, outbox
+from bot.store.handoff import Handoff, HandoffStore, new_reference
+from bot.store.schema import handoffs, outbox
 from tests.conftest import POSTGRES_URL
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot import funnel
-from bot.schema import funnel_counts
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import funnel
+from bot.store.schema import funnel_counts
 from tests.conftest import API_TOKEN, Conversation, texts
 
 pytestmark = pytest.mark.live

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bot.settings import Settings
-from bot.stack import Stack
+from bot.ops.settings import Settings
+from bot.ops.stack import Stack
 from tests.conftest import POSTGRES_URL, Conversation, scratch_schema, spare_port, texts
 from tests.test_live_funnel import ASKED, ELIGIBLE, _call, _funnel, _settled
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot import staff
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import users as staff
 from tests.conftest import API_TOKEN, Conversation, Mailbox, poll, texts
 
 pytestmark = pytest.mark.live

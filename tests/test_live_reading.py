@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot import staff
-from bot.handoff import HandoffStore
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import users as staff
+from bot.store.handoff import HandoffStore
 from tests.conftest import Conversation, button_titles, texts
 
 pytestmark = pytest.mark.live
@@ -62,7 +62,7 @@ def test_past_use_to_ever_taken_steroid_pills_is_a_yes(chat: Conversation, reply
 
 
 def test_not_anymore_is_never_a_rejection(chat: Conversation) -> None:
-    """The issue's exact "not anymore" is read as yes by bot.reading (tests/reading), but
+    """The issue's exact "not anymore" is read as yes by bot.prescreen.reading (tests/reading), but
     main's safety layer answers these two words alone with the 988 line first (its
     classifier's call, reported to the lead). Either way it is never a "no": the answers are
     kept and the same question comes back."""

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.conftest import Conversation, spare_port, texts
 from tests.faults.conftest import make_stack
 

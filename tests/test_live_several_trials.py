@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from tests.conftest import (
     API_TOKEN,
     Mailbox,

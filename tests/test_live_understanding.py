@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.heldout import HELDOUT_DIR, reply_passes
+from evaluation.faq_heldout import HELDOUT_DIR, reply_passes
 from tests.conftest import Chat, button_titles, texts
 
 pytestmark = pytest.mark.live

@@ -1,5 +1,6 @@
-"""bot.outbox / bot.notify against a real SMTP server (aiosmtpd), a real HTTP webhook receiver
-(aiohttp) and real databases (a SQLite file; the PostgreSQL server on this machine)."""
+"""bot.store.outbox / bot.staff.notify against a real SMTP server (aiosmtpd), a real HTTP
+webhook receiver (aiohttp) and real databases (a SQLite file; the PostgreSQL server on this
+machine)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.handoff import Handoff, HandoffStore
-from bot.notify import Notice, NotifySettings
-from bot.outbox import OutboxWorker, delivery_status, worker_context
-from bot.schema import handoffs, outbox
+from bot.staff.notify import Notice, NotifySettings
+from bot.store.handoff import Handoff, HandoffStore
+from bot.store.outbox import OutboxWorker, delivery_status, worker_context
+from bot.store.schema import handoffs, outbox
 
 # Personal details that must never leave the database in a notification or a log line.
 NAME = "Zebedee Quixote"

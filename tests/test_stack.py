@@ -72,7 +72,7 @@ def test_the_web_app_stops_within_seconds_of_sigterm(tmp_path: Path) -> None:
         DATABASE_URL=f"sqlite:///{tmp_path / 'handoffs.db'}",
     )
     web = subprocess.Popen(
-        [sys.executable, "-m", "bot.webserver"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "bot.web.server"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

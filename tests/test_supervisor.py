@@ -1,4 +1,4 @@
-"""bot.stack.Supervisor on real small processes: a crashed service is started again (with
+"""bot.ops.stack.Supervisor on real small processes: a crashed service is started again (with
 backoff) while the others keep running; repeated crashes in a short window stop everything with
 one line. (The real `python -m bot run` with Rasa: tests/faults/test_supervisor_live.py.)"""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import Service, ServiceGroup, Supervisor, http_ok, serve
+from bot.ops.stack import Service, ServiceGroup, Supervisor, http_ok, serve
 from tests.conftest import spare_port
 
 

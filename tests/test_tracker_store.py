@@ -15,9 +15,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import crypto
-from bot.settings import ROOT
-from bot.tracker_store import SQLiteTrackerStore
+from bot.ops.settings import ROOT
+from bot.rasa.tracker_store import SQLiteTrackerStore
+from bot.store import crypto
 
 
 def store_from_endpoints(db: Path) -> TrackerStore:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import reading
+from bot.prescreen import reading
 from bot.trial import check as trial_check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,8 @@ PLANTED = [
         _in_criterion("hand_eczema", "reading", {"tme": "now"}),
         "criteria.hand_eczema.reading.tme",
     ),
+    ("trial.yml", _set("condition_words.name", ["eczema"]), "condition_words.name"),
+    ("trial.yml", _set("condition_words.signs", "rash"), "condition_words.signs"),
     ("answers.yml", _set("answers.faq/parking", {"text": "Park here."}), "answers.faq/parking"),
     ("answers.yml", _set("answers.faq/age", {"txt": "12 to 75"}), "answers.faq/age.text"),
     (
@@ -165,10 +167,10 @@ def test_the_command_exits_non_zero_and_prints_the_problems(tmp_path: Path) -> N
 
 
 def test_the_reading_traits_are_the_ones_bot_reading_reads() -> None:
-    """One list (bot.reading.TRAITS) for the reader and the check: every trait the reader
+    """One list (bot.prescreen.reading.TRAITS) for the reader and the check: every trait the reader
     looks up is on it, so a new one cannot be refused by the check (13 were, at a merge)."""
     source = (Path(reading.__file__)).read_text(encoding="utf-8")
     used = set(re.findall(r'\b(?:traits|reading)\.get\("([a-z_]+)"', source))
-    derived = {"medicines", "negated_medicines"}  # set from filled_by by bot.eligibility
+    derived = {"medicines", "negated_medicines"}  # set from filled_by by bot.prescreen.engine
     assert used - derived <= set(reading.TRAITS), used - derived - set(reading.TRAITS)
     assert set(reading.TRAITS) <= used, set(reading.TRAITS) - used

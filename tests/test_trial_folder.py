@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import content, settings
+from bot import content
+from bot.ops import settings
 
 
 def test_the_default_trial_is_this_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,6 @@
 """Rasa NLU component: a question about the person's own treatment is medical advice.
 
-Runs after the classifiers and response selectors, before the fallback: when bot.advice
+Runs after the classifiers and response selectors, before the fallback: when bot.nlu.advice
 recognises "should i stop taking my plaquenil" or "is my rash lupus", the intent becomes
 `medical_advice` whatever FAQ topic it also names. The response selectors' choices stay in
 the output, so the answer can offer that study topic as a button.
@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import advice
+from bot.nlu import advice
 from bot.nlu.intents import force_intent
 
 ADVICE_INTENT = "medical_advice"

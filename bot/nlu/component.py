@@ -39,8 +39,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.input_check import MAX_CHARS
 from bot.nlu.extract import FORMAT_VERSION, MedicalExtractor
+from bot.nlu.input_check import MAX_CHARS
 from bot.nlu.lexicon import DEFAULT_LEXICON_PATH
 from bot.nlu.types import Extracted
 

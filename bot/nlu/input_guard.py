@@ -1,9 +1,9 @@
 """Rasa NLU component: empty, far too long and non-English messages get their own intent.
 
 Runs last in the pipeline (after SafetyOverride), so an emergency or crisis, however it is
-written, keeps its intent. Everything else that bot.input_check flags becomes the intent
+written, keeps its intent. Everything else that bot.nlu.input_check flags becomes the intent
 `empty_message`, `too_long` or `non_english` (confidence 1.0), answered by a rule in
-data/rules/basics.yml, or by bot.prescreen while the prescreen runs.
+data/rules/basics.yml, or by bot.prescreen.dialogue while the prescreen runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import input_check, language, safety
+from bot import safety
+from bot.nlu import input_check, language
 from bot.nlu.intents import force_intent
 
 # Never replaced: the safety answers must win over "please write in English".

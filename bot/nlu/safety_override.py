@@ -1,6 +1,6 @@
 """Rasa NLU component: force the safety intent when bot.safety recognises one.
 
-The channels (bot/channels.py) run the same check first and send only the payload; this is
+The channels (bot/rasa/channels.py) run the same check first and send only the payload; this is
 the second net for any other way into the NLU (the HTTP API's /model/parse, `rasa shell`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rasa 3.6 glue: :class:`SentenceEncoderFeaturizer`, dense sentence features from bot.encoder.
+"""Rasa 3.6 glue: :class:`SentenceEncoderFeaturizer`, dense sentence features from bot.nlu.encoder.
 
 It adds one 384-number sentence feature (all-MiniLM-L6-v2, mean-pooled) to each message's
 text, beside the sparse word and character n-grams, so that DIET and the response selectors
@@ -22,8 +22,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import encoder
-from bot.input_check import MAX_CHARS
+from bot.nlu import encoder
+from bot.nlu.input_check import MAX_CHARS
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

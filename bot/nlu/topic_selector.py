@@ -44,8 +44,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot import encoder
-from bot.encoder import DIMENSIONS
+from bot.nlu import encoder
+from bot.nlu.encoder import DIMENSIONS
 from bot.nlu.intents import force_intent
 
 logger = logging.getLogger(__name__)

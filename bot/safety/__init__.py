@@ -1,6 +1,6 @@
 """The safety layer: does a patient's message need 911, Poison Control or the 988 line first?
 
-`assess(text)` runs on every message, in the channels (bot/channels.py), before NLU or the
+`assess(text)` runs on every message, in the channels (bot/rasa/channels.py), before NLU or the
 prescreen sees it. The reviewed patterns of bot/content/safety.yml decide first; when none is
 certain, a small classifier trained on our own examples does (bot/safety/model.py).
 """
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from bot import content, language
+from bot import content
+from bot.nlu import language
 from bot.safety import clauses, model, patterns, replies
 
 # Intents (and domain responses utter_<kind>) of the safety messages.
@@ -75,7 +76,8 @@ def _assess(text: str) -> Verdict:
 
 
 def decide(text: str, limits: dict[str, float]) -> Verdict:
-    """`assess` with the classifier's thresholds given (bot/safety/thresholds.py tries others).
+    """`assess` with the classifier's thresholds given (evaluation/safety_thresholds.py tries
+    others).
 
     The whole message is judged first; when it is no alarm and has several parts
     (bot/safety/clauses.py: "72 yes. sorry my hand just went numb"), each part is judged by
@@ -123,7 +125,7 @@ def _by_parts(text: str, pieces: list[str], whole: Verdict, limits: dict[str, fl
         )
         if (
             asked
-            or clauses.taken_back(pieces[index + 1 :])
+            or clauses.taken_back(part, pieces[index + 1 :])
             or clauses.framed(pieces[:index], text)
             or not _sure_part(text, part, verdict, lambda i=index: scores(i), limits)  # type: ignore[misc]
         ):

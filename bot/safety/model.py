@@ -1,7 +1,7 @@
 """A small classifier for safety messages that the reviewed patterns do not name.
 
 Features: word 1-2-grams and character 2-5-grams (TF-IDF), which catch misspellings and exact
-wording, beside the 384-number sentence vector of the pretrained encoder (bot/encoder.py),
+wording, beside the 384-number sentence vector of the pretrained encoder (bot/nlu/encoder.py),
 which gives meaning ("I won't be a burden much longer" is near "better off without me").
 One logistic regression over both, trained on our own examples in data/safety/train.yml plus,
 as "ordinary", every other example of the assistant's NLU data (data/nlu/, recursively) and
@@ -31,8 +31,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot import content, encoder
-from bot.input_check import MAX_CHARS
+from bot import content
+from bot.nlu import encoder
+from bot.nlu.input_check import MAX_CHARS
 from bot.safety import patterns
 
 ROOT = Path(__file__).resolve().parents[2]

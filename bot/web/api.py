@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import tokens
+from bot.staff import tokens
 from bot.web import listing, queries
 from bot.web.security import ROLE, Handler, bearer_ok
 from bot.web.state import API_TOKEN, ENGINE, WORK_HOURS

@@ -16,15 +16,16 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot import funnel, search
-from bot.handoff import default_url, migrate
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.staff import funnel
+from bot.staff.workhours import WorkHours
+from bot.store import search
+from bot.store.handoff import default_url, migrate
 from bot.web import api, fhir, public, views
 from bot.web import funnel as funnel_pages
 from bot.web.limiter import LoginLimiter, parse_proxies
 from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
 from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES, WORK_HOURS
-from bot.workhours import WorkHours
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
@@ -48,7 +49,7 @@ def create_app(
 ) -> web.Application:
     """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz.
 
-    engine_url: SQLAlchemy URL (default: bot.handoff.default_url(), i.e. DATABASE_URL or
+    engine_url: SQLAlchemy URL (default: bot.store.handoff.default_url(), i.e. DATABASE_URL or
     var/handoffs.db); the schema is migrated on startup. api_token: bearer token for /api/
     (None disables the API: every call gets 401). session_key: 32 bytes encrypting the session
     cookie (None: a random key, so sessions end when the process restarts). secure_cookies:
@@ -57,7 +58,7 @@ def create_app(
     trusted_proxies: addresses/networks whose X-Forwarded-For is believed (default: the
     TRUSTED_PROXIES environment variable; none). limiter: the login limiter (default: one
     counting in memory, settings from LOGIN_* variables; see bot.web.limiter). work_hours:
-    the team's hours and follow-up target (default: WORK_* variables, bot.workhours).
+    the team's hours and follow-up target (default: WORK_* variables, bot.staff.workhours).
     """
     if session_key is None:
         session_key = secrets.token_bytes(32)

@@ -1,5 +1,5 @@
 """`GET /api/fhir/ResearchSubject`: every handoff as a FHIR R4B ResearchSubject with its
-Patient, in a searchset Bundle (bot/fhir.py builds and validates it). Bearer token like the
+Patient, in a searchset Bundle (bot/staff/fhir.py builds and validates it). Bearer token like the
 rest of /api/. Parameters: `_count` (1-1000, default 100) and `_offset`; anything else is 400.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot import audit as audit_log
-from bot import fhir
-from bot.schema import audit, handoffs
+from bot.staff import audit as audit_log
+from bot.staff import fhir
+from bot.store.schema import audit, handoffs
 from bot.web import queries
 from bot.web.limiter import client_address
 from bot.web.security import sees_contact

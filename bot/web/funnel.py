@@ -1,7 +1,7 @@
 """The recruitment funnel for staff: the page /staff/funnel (charts as server-drawn SVG) and
 `GET /api/funnel?from=YYYY-MM-DD&to=YYYY-MM-DD` (bearer token, like the rest of /api/).
 
-Counts only (bot/funnel.py): nothing here is personal, so every staff role may see it.
+Counts only (bot/staff/funnel.py): nothing here is personal, so every staff role may see it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import funnel
+from bot.staff import funnel
 from bot.web.state import ENGINE
 
 routes = web.RouteTableDef()

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot import content
+from bot.staff.workhours import WorkHours
 from bot.web import present
-from bot.workhours import WorkHours
 
 MAX_QUERY = 200
 CONTACT_KEYS = ("name", "email", "phone", "best_time")

@@ -11,9 +11,10 @@ from typing import Any
 
 import phonenumbers
 
-from bot import content, eligibility
-from bot.search import DEFAULT_REGION
-from bot.workhours import WorkHours
+from bot import content
+from bot.prescreen import engine as eligibility
+from bot.staff.workhours import WorkHours
+from bot.store.search import DEFAULT_REGION
 
 
 @content.per_trial

@@ -16,7 +16,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from bot import content, funnel
+from bot import content
+from bot.staff import funnel
 from bot.web.security import CSP
 
 HERE = Path(__file__).resolve().parent
@@ -97,7 +98,7 @@ def _page(request: web.Request, trial_id: str) -> web.StreamResponse:
 
 def setup(app: web.Application, chat_server_url: str, counter: funnel.Recorder) -> None:
     """Add the page and its static assets (widget, styles, vendored socket.io client); page
-    views are counted by ``counter`` (bot.funnel)."""
+    views are counted by ``counter`` (bot.staff.funnel)."""
     chat_origins(chat_server_url)  # fail at start-up, not on the first visit
     app[CHAT_URL] = chat_server_url
     app[FUNNEL] = counter

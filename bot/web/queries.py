@@ -10,9 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import content, crypto, funnel, search, workflow
-from bot.handoff import decode
-from bot.schema import audit, contact_attempts, handoffs, outbox
+from bot import content
+from bot.staff import funnel, workflow
+from bot.store import crypto, search
+from bot.store.handoff import decode
+from bot.store.schema import audit, contact_attempts, handoffs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +205,7 @@ def list_handoffs(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Handoffs newest first (sort="queue": what needs action first), decoded; filters must
-    already be validated. q: a reference, name, name part, e-mail or phone (bot.search)."""
+    already be validated. q: a reference, name, name part, e-mail or phone (bot.store.search)."""
     validate_filters(outcome, status)
     query = _filtered(
         sa.select(handoffs),
@@ -268,7 +270,7 @@ def count_handoffs(
 
 
 def count_overdue(engine: sa.engine.Engine, cutoff: datetime) -> int:
-    """New records that arrived at or before the cutoff (bot.workhours.WorkHours.cutoff)."""
+    """New records that arrived at or before the cutoff (bot.staff.workhours.WorkHours.cutoff)."""
     query = (
         sa.select(sa.func.count())
         .select_from(handoffs)
@@ -470,7 +472,7 @@ def log_attempt(
     expected_version: int | None = None,
 ) -> Change:
     """Log a call, e-mail or text and its result; audited; reaching a new prescreen person
-    makes the record contacted (bot.workflow.after_attempt)."""
+    makes the record contacted (bot.staff.workflow.after_attempt)."""
     if channel not in workflow.CHANNELS:
         raise InvalidChange(f"channel must be one of {', '.join(workflow.CHANNELS)}")
     if result not in workflow.RESULTS:
@@ -512,7 +514,7 @@ def assign(
     expected_version: int | None = None,
 ) -> Change:
     """Give the record to a coordinator (None: to nobody); audited."""
-    from bot import staff
+    from bot.staff import users as staff
 
     if assignee is not None and not staff.can_be_assigned(engine, assignee):
         raise InvalidChange("assign to an active coordinator or admin")

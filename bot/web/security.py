@@ -91,7 +91,7 @@ async def staff_guard(request: web.Request, handler: Handler) -> web.StreamRespo
 
 async def session_role(request: web.Request, session: Session) -> str | None:
     """The signed-in user's role while the session counts, else None."""
-    from bot import staff
+    from bot.staff import users as staff
     from bot.web.state import ENGINE
 
     user, version = session.get(SESSION_USER), session.get(SESSION_VERSION)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.staff.workhours import WorkHours
 from bot.web.limiter import LoginLimiter, Network
-from bot.workhours import WorkHours
 
 ENGINE: web.AppKey[sa.engine.Engine] = web.AppKey("engine", sa.engine.Engine)
 LIMITER = web.AppKey("login_limiter", LoginLimiter)

@@ -17,8 +17,10 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from bot import audit, content, staff, tokens, workflow
-from bot.outbox import delivery_status
+from bot import content
+from bot.staff import audit, tokens, workflow
+from bot.staff import users as staff
+from bot.store.outbox import delivery_status
 from bot.web import listing, present, queries
 from bot.web.limiter import client_address
 from bot.web.security import (

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.input_check import MAX_CHARS
+from bot.nlu.input_check import MAX_CHARS
 from tests.bad_input.strategies import (
     CONTROL,
     EMOJI,

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from bot import staff
-from bot.handoff import HandoffStore
+from bot.staff import users as staff
+from bot.store.handoff import HandoffStore
 from bot.web.app import create_app
 from tests.bad_input.strategies import CONTROL, EMOJI, RTL, SQL
 from tests.web.conftest import API_TOKEN, PASSWORD, USER, handoff, login

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bench import loadgen
 from bench.profile import summarise
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 from tests.conftest import free_port
 
 
@@ -74,13 +74,18 @@ def test_scripts_are_full_conversations() -> None:
 
 def test_profile_summary_attributes_time_to_packages_and_our_code(tmp_path: object) -> None:
     raw = (
-        "handle (bot/channels.py:5);step (bot/prescreen.py:9);loads (json/decoder.py:3) 30\n"
-        "handle (bot/channels.py:5);validate (jsonschema/validators.py:5) 60\n"
-        "handle (bot/channels.py:5);step (bot/prescreen.py:9) 10\n"
+        "handle (bot/rasa/channels.py:5);step (bot/prescreen/dialogue.py:9);"
+        "loads (json/decoder.py:3) 30\n"
+        "handle (bot/rasa/channels.py:5);validate (jsonschema/validators.py:5) 60\n"
+        "handle (bot/rasa/channels.py:5);step (bot/prescreen/dialogue.py:9) 10\n"
     )
     summary = summarise("Rasa server", raw, ROOT / "var" / "x.txt")
     assert summary.samples == 100
     assert summary.ours == pytest.approx(0.1)  # innermost frame in our code
-    assert dict(summary.packages) == {"jsonschema": 0.6, "python stdlib": 0.3, "ours: bot": 0.1}
+    assert dict(summary.packages) == {
+        "jsonschema": 0.6,
+        "python stdlib": 0.3,
+        "ours: bot/prescreen": 0.1,
+    }
     # The channel wrapper is on every stack: it is left out of "our functions".
-    assert summary.our_functions == [("step (bot/prescreen.py)", 0.4)]
+    assert summary.our_functions == [("step (bot/prescreen/dialogue.py)", 0.4)]

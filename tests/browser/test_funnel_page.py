@@ -14,8 +14,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
-from bot import funnel, staff
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
+from bot.staff import funnel
+from bot.staff import users as staff
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
 from tests.conftest import API_TOKEN, Conversation, texts
 from tests.test_live_funnel import _settled

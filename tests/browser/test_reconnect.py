@@ -14,8 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, expect
 
-from bot.settings import Settings
-from bot.stack import Stack
+from bot.ops.settings import Settings
+from bot.ops.stack import Stack
 from tests.browser.conftest import DESKTOP, REPLY_TIMEOUT_MS, open_page
 from tests.conftest import free_port
 

@@ -16,8 +16,9 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page
 
-from bot import content, faq
-from bot.settings import ROOT
+from bot import content
+from bot.faq import lookup as faq
+from bot.ops.settings import ROOT
 from bot.trial.script import command
 from bot.trial.script.document import Script
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from tests.browser.conftest import open_page
 from tests.test_live_several_trials import DEMO, DEMO_PURPOSE, MAIN_PURPOSE, both
 

@@ -19,10 +19,10 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from bot import staff
-from bot.handoff import Handoff, HandoffStore
-from bot.schema import handoffs
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
+from bot.staff import users as staff
+from bot.store.handoff import Handoff, HandoffStore
+from bot.store.schema import handoffs
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.conftest import spare_port
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from bot.session_token import SessionTokens, key_from_env
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.rasa.session_token import SessionTokens, key_from_env
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -139,7 +139,7 @@ def test_reload_mid_prescreen_shows_the_chat_and_continues(page: Page, site: str
     after = chat.pick("Yes")
     chat.wait_for_bot(r"Question 3 of", after)
     sender, shown = session_id(page), chat.log.locator(".msg").count()
-    # The id and its token were issued by our channel (bot/session_token.py), not made up here.
+    # The id and its token were issued by our channel (bot/rasa/session_token.py), not made up here.
     saved = page.evaluate("() => JSON.parse(sessionStorage.getItem('ruxChat.v1'))")
     assert SessionTokens(key_from_env()).valid(saved["sessionId"], saved["token"])
 

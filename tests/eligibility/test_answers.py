@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.answers import correction, interpret, parse_age
+from bot.prescreen.answers import correction, interpret, parse_age
 
 YES = [
     "yes",

@@ -11,7 +11,7 @@ import pytest
 import textstat
 
 from bot import content
-from bot.eligibility import (
+from bot.prescreen.engine import (
     check_texts,
     load_criteria,
     parse_criteria,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.eligibility import (
+from bot.prescreen.engine import (
     Answer,
     evaluate,
     load_criteria,

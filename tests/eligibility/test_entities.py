@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.eligibility import evaluate, next_question
-from bot.reading import facts_from_entities as answers_from_entities
+from bot.prescreen.engine import evaluate, next_question
+from bot.prescreen.reading import facts_from_entities as answers_from_entities
 
 
 def med(value: str, role: str, status: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import eligibility
 from bot.nlu import lexicon
 from bot.nlu.types import CATEGORIES
+from bot.prescreen import engine as eligibility
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = sorted(p for p in (ROOT / "trials").iterdir() if (p / "criteria.yml").is_file())

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.conftest import (
     POSTGRES_URL,
     Conversation,

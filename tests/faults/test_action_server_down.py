@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from bot.handoff import HandoffStore
+from bot.ops.stack import Stack
 from bot.safety.replies import no_reply
-from bot.stack import Stack
+from bot.store.handoff import HandoffStore
 from tests.conftest import Conversation, texts, widget_session
 from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME
 

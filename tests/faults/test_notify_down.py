@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
-from bot.handoff import HandoffStore
-from bot.notify import NotifySettings
-from bot.outbox import OutboxWorker, delivery_status
+from bot.staff.notify import NotifySettings
+from bot.store.handoff import HandoffStore
+from bot.store.outbox import OutboxWorker, delivery_status
 from bot.web.app import create_app
 from tests.conftest import free_port
 from tests.web.conftest import API_TOKEN, handoff, login, seed

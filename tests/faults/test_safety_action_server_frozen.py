@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.conftest import Conversation, button_titles, texts
 
 pytestmark = pytest.mark.live

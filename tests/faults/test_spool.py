@@ -1,4 +1,4 @@
-"""bot.spool without Rasa: encrypted atomic files, drained once into a real store."""
+"""bot.store.spool without Rasa: encrypted atomic files, drained once into a real store."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot import spool
-from bot.handoff import Handoff, HandoffStore
-from bot.spool import Spool
+from bot.store import spool
+from bot.store.handoff import Handoff, HandoffStore
+from bot.store.spool import Spool
 
 EMAIL = "spool.person@example.com"
 

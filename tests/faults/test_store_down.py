@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.handoff import HandoffStore
-from bot.stack import Stack
+from bot.ops.stack import Stack
+from bot.store.handoff import HandoffStore
 from tests.conftest import POSTGRES_URL, Conversation, texts
 from tests.faults.conftest import EMAIL, NAME, TcpProxy, make_stack, to_best_time, wait_for
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.ops.stack import http_ok
 from bot.safety.replies import no_reply
-from bot.stack import http_ok
 from tests.conftest import Conversation, spare_port, texts
 from tests.faults.conftest import ELIGIBLE_BUTTONS, EMAIL, NAME, wait_for
 
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
 APOLOGY = no_reply()
 # What tells each child of `python -m bot run` apart in its command line.
-MARKS = {"web app": "bot.webserver", "action server": "actions", "Rasa server": "--model"}
+MARKS = {"web app": "bot.web.server", "action server": "actions", "Rasa server": "--model"}
 
 
 @dataclass

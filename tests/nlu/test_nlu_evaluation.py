@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.evaluate import (
+from bot.nlu.extract import MedicalExtractor
+from bot.nlu.lexicon import load_lexicon, normalise_term
+from bot.nlu.types import CATEGORIES, STATUSES
+from evaluation.entities import (
     DEFAULT_TESTSET,
     FLOORS,
     MAX_P95_MS,
@@ -16,9 +19,6 @@ from bot.nlu.evaluate import (
     measure_latency,
     score,
 )
-from bot.nlu.extract import MedicalExtractor
-from bot.nlu.lexicon import load_lexicon, normalise_term
-from bot.nlu.types import CATEGORIES, STATUSES
 
 HOLDOUT = Path(__file__).with_name("entity_holdout.yml")
 

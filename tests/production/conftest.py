@@ -21,9 +21,10 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from bot.production import ProductionConfig, ProductionStack, check_stores, scratch_stores
-from bot.settings import Settings
-from bot.stack import StartupError
+from bot.ops.production import ProductionConfig, ProductionStack, check_stores
+from bot.ops.settings import Settings
+from bot.ops.stack import StartupError
+from tests.stores import scratch_stores
 
 TIMEOUT = 60
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.production import (
+from bot.ops.production import (
     ProductionConfig,
     ProductionStack,
     is_production,
     nginx_binary,
     render_nginx_conf,
 )
-from bot.settings import Settings
-from bot.stack import StartupError
+from bot.ops.settings import Settings
+from bot.ops.stack import StartupError
 
 pytestmark = pytest.mark.production
 

@@ -17,10 +17,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from bot import audit, staff
-from bot.production import ProductionConfig, ProductionStack, nginx_binary, render_nginx_conf
-from bot.schema import audit as audit_table
-from bot.stack import http_ok
+from bot.ops.production import ProductionConfig, ProductionStack, nginx_binary, render_nginx_conf
+from bot.ops.stack import http_ok
+from bot.staff import audit
+from bot.staff import users as staff
+from bot.store.schema import audit as audit_table
 from tests.conftest import spare_port
 
 pytestmark = pytest.mark.production

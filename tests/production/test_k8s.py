@@ -14,8 +14,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from bot.production import ENDPOINTS
-from bot.settings import ROOT
+from bot.ops.production import ENDPOINTS
+from bot.ops.settings import ROOT
 
 pytestmark = pytest.mark.production
 

@@ -1,4 +1,4 @@
-"""bot.lockstore.AtomicRedisLockStore against the real Redis, from many clients at once (as
+"""bot.rasa.lockstore.AtomicRedisLockStore against the real Redis, from many clients at once (as
 several Rasa replicas would be): no ticket is lost or issued twice, and the lock excludes."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from bot.lockstore import AtomicRedisLockStore
-from bot.production import ProductionConfig
+from bot.ops.production import ProductionConfig
+from bot.rasa.lockstore import AtomicRedisLockStore
 
 pytestmark = pytest.mark.production
 

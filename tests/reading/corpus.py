@@ -1,4 +1,4 @@
-"""Scores bot.reading against a labelled corpus (tests/reading/dev.yml, heldout.yml,
+"""Scores bot.prescreen.reading against a labelled corpus (tests/reading/dev.yml, heldout.yml,
 heldout2.yml).
 
 Each reply is read as the live bot reads it: the entity extractor of bot.nlu runs on the text,
@@ -19,9 +19,10 @@ from typing import Any
 
 import yaml
 
-from bot import eligibility, reading
 from bot.nlu.component import to_rasa_entity
 from bot.nlu.extract import extract
+from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
 
 HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 12, 1)

@@ -4,14 +4,15 @@ unsure, is not recorded, so its question is asked in turn."""
 
 from __future__ import annotations
 
-from bot import prescreen, reading
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen import reading
 from tests.test_prescreen import Patient
 
 
 def at_age() -> Patient:
     p = Patient()
     p.say("yes")
-    if p.state is not None and p.state.get("phase") != "questions":
+    if p.state is not None and p.state.phase != "questions":
         p.say("For myself")
     return p
 

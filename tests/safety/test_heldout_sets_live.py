@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from tests.conftest import post_message
 
 pytestmark = pytest.mark.live

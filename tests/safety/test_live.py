@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot import eligibility
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.prescreen import engine as eligibility
 from tests.conftest import (
     API_TOKEN,
     RASA_API_TOKEN,
@@ -164,6 +164,26 @@ def test_a_typed_reply_right_after_a_safety_answer_is_not_an_answer(
         chat(answer)
     assert_safety_answer(chat("i took all my pills at once"), "overdose")
     before = prescreen_slot(live_bot, chat.sender)
+    again = chat("yes")
+    assert prescreen_slot(live_bot, chat.sender)["answers"] == before["answers"]
+    assert same_question(before, again)
+
+
+def test_a_typed_reply_right_after_the_988_answer_gets_a_check_in(
+    chat: Conversation, live_bot: str
+) -> None:
+    """Tester S3: "whatever. yes i had the biopsy" right after the 988 answer resumed the
+    questions at once. Now "are you safe right now?" with the two safety buttons, nothing read;
+    the next reply brings the question back, still nothing read."""
+    start(chat)
+    chat("52")
+    chat("Yes")
+    assert_safety_answer(chat("i wont be around much longer anyway"), "crisis")
+    before = prescreen_slot(live_bot, chat.sender)
+    check_in = chat("whatever. yes i had the biopsy")
+    assert len(check_in) == 1 and check_in[0]["text"].startswith("Before we go on: are you safe")
+    assert button_titles(check_in) == SAFE_BUTTONS
+    assert prescreen_slot(live_bot, chat.sender)["answers"] == before["answers"]
     again = chat("yes")
     assert prescreen_slot(live_bot, chat.sender)["answers"] == before["answers"]
     assert same_question(before, again)

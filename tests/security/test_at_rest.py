@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.handoff import HandoffStore
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.store.handoff import HandoffStore
 from tests.at_rest import EMAIL, NAME, QUESTION, full_prescreen_with_a_question, secrets_to_find
 from tests.conftest import Conversation
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 
 pytestmark = pytest.mark.live
 

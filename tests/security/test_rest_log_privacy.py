@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.core.channels import rest
 
-import bot.channels  # noqa: F401 - installs the logger that drops what patients typed
+import bot.rasa.channels  # noqa: F401 - installs the logger that drops what patients typed
 
 
 def test_a_cancelled_request_is_logged_without_the_message(

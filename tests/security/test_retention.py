@@ -19,11 +19,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import retention
-from bot.handoff import Handoff, HandoffStore
-from bot.schema import audit, handoffs, outbox
-from bot.spool import Spool
-from bot.tracker_store import EncryptedTrackerStore, SQLiteTrackerStore
+from bot.rasa.tracker_store import EncryptedTrackerStore, SQLiteTrackerStore
+from bot.store import retention
+from bot.store.handoff import Handoff, HandoffStore
+from bot.store.schema import audit, handoffs, outbox
+from bot.store.spool import Spool
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600

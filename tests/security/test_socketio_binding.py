@@ -1,5 +1,5 @@
 """The socket.io channel binds a conversation to a signed session token issued by our channel
-(bot/session_token.py): knowing someone's session id is not enough to read or write their
+(bot/rasa/session_token.py): knowing someone's session id is not enough to read or write their
 conversation. Against the live bot, with real socket.io clients (websocket transport, as the
 widget uses)."""
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import socketio
 
-from bot.session_token import SessionTokens, key_from_env
+from bot.rasa.session_token import SessionTokens, key_from_env
 
 QUIET = 3.0  # seconds a client listens to show that nothing arrives
 

@@ -13,8 +13,11 @@ import pytest
 import textstat
 import yaml
 
-from bot import content, eligibility, faq, prescreen
+from bot import content
 from bot.__main__ import main
+from bot.faq import lookup as faq
+from bot.prescreen import dialogue as prescreen
+from bot.prescreen import engine as eligibility
 from bot.safety import KINDS, replies
 from bot.trial.script import command, document, render_html, render_md
 from bot.trial.script.document import Script

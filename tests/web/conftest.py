@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
-from bot import staff
-from bot.handoff import Handoff, HandoffStore
+from bot.staff import users as staff
+from bot.store.handoff import Handoff, HandoffStore
 from bot.web.app import create_app
 
 API_TOKEN = "test-token-0123456789abcdef"

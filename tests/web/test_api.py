@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
-from bot.handoff import HandoffStore
-from bot.schema import audit
+from bot.store.handoff import HandoffStore
+from bot.store.schema import audit
 from bot.web import queries
 from bot.web.security import SECURITY_HEADERS
 from tests.web.conftest import API_TOKEN, XSS, ClientFactory, seed

@@ -13,8 +13,9 @@ from fhir.resources.bundle import Bundle
 from fhir.resources.patient import Patient
 from fhir.resources.researchsubject import ResearchSubject
 
-from bot import audit, content, fhir
-from bot.handoff import HandoffStore
+from bot import content
+from bot.staff import audit, fhir
+from bot.store.handoff import HandoffStore
 from bot.web import queries
 from tests.web.conftest import API_TOKEN, XSS, ClientFactory, seed
 from tests.web.conftest import handoff as make_handoff
@@ -215,7 +216,7 @@ def test_the_store_round_trip_keeps_references(sqlite_url: str) -> None:
 
 
 def test_history_takes_every_move_whatever_the_action(sqlite_url: str) -> None:
-    from bot.schema import audit as audit_table
+    from bot.store.schema import audit as audit_table
     from bot.web.fhir import status_changes
 
     store = HandoffStore(sqlite_url, channels=[])
@@ -247,7 +248,7 @@ def test_history_takes_every_move_whatever_the_action(sqlite_url: str) -> None:
 async def test_a_viewer_token_gets_no_patients(sqlite_url: str, make_client: ClientFactory) -> None:
     """API tokens with roles come with the work queue (issue 18, part A); until it is merged
     this test is skipped. A viewer must never get contact details: no Patient entries."""
-    tokens = pytest.importorskip("bot.tokens")
+    tokens = pytest.importorskip("bot.staff.tokens")
     seed(sqlite_url)
     engine = sa.create_engine(sqlite_url, future=True)
     look = tokens.add(engine, "dashboard", role="viewer")

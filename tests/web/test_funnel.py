@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot import funnel
+from bot.staff import funnel
 from tests.web.conftest import API_TOKEN, XSS, ClientFactory, login, seed
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

@@ -15,8 +15,8 @@ import redis
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import audit
-from bot.schema import audit as audit_table
+from bot.staff import audit
+from bot.store.schema import audit as audit_table
 from bot.web.app import create_app
 from bot.web.limiter import (
     LoginLimiter,
@@ -179,7 +179,7 @@ async def test_counters_shared_between_replicas_through_redis(app_factory: objec
 
 
 async def test_where_the_web_process_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.webserver import login_limiter
+    from bot.web.server import login_limiter
 
     monkeypatch.delenv("LOGIN_LIMIT_REDIS_URL", raising=False)
     monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
-from bot import crypto
-from bot.handoff import HandoffStore
-from bot.schema import audit, handoffs
+from bot.store import crypto
+from bot.store.handoff import HandoffStore
+from bot.store.schema import audit, handoffs
 from bot.web.security import SECURITY_HEADERS
 from tests.web.conftest import USER, XSS, ClientFactory, csrf_from, handoff, login
 

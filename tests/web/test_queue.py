@@ -18,14 +18,16 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
-from bot import audit as audit_log
-from bot import digest, search, staff, tokens
-from bot.handoff import HandoffStore
-from bot.notify import NotifySettings
-from bot.outbox import OutboxWorker
-from bot.schema import audit, handoff_search, handoffs
+from bot.staff import audit as audit_log
+from bot.staff import digest, tokens
+from bot.staff import users as staff
+from bot.staff.notify import NotifySettings
+from bot.staff.workhours import WorkHours
+from bot.store import search
+from bot.store.handoff import HandoffStore
+from bot.store.outbox import OutboxWorker
+from bot.store.schema import audit, handoff_search, handoffs
 from bot.web import present, queries
-from bot.workhours import WorkHours
 from tests.conftest import Mailbox
 from tests.web.conftest import API_TOKEN, PASSWORD, USER, ClientFactory, csrf_from, handoff, login
 
@@ -541,8 +543,8 @@ def test_migration_0005_down_and_up_keeps_records_and_makes_old_users_admins(db_
     from alembic import command
     from alembic.config import Config
 
-    from bot.handoff import MIGRATIONS
-    from bot.schema import staff_users
+    from bot.store.handoff import MIGRATIONS
+    from bot.store.schema import staff_users
 
     ids = build(db_url)
     engine = sa.create_engine(db_url, future=True)
@@ -567,8 +569,8 @@ def test_migration_0005_down_and_up_keeps_records_and_makes_old_users_admins(db_
 
 
 def test_retention_purges_attempts_and_search_keys(db_url: str) -> None:
-    from bot import retention
-    from bot.schema import contact_attempts
+    from bot.store import retention
+    from bot.store.schema import contact_attempts
 
     ids = build(db_url)
     engine = sa.create_engine(db_url, future=True)

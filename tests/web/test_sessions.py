@@ -14,8 +14,8 @@ import aiohttp
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
-from bot import audit
-from bot.schema import audit as audit_table
+from bot.staff import audit
+from bot.store.schema import audit as audit_table
 from tests.web.conftest import PASSWORD, USER, csrf_from, login
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
 from bot import content
-from bot.handoff import HandoffStore
-from bot.schema import funnel_counts, handoffs
+from bot.store.handoff import HandoffStore
+from bot.store.schema import funnel_counts, handoffs
 from bot.web import public
 from tests.web.conftest import API_TOKEN, ClientFactory, handoff, login, seed
 
@@ -128,7 +128,7 @@ def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest
     from alembic import command
     from alembic.config import Config
 
-    from bot.handoff import MIGRATIONS
+    from bot.store.handoff import MIGRATIONS
     from bot.web import queries
 
     url = request.getfixturevalue(f"{backend}_url")
@@ -154,7 +154,7 @@ def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest
 
 
 def test_notices_name_the_records_study() -> None:
-    from bot.notify import Digest, Notice, NotifySettings, webhook_payload
+    from bot.staff.notify import Digest, Notice, NotifySettings, webhook_payload
 
     settings = NotifySettings.from_env({})
     demo = Notice(1, "K7Q2", "likely_eligible", "DEMO-0017")

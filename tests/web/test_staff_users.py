@@ -1,13 +1,13 @@
-"""bot.staff: adding users and checking passwords."""
+"""bot.staff.users: adding users and checking passwords."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from bot import staff
-from bot.handoff import migrate
-from bot.schema import staff_users
+from bot.staff import users as staff
+from bot.store.handoff import migrate
+from bot.store.schema import staff_users
 
 
 @pytest.fixture

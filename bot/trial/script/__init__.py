@@ -5,8 +5,9 @@ folder, with its reading grade, numbered in groups, versioned by a content hash 
 with the last approved copy (kept in ``<trial folder>/approved/``). One job per module:
 
   source      make a trial folder the content source for one run
-  messages    gather the messages from the loaders (bot.content, bot.faq, bot.eligibility,
-              bot.prescreen, bot.safety, the domain), grouped in the order a patient meets them
+  messages    gather the messages from the loaders (bot.content, bot.faq.lookup,
+              bot.prescreen.engine, bot.prescreen.dialogue, bot.safety, the domain), grouped in
+              the order a patient meets them
   grade       the reading grade of one message (the plain-language tests' measure)
   version     the content hash that names a version
   approved    read and record the approved copy

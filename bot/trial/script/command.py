@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 if TYPE_CHECKING:
     from bot.trial.script.document import Script

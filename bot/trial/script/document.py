@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot import content, eligibility
+from bot import content
+from bot.prescreen import engine as eligibility
 from bot.trial.script import approved as approved_copy
 from bot.trial.script import diff, grade, messages, source, version
 from bot.trial.script.approved import Approved

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import content, eligibility, faq
+from bot import content
+from bot.faq import lookup as faq
+from bot.prescreen import engine as eligibility
 
 # Domain responses a patient gets when the assistant could not use a message.
 FALLBACKS = (
@@ -153,7 +155,7 @@ def _unclear() -> tuple[Message, ...]:
 
 def collect() -> list[Group]:
     """Every message a patient can read, grouped; no group is empty."""
-    from bot import prescreen  # the prescreen's own loader of prescreen.yml
+    from bot.prescreen import dialogue as prescreen  # the prescreen's own loader of prescreen.yml
 
     start, questions, results = _criteria()
     conversation, safety, fallback = _domain()

@@ -12,13 +12,13 @@ from bot import content
 
 @contextmanager
 def trial_folder(path: str | Path) -> Iterator[Path]:
-    """Within the block, bot.content and bot.faq read from ``path``; ValueError if it is not
+    """Within the block, bot.content and bot.faq.lookup read from ``path``; ValueError if it is not
     a folder with the trial's content files."""
     folder = Path(path).resolve()
     if not (folder / "criteria.yml").is_file() or not (folder / "answers.yml").is_file():
         raise ValueError(f"{path}: not a trial folder (no criteria.yml and answers.yml)")
     before = content.use(folder)
-    # bot.faq reads ANSWERS_FILE when it is set instead of the content folder's answers.
+    # bot.faq.lookup reads ANSWERS_FILE when it is set instead of the content folder's answers.
     answers_before = os.environ.pop("ANSWERS_FILE", None)
     try:
         yield folder

@@ -1,7 +1,7 @@
 /*
  * The chat widget of the public trial page: a small client for Rasa's socket.io channel.
  *
- * Protocol (Rasa 3.6, session_persistence on, bot/session_token.py): emit `session_request
+ * Protocol (Rasa 3.6, session_persistence on, bot/rasa/session_token.py): emit `session_request
  * {session_id, token}` (both null for a new chat), wait for `session_confirm {session_id,
  * token}` (the server's id and signed token: a new pair unless ours were valid), then emit
  * `user_uttered {message, session_id, token}`; the bot answers with

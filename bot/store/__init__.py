@@ -1,0 +1,2 @@
+"""Storage: the handoff store and its Alembic migrations, the outbox and spool, encryption at
+rest, key rotation, retention, search and private files."""

@@ -1,0 +1,2 @@
+"""Evaluation tools, outside the runtime package: entity, held-out FAQ, NLU cross-validation
+and safety scores."""

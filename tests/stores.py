@@ -1,0 +1,40 @@
+"""Scratch production stores for tests and benchmarks: a new PostgreSQL schema and Redis key
+prefix per run, dropped afterwards (moved out of bot/ops/production.py: it is no runtime code)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from bot.ops.production import ProductionConfig
+
+
+@contextlib.contextmanager
+def scratch_stores(base: ProductionConfig | None = None) -> Iterator[ProductionConfig]:
+    """A config on a new PostgreSQL schema and a new Redis key prefix, dropped afterwards.
+
+    For tests and benchmarks, so they never touch a real site's conversations or handoffs.
+    """
+    base = base or ProductionConfig()
+    schema = f"prod_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base.tracker_store_url, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"create schema {schema}"))
+    sep = "&" if "?" in base.tracker_store_url else "?"
+    url = f"{base.tracker_store_url}{sep}options={quote(f'-csearch_path={schema}')}"
+    try:
+        yield dataclasses.replace(
+            base,
+            tracker_store_url=url,
+            database_url=url,
+            lock_key_prefix=f"test{uuid.uuid4().hex[:10]}",
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"drop schema {schema} cascade"))
+        admin.dispose()
