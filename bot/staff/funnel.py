@@ -50,6 +50,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot import content
 from bot.ops.settings import Settings
 from bot.prescreen import engine as eligibility
+from bot.prescreen.state import Mode, Phase, PrescreenState
 from bot.store.schema import audit, funnel_counts, handoffs
 
 log = logging.getLogger(__name__)
@@ -357,21 +358,19 @@ def _close_all() -> None:
 
 # --- what a prescreen turn counts -----------------------------------------------------------
 
-COUNTED = "counted"  # the prescreen state's list of what this prescreen has already counted
+# What a prescreen has already counted is kept in its state (PrescreenState.counted).
 
 
-def prescreen_events(
-    before: Mapping[str, Any] | None, after: dict[str, Any]
-) -> list[tuple[str, str]]:
+def prescreen_events(before: PrescreenState | None, after: PrescreenState) -> list[tuple[str, str]]:
     """The funnel events of one prescreen turn, each at most once per prescreen.
 
     Compares the state before and after bot.prescreen.dialogue.step; adds what it counts to
-    after["counted"] (kept in the state, so a restart or a changed answer is not counted
+    after.counted (kept in the state, so a restart or a changed answer is not counted
     twice). Only criterion ids, results and phases are looked at, never what was typed.
     """
-    if after.get("mode") != "prescreen":
+    if after.mode != Mode.PRESCREEN:
         return []
-    counted = list(after.get(COUNTED) or [])
+    counted = list(after.counted)
     seen = set(counted)
     events: list[tuple[str, str]] = []
 
@@ -382,9 +381,9 @@ def prescreen_events(
             counted.append(tag)
             events.append((event, key))
 
-    answers = after.get("answers") or {}
-    phase = after.get("phase")
-    if after.get("consent_at"):
+    answers = after.answers
+    phase = after.phase
+    if after.consent_at:
         once("prescreen_started")
     for criterion in eligibility.load_criteria():
         if answers.get(criterion.id) is not None:
@@ -392,32 +391,32 @@ def prescreen_events(
             # question is never answered by more people than were asked it.
             once("question_asked", criterion.id)
             once("question_answered", criterion.id)
-    if phase == "questions":
+    if phase == Phase.QUESTIONS:
         asked = eligibility.next_question(answers)
         if asked is not None:
             once("question_asked", asked.id)
     finished = "prescreen_finished:" in seen
-    if not finished and phase == "share" and after.get("result") in RESULTS:
+    if not finished and phase == Phase.SHARE and after.result in RESULTS:
         once("prescreen_finished")
-        once("result", str(after["result"]))
-    elif not finished and phase == "not_eligible":
+        once("result", str(after.result))
+    elif not finished and phase == Phase.NOT_ELIGIBLE:
         outcome = eligibility.evaluate(answers)
         once("prescreen_finished")
         once("result", "not_eligible")
         if outcome.ended_by:
             once("not_eligible_reason", outcome.ended_by)
-    if phase == "stopped" and before is not None:
-        resume = before.get("resume") or before.get("phase") or ""
+    if phase == Phase.STOPPED and before is not None:
+        resume = before.resume or before.phase
         where = str(resume)
-        if resume == "questions":
-            asked = eligibility.next_question(before.get("answers") or {})
+        if resume == Phase.QUESTIONS:
+            asked = eligibility.next_question(before.answers)
             where = asked.id if asked is not None else where
         once("prescreen_stopped", where)
-    after[COUNTED] = counted
+    after.counted = counted
     return events
 
 
-def observe_prescreen(before: Mapping[str, Any] | None, after: dict[str, Any]) -> None:
+def observe_prescreen(before: PrescreenState | None, after: PrescreenState) -> None:
     """Count one prescreen turn (see prescreen_events); never raises."""
     try:
         for event, key in prescreen_events(before, after):
