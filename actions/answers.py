@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.trial import for_trial
 from bot.faq import lookup as faq
 from bot.faq import menu as fallback
+from bot.prescreen import dialogue as prescreen
 
 
 def topic_key(tracker: Tracker, intent: str) -> str | None:
@@ -54,10 +55,12 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        key = topic_key(tracker, self.group)
+        self.answer(dispatcher, tracker, topic_key(tracker, self.group))
+        return []
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
         extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
         say(dispatcher, key, extra)
-        return []
 
 
 class ActionAnswerTeam(ActionAnswer):
@@ -68,6 +71,19 @@ class ActionAnswerTeam(ActionAnswer):
 
     def name(self) -> str:
         return "action_answer_team"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
+        after = prescreen.after_handoff_wait(prescreen.from_slot(tracker.get_slot("prescreen")))
+        if key == WAIT_TOPIC and after is not None:
+            # "How long until they call?" right after a handoff: what happens next, not an
+            # offer to share the details the person has just shared.
+            for message in after:
+                dispatcher.utter_message(text=message["text"])
+            return
+        super().answer(dispatcher, tracker, key)
+
+
+WAIT_TOPIC = "ask_team/contact_time"
 
 
 class ActionAnswerAdvice(Action):
@@ -80,3 +96,36 @@ class ActionAnswerAdvice(Action):
     ) -> list[dict[str, Any]]:
         say(dispatcher, "medical_advice", fallback.related_topic(tracker.latest_message or {}))
         return []
+
+
+class ActionThanks(Action):
+    """ "You're welcome"; right after a prescreen or question reached the study team, also what
+    happens next ("thank u, what happens now")."""
+
+    def name(self) -> str:
+        return "action_thanks"
+
+    @for_trial
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        after = bool(tracker.get_slot("handed_off")) and _last_action(tracker) == HANDOFF_DONE
+        response = "utter_after_handoff" if after else "utter_you_are_welcome"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+HANDOFF_DONE = "action_prescreen_done"
+
+
+def _last_action(tracker: Tracker) -> str | None:
+    """The assistant's last action before the patient's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 STATE_SLOT = "prescreen"
 TURN_SLOT = "prescreen_turn"
+# Whether the last prescreen or question reached the study team (thanks then says what next).
+HANDED_OFF_SLOT = "handed_off"
 # Payload intents of the channels' safety layer: they pause the prescreen with the 911 / 988
 # answer and are never an answer (bot/prescreen/dialogue.py).
 SAFETY = prescreen.SAFETY_INTENTS
@@ -42,6 +44,7 @@ def turn_from(tracker: Tracker) -> prescreen.Turn:
         entities=message.get("entities") or [],
         retrieval_key=key,
         after_safety=previous_intent(tracker) in SAFETY,
+        after_crisis=previous_intent(tracker) == "crisis",
     )
 
 
@@ -71,11 +74,12 @@ class ActionPrescreenStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = prescreen.new_state()
+        before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
+        state = prescreen.new_state(earlier=prescreen.earlier_details(before))
         # The form has no ask action (one action server call per turn): asked here.
         send(dispatcher, prescreen.prompt(state))
         funnel.record("prescreen_offered")
-        return [SlotSet(STATE_SLOT, state)]
+        return [SlotSet(STATE_SLOT, state.to_slot())]
 
 
 # Where an earlier prescreen or question began or ended.
@@ -108,6 +112,17 @@ def last_team_question(tracker: Tracker) -> str:
     return ""
 
 
+def typed_request(tracker: Tracker) -> str:
+    """The latest message when it is a typed request for a person ("get me a human"), not a
+    button or a yes to an offer to pass on an earlier question."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    text = " ".join(str(message.get("text") or "").split())
+    if intent != "talk_to_person" or not text or text.startswith("/"):
+        return ""
+    return text[:1000]
+
+
 class ActionQuestionStart(Action):
     """ "Talk to a person": collect the question and contact details for the study team."""
 
@@ -118,9 +133,15 @@ class ActionQuestionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = prescreen.new_state(question=last_team_question(tracker))
+        earlier = prescreen.earlier_details(prescreen.from_slot(tracker.get_slot(STATE_SLOT)))
+        question = last_team_question(tracker)
+        if earlier is not None:
+            # After a handoff, "this is useless. get me a human" is passed on as it is: the
+            # message now, never an earlier question that was already answered.
+            question = typed_request(tracker) or question
+        state = prescreen.new_state(question=question, earlier=earlier)
         send(dispatcher, prescreen.prompt(state))
-        return [SlotSet(STATE_SLOT, state)]
+        return [SlotSet(STATE_SLOT, state.to_slot())]
 
 
 class ActionPrescreenAsk(Action):
@@ -136,7 +157,7 @@ class ActionPrescreenAsk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = tracker.get_slot(STATE_SLOT) or prescreen.new_state()
+        state = prescreen.from_slot(tracker.get_slot(STATE_SLOT)) or prescreen.new_state()
         if not prescreen.pauses(turn_from(tracker)):
             send(dispatcher, prescreen.prompt(state))
         return []
@@ -166,7 +187,7 @@ class ValidatePrescreenForm(FormValidationAction):
             # ("can I join?") is not an answer to anything yet.
             return {}
         turn = turn_from(tracker)
-        before = tracker.get_slot(STATE_SLOT)
+        before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
         result = prescreen.step(before, turn)
         funnel.observe_prescreen(before, result.state)  # counts only, in the background
         send(dispatcher, result.messages)
@@ -175,7 +196,10 @@ class ValidatePrescreenForm(FormValidationAction):
             # 911 / 988 answer nothing is asked until the person says they are safe.
             send(dispatcher, prescreen.prompt(result.state))
         # The form ends when this slot is filled; otherwise it asks again (the next question).
-        return {STATE_SLOT: result.state, TURN_SLOT: "done" if result.finished else None}
+        return {
+            STATE_SLOT: result.state.to_slot(),
+            TURN_SLOT: "done" if result.finished else None,
+        }
 
 
 @cache
@@ -221,6 +245,11 @@ def is_safety_event(event: dict[str, Any]) -> bool:
     return False
 
 
+def kept(state: prescreen.State | None) -> list[dict[str, Any]]:
+    """The slots once the form is over: only what `prescreen.after_form` keeps."""
+    return [SlotSet(STATE_SLOT, prescreen.to_slot(state)), SlotSet(TURN_SLOT, None)]
+
+
 class ActionPrescreenDone(Action):
     """After the form: hand over what the patient agreed to share, then forget the answers."""
 
@@ -231,8 +260,10 @@ class ActionPrescreenDone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = tracker.get_slot(STATE_SLOT) or {}
-        if state.get("phase") == "submit":
+        state = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
+        if state is None or state.phase == prescreen.HANDED_OFF:
+            return []  # run again with no new prescreen: nothing to send, nothing to forget
+        if state.phase == prescreen.Phase.SUBMIT:
             record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
             # The store is blocking (SQLAlchemy); keep the action server's event loop free.
             try:
@@ -248,7 +279,9 @@ class ActionPrescreenDone(Action):
                     return []  # keep the answers: "try again" resubmits
                 spool.ensure_drainer(spooled(), store)
                 send(dispatcher, prescreen.saved_for_later_messages(state))
-                return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+                return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, True)]
             spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
             send(dispatcher, prescreen.submitted_messages(state, reference))
-        return [SlotSet(STATE_SLOT, None), SlotSet(TURN_SLOT, None)]
+            return [*kept(prescreen.after_form(state, reference)), SlotSet(HANDED_OFF_SLOT, True)]
+        # The answers are gone; the details of a handoff made before, if any, stay.
+        return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, False)]

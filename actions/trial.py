@@ -2,7 +2,7 @@
 
 The page's widget sends its trial id in every message's metadata (socket.io and REST
 `metadata: {"trial": ...}`); Rasa 3.6 keeps a message's metadata in its user event. A
-prescreen or question keeps the trial it began with (its state's "trial"), so a later
+prescreen or question keeps the trial it began with (its state's trial), so a later
 message cannot switch the questions under it. No id, or one this deployment does not serve:
 the default trial (bot.content.known).
 """
@@ -25,10 +25,10 @@ R = TypeVar("R")
 def trial_of(tracker: Tracker) -> str | None:
     """The trial id of this conversation: its running prescreen's, else the latest message's
     (a prescreen that has ended no longer holds the conversation to its trial)."""
-    state = tracker.slots.get(STATE_SLOT) if isinstance(tracker.slots, dict) else None
-    running = isinstance(state, dict) and state.get("phase") not in prescreen.ENDINGS
-    if running and isinstance(state, dict) and isinstance(state.get("trial"), str):
-        return str(state["trial"])
+    slot = tracker.slots.get(STATE_SLOT) if isinstance(tracker.slots, dict) else None
+    state = prescreen.from_slot(slot)
+    if state is not None and state.running and isinstance(state.trial, str):
+        return state.trial
     latest = (tracker.latest_message or {}).get("metadata")
     if isinstance(latest, dict) and isinstance(latest.get("trial"), str):
         return str(latest["trial"])

@@ -24,15 +24,20 @@ OURS_DIR = BENCH_DIR / "ours"
 TRAIN_DIR = BENCH_DIR / "train"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 # The FAQ answer edited for the "editing one answer" figure: the running bot's answers file
-# (a copy in var/bench/ours, ANSWERS_FILE) is edited and the webhook asked until it says it.
-ANSWERS_FILE = content.path("answers")
+# (in a copy of the trial folder in var/bench/ours, TRIAL=<that folder>) is edited and the
+# webhook asked until it says it.
+TRIAL_FOLDER = content.folder()
 EDIT_QUESTION = "What is this study about?"
 EDIT_FROM = "This study tests a skin cream"
 EDIT_TO = "This study tests a cream"
 
 
+def trial_copy() -> Path:
+    return OURS_DIR / "trial"
+
+
 def answers_copy() -> Path:
-    return OURS_DIR / "answers.yml"
+    return trial_copy() / "answers.yml"
 
 
 def url() -> str:
@@ -52,9 +57,9 @@ def server() -> Server:
     """`python -m bot run` on the bench's ports, conversations and handoffs in var/bench/ours."""
     shutil.rmtree(OURS_DIR, ignore_errors=True)
     OURS_DIR.mkdir(parents=True)
-    shutil.copy2(ANSWERS_FILE, answers_copy())
+    shutil.copytree(TRIAL_FOLDER, trial_copy())
     env = base_env()
-    for name in ("DATABASE_URL", "NOTIFY_EMAIL_TO", "NOTIFY_WEBHOOK_URL"):
+    for name in ("DATABASE_URL", "NOTIFY_EMAIL_TO", "NOTIFY_WEBHOOK_URL", "TRIALS"):
         env.pop(name, None)
     env.update(
         BIND_HOST=HOST,
@@ -62,7 +67,7 @@ def server() -> Server:
         ACTION_PORT=str(port(55)),
         WEB_PORT=str(port(80)),
         VAR_DIR=str(OURS_DIR),
-        ANSWERS_FILE=str(answers_copy()),
+        TRIAL=str(trial_copy()),
         **throwaway_secrets(),
     )
     return Server(

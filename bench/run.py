@@ -126,7 +126,7 @@ def production_row(bench: Bench, level: int) -> None:
         os.environ.pop(name, None)  # the scratch stores below, and no notifications
     os.environ.update(ours.throwaway_secrets())
     for replicas in (1, 2):
-        settings = Settings(
+        settings = Settings.from_env(
             host=HOST,
             rasa_port=free_ports(305, replicas),
             action_port=free_ports(355, replicas),

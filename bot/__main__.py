@@ -10,10 +10,10 @@ message."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from bot.ops import envfile
+from bot.ops.settings import Settings
 from bot.ops.stack import Stack, Supervisor, serve
 from bot.store import private
 from bot.trial.script import command as trial_script
@@ -25,11 +25,11 @@ def run() -> int:
     if production.is_production():  # ASSISTANT_PROFILE=production (`make run-prod`)
         return production.run()
     created = envfile.ensure()
-    stack = Stack()
+    stack = Stack(Settings.from_env())  # after .env: its values are the environment's too
     s = stack.settings
     token_note = "token in .env"
     if "STAFF_API_TOKEN" in created:
-        token_note = f"new token, kept in .env: {os.environ['STAFF_API_TOKEN']}"
+        token_note = f"new token, kept in .env: {s.staff_api_token}"
     rasa_api = "off (set RASA_API_TOKEN to serve it behind that token)"
     if stack.rasa_api_args():
         rasa_api = f"{s.rasa_url}/conversations/ID/tracker?token=$RASA_API_TOKEN (token only)"

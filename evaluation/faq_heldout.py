@@ -141,7 +141,7 @@ async def evaluate_all(rasa_url: str) -> dict[str, Report]:
 def _evaluate_on_own_stack() -> dict[str, Report]:
     """Start a private Rasa + action server on spare ports, evaluate, stop them."""
     with tempfile.TemporaryDirectory() as var_dir:
-        settings = Settings(
+        settings = Settings.from_env(
             rasa_port=15005, action_port=15055, web_port=15080, var_dir=Path(var_dir)
         )
         stack = Stack(settings)

@@ -2,12 +2,13 @@
 
 A FILE has lists `emergency`, `overdose`, `crisis`, `stopped_medicine` and `ordinary` of
 {text, category} (tests/safety/*.yml), or is a prescreen reading corpus (`replies:` rows of
-[question, kind, text, expected], tests/reading/*.yml), whose replies are all ordinary. For
-each file: recall on the alarms by section and category (any of the 911 / 988 answers counts,
-as over the webhook: each says 911 or 988 first), stopping a medicine caught (any safety answer
-counts), false alarms on the ordinary messages (any safety answer), "possible" lines, and every
-miss and false alarm (`--quiet` leaves those out). The held-out sets are scored over the live
-webhook instead (tests/safety/test_heldout*_live.py).
+[question, kind, text, expected], tests/reading/*.yml) or an FAQ question set (`questions:`
+of {text, topic}, tests/heldout/*.yml, less its emergency and crisis topics), whose rows are
+all ordinary. For each file: recall on the alarms by section and category (any of the 911 /
+988 answers counts, as over the webhook: each says 911 or 988 first), stopping a medicine
+caught (any safety answer counts), false alarms on the ordinary messages (any safety answer),
+"possible" lines, and every miss and false alarm (`--quiet` leaves those out). The held-out
+sets are scored over the live webhook instead (tests/safety/test_heldout*_live.py).
 """
 
 from __future__ import annotations
@@ -33,10 +34,20 @@ class Row:
     text: str
 
 
+# Topics of the FAQ question sets that are safety messages, not ordinary questions.
+SAFETY_TOPICS = ("emergency", "crisis")
+
+
 def load(path: Path) -> list[Row]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if "replies" in data:
         return [Row("ordinary", f"reading:{r[0]}", str(r[2])) for r in data["replies"]]
+    if "questions" in data:  # an FAQ question set (tests/heldout/*.yml): ordinary but its
+        return [  # emergency and crisis topics
+            Row("ordinary", f"faq:{q['topic']}", str(q["text"]))
+            for q in data["questions"]
+            if q["topic"] not in SAFETY_TOPICS
+        ]
     return [
         Row(section, str(item.get("category") or section), item["text"])
         for section in SECTIONS

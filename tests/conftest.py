@@ -106,7 +106,7 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="session")
 def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(
+    return Settings.from_env(
         rasa_port=int(os.environ.get("TEST_RASA_PORT", "25005")),
         action_port=int(os.environ.get("TEST_ACTION_PORT", "25055")),
         web_port=int(os.environ.get("TEST_WEB_PORT", "25080")),
@@ -145,7 +145,7 @@ def poll(check: Callable[[], Any], seconds: float = 20.0) -> Any:
 
 def spare_settings(var_dir: Path) -> Settings:
     """Settings for a stack of a test's own: spare ports (from TEST_PORT_BASE when set)."""
-    return Settings(
+    return Settings.from_env(
         host="127.0.0.1",
         rasa_port=spare_port(),
         action_port=spare_port(),

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bot.ops.production import ProductionConfig
+from bot.ops.settings import Settings
 
 
 @contextlib.contextmanager
@@ -20,7 +21,7 @@ def scratch_stores(base: ProductionConfig | None = None) -> Iterator[ProductionC
 
     For tests and benchmarks, so they never touch a real site's conversations or handoffs.
     """
-    base = base or ProductionConfig()
+    base = base or Settings.from_env().stores
     schema = f"prod_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base.tracker_store_url, future=True)
     with admin.begin() as connection:

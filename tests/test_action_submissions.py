@@ -16,13 +16,13 @@ from bot.prescreen import dialogue as prescreen
 from bot.store.handoff import HandoffStore
 
 
-def _tracker(sender: str, state: dict[str, object]) -> Tracker:
-    return Tracker(sender, {"prescreen": state}, {}, [], False, None, {}, None)
+def _tracker(sender: str, state: prescreen.State) -> Tracker:
+    return Tracker(sender, {"prescreen": state.to_slot()}, {}, [], False, None, {}, None)
 
 
-def _submitted(mode: str) -> dict[str, object]:
+def _submitted(mode: str) -> prescreen.State:
     state = prescreen.new_state(question="Is parking free?" if mode == "question" else None)
-    state.update(phase="submit", contact={"name": "Ada", "email": "ada@example.com"})
+    state.phase, state.contact = prescreen.Phase.SUBMIT, {"name": "Ada", "email": "ada@example.com"}
     return state
 
 
@@ -38,8 +38,13 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HandoffStore:
 async def _run(tracker: Tracker) -> str:
     dispatcher = CollectingDispatcher()
     events = await actions.ActionPrescreenDone().run(dispatcher, tracker, domain={})
-    assert {"event": "slot", "name": "prescreen", "value": None, "timestamp": None} in events
-    return " ".join(str(m.get("text")) for m in dispatcher.messages)
+    said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+    # The answers are forgotten; the slot keeps only the handoff's reference and the details
+    # the person agreed to share (offered again for a later request in this conversation).
+    kept = next(e["value"] for e in events if e["name"] == "prescreen")
+    assert kept["phase"] == "handed_off" and kept["answers"] == {} and kept["questions"] == []
+    assert kept["reference"] in said and kept["earlier"]["contact"]["name"] == "Ada"
+    return said
 
 
 async def test_retried_submission_once_and_every_later_one_kept(store: HandoffStore) -> None:
@@ -84,3 +89,53 @@ def test_a_reply_typed_into_an_earlier_handoff_is_not_the_next_question() -> Non
     ]
     tracker = Tracker("c", {}, {}, [*earlier, *asked], False, None, {}, None)
     assert actions.last_team_question(tracker) == "how much does it cost?"
+
+
+def _latest(text: str, intent: str, slot: object) -> Tracker:
+    message = {"text": text, "intent": {"name": intent}}
+    events = [
+        _user("how long until they call", "ask_team"),
+        {"event": "action", "name": "action_answer_team"},
+        {"event": "action", "name": "action_listen"},
+        {**_user(text, intent), "parse_data": message},
+    ]
+    return Tracker("c", {"prescreen": slot}, message, events, False, None, {}, None)
+
+
+async def test_after_a_handoff_get_me_a_human_passes_on_this_message() -> None:
+    """Tester C7: the earlier "how long until they call" was passed on, and the name asked again."""
+    kept = prescreen.after_form(_submitted("question"), "29K8")
+    dispatcher = CollectingDispatcher()
+    tracker = _latest("this is useless. get me a human", "talk_to_person", prescreen.to_slot(kept))
+    events = await actions.ActionQuestionStart().run(dispatcher, tracker, domain={})
+    state = events[0]["value"]
+    assert state["questions"] == ["this is useless. get me a human"]
+    assert state["earlier"]["contact"]["name"] == "Ada"  # the slot: a plain dict
+    assert "this is useless. get me a human" in dispatcher.messages[0]["text"]
+    # With no handoff before, a yes to the offer still passes on the question it was about.
+    tracker = _latest("/talk_to_person", "talk_to_person", None)
+    events = await actions.ActionQuestionStart().run(CollectingDispatcher(), tracker, domain={})
+    assert events[0]["value"]["questions"] == ["how long until they call"]
+
+
+async def test_how_long_until_they_call_after_a_handoff_says_what_happens_next() -> None:
+    from actions import answers
+
+    kept = prescreen.after_form(_submitted("prescreen"), "29K8")
+    tracker = _latest("how long until they call", "ask_team", prescreen.to_slot(kept))
+    tracker.latest_message["response_selector"] = {
+        "ask_team": {"response": {"intent_response_key": "ask_team/contact_time"}}
+    }
+    dispatcher = CollectingDispatcher()
+    await answers.ActionAnswerTeam().run(dispatcher, tracker, domain={})
+    said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+    assert "29K8" in said and "If you share your contact details" not in said
+    assert not any(m.get("buttons") for m in dispatcher.messages)
+    # Before any handoff: the usual answer, with the offer to reach the team.
+    tracker = _latest("how long until they call", "ask_team", None)
+    tracker.latest_message["response_selector"] = {
+        "ask_team": {"response": {"intent_response_key": "ask_team/contact_time"}}
+    }
+    dispatcher = CollectingDispatcher()
+    await answers.ActionAnswerTeam().run(dispatcher, tracker, domain={})
+    assert "If you share your contact details" in dispatcher.messages[0]["text"]

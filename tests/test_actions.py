@@ -90,3 +90,30 @@ async def test_each_answer_comes_from_the_conversations_trial(monkeypatch) -> No
     ended = {"trial": "demo-hand-eczema", "phase": "declined"}
     assert trial_of(_asked({"trial": "nct06857240"}, state=ended)) == "nct06857240"
     assert content.trial()["nct_id"] == "NCT06857240"  # nothing leaks out of the action
+
+
+def _thanked(handed_off: object, *before: dict) -> Tracker:
+    latest = {"text": "thank u, what happens now", "intent": {"name": "thanks"}, "entities": []}
+    events = [*before, {"event": "action", "name": "action_listen"}, {"event": "user", **latest}]
+    slots = {"handed_off": handed_off}
+    return Tracker("c1", slots, latest, events, False, None, None, "action_listen")
+
+
+async def test_thanks_right_after_a_handoff_says_what_happens_next() -> None:
+    from actions.answers import ActionThanks
+
+    async def said(tracker: Tracker) -> str:
+        dispatcher = CollectingDispatcher()
+        await ActionThanks().run(dispatcher, tracker, domain={})
+        return str(dispatcher.messages[0]["response"])
+
+    done = {"event": "action", "name": "action_prescreen_done"}
+    later = [
+        done,
+        {"event": "user", "text": "is there parking?"},
+        {"event": "action", "name": "action_answer_team"},
+    ]
+    assert await said(_thanked(True, done)) == "utter_after_handoff"
+    assert await said(_thanked(False, done)) == "utter_you_are_welcome"  # ended, nothing sent
+    assert await said(_thanked(True, *later)) == "utter_you_are_welcome"  # not right after
+    assert await said(_thanked(None)) == "utter_you_are_welcome"

@@ -23,6 +23,9 @@ KNOWN = (
     "The utterance 'utter_ask_rephrase' is not used",
     # Said by the prescreen's validation action (bot/prescreen/dialogue.py) by name, not by a rule.
     "The utterance 'utter_contact_team' is not used",
+    # Said by action_thanks (actions/answers.py), which picks one of them, not by a rule.
+    "The utterance 'utter_you_are_welcome' is not used",
+    "The utterance 'utter_after_handoff' is not used",
     # Set by bot/nlu/input_guard.py from the message itself, never learned from examples.
     "The intent 'empty_message' is listed in the domain file, but is not found in the NLU",
     "The intent 'too_long' is listed in the domain file, but is not found in the NLU",

@@ -27,7 +27,7 @@ from bot.rasa.tracker_store import EncryptedTrackerStore
 from bot.store import crypto, private
 from bot.store.handoff import MIGRATIONS, Handoff, HandoffStore
 from bot.store.spool import Spool
-from bot.web import queries
+from bot.web import changes, queries
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "Quintessa Marlowe-Vance"
@@ -92,7 +92,7 @@ def test_handoff_answers_questions_contact_notes_are_encrypted(
     store = HandoffStore(url, channels=[])
     store.submit(_handoff())
     handoff_id = store.all_for("conv-1")[0]["id"]
-    queries.change_status(store.engine, handoff_id, actor="alice", new_status=None, note=NOTE)
+    changes.change_status(store.engine, handoff_id, actor="alice", new_status=None, note=NOTE)
     raw = _raw_column(url, "select answers || questions || contact || transcript from handoffs")
     raw += _raw_column(url, "select note from audit")
     assert raw and not _plain_in(raw), _plain_in(raw)
@@ -234,7 +234,7 @@ def test_several_keys_old_records_readable_after_rotation_then_rotate_command(
     store = HandoffStore(handoff_url, channels=[])
     store.submit(_handoff())
     handoff_id = store.all_for("conv-1")[0]["id"]
-    queries.change_status(store.engine, handoff_id, actor="alice", new_status=None, note=NOTE)
+    changes.change_status(store.engine, handoff_id, actor="alice", new_status=None, note=NOTE)
     trackers = EncryptedTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tracker_db))
     asyncio.run(trackers.save(_tracker()))
     spooled = Spool(tmp_path / "spool").put(_handoff("conv-2"))

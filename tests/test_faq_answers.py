@@ -65,20 +65,24 @@ def test_an_unknown_topic_has_no_made_up_answer() -> None:
     assert faq.answer("faq/no_such_topic") is None
 
 
-def test_an_edited_answer_is_live_without_retraining(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    copy = tmp_path / "answers.yml"
-    shutil.copy(faq.answers_file(), copy)
-    monkeypatch.setenv("ANSWERS_FILE", str(copy))
-    before = faq.answer("faq/placebo")
-    assert before and before["text"].startswith("No, there is no placebo")
-    copy.write_text(copy.read_text().replace("No, there is no placebo.", "No placebo at all."))
-    # A later modification time, even on file systems with coarse time stamps.
-    stat = copy.stat()
-    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    after = faq.answer("faq/placebo")
-    assert after and after["text"].startswith("No placebo at all.")
+def test_an_edited_answer_is_live_without_retraining(tmp_path: Path) -> None:
+    # Another answers file is another trial folder (review 6: no ANSWERS_FILE override).
+    folder = tmp_path / "trial"
+    shutil.copytree(content.folder(), folder)
+    copy = folder / "answers.yml"
+    before_folder = content.use(folder)
+    try:
+        assert faq.answers_file() == copy
+        before = faq.answer("faq/placebo")
+        assert before and before["text"].startswith("No, there is no placebo")
+        copy.write_text(copy.read_text().replace("No, there is no placebo.", "No placebo at all."))
+        # A later modification time, even on file systems with coarse time stamps.
+        stat = copy.stat()
+        os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        after = faq.answer("faq/placebo")
+        assert after and after["text"].startswith("No placebo at all.")
+    finally:
+        content.use(before_folder)
 
 
 ADVICE = [

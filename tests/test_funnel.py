@@ -45,7 +45,7 @@ class Patient:
     """Drives bot.prescreen.dialogue like the form does, counting each turn as the action does."""
 
     def __init__(self) -> None:
-        self.state: dict[str, Any] | None = None
+        self.state: prescreen.State | None = None
         self.events: Counter[tuple[str, str]] = Counter()
 
     def say(self, text: str, intent: str | None = None, entities: Any = ()) -> None:
@@ -70,7 +70,7 @@ def test_an_eligible_prescreen_counts_each_step_once() -> None:
     p = started()
     for answer in ELIGIBLE:
         p.say(answer)
-    assert p.state is not None and p.state["phase"] == "share"
+    assert p.state is not None and p.state.phase == "share"
     assert p.events[("prescreen_started", "")] == 1
     assert keyed(p.events, "question_asked") == {c: 1 for c in ASKED_WHEN_ELIGIBLE}
     assert keyed(p.events, "question_answered") == {c: 1 for c in ASKED_WHEN_ELIGIBLE}
@@ -81,7 +81,7 @@ def test_an_eligible_prescreen_counts_each_step_once() -> None:
     p.say("Jane Doe")
     p.say("jane@example.com")
     p.say("weekday mornings")
-    assert p.state["phase"] == "submit"
+    assert p.state.phase == "submit"
     # Nothing new after the result: sharing is counted by the handoff store.
     assert sum(p.events.values()) == 1 + 10 + 10 + 1 + 1
 
@@ -90,7 +90,7 @@ def test_a_changed_answer_and_a_restart_are_not_counted_twice() -> None:
     p = started()
     p.say("I'm 16", entities=[{"entity": "age", "value": 16, "confidence": 1}])
     p.say("Yes")  # "Just to check: you are 16?" -> not eligible
-    assert p.state is not None and p.state["phase"] == "not_eligible"
+    assert p.state is not None and p.state.phase == "not_eligible"
     assert keyed(p.events, "result") == {"not_eligible": 1}
     assert keyed(p.events, "not_eligible_reason") == {"age": 1}
     p.say("Change an answer")
@@ -110,7 +110,7 @@ def test_a_stop_is_counted_at_the_question_it_happened() -> None:
     p.say("52")
     p.say("cancel", intent="stop_prescreen")
     p.say("yes")
-    assert p.state is not None and p.state["phase"] == "stopped"
+    assert p.state is not None and p.state.phase == "stopped"
     assert keyed(p.events, "prescreen_stopped") == {"diagnosis": 1}
     assert keyed(p.events, "question_answered") == {"age": 1}
     assert p.events[("prescreen_finished", "")] == 0
@@ -120,7 +120,7 @@ def test_declining_consent_and_questions_for_the_team_count_nothing() -> None:
     p = Patient()
     p.state = prescreen.new_state()
     p.say("no thanks", intent="deny")
-    assert p.state is not None and p.state["phase"] == "declined"
+    assert p.state is not None and p.state.phase == "declined"
     assert sum(p.events.values()) == 0
     q = Patient()
     q.state = prescreen.new_state(question="Is there a placebo?")
@@ -133,7 +133,7 @@ def test_counted_keys_hold_no_answers() -> None:
     for answer in ELIGIBLE:
         p.say(answer)
     assert p.state is not None
-    for tag in p.state[funnel.COUNTED]:
+    for tag in p.state.counted:
         event, _, key = tag.partition(":")
         assert event in funnel.EVENTS
         assert key in ("", *ASKED_WHEN_ELIGIBLE, *funnel.RESULTS)
@@ -315,7 +315,7 @@ def test_an_answer_given_early_counts_its_question_as_asked() -> None:
     p = Patient()
     p.state = prescreen.new_state()
     p.say("yes, I'm 52", entities=[{"entity": "age", "value": 52, "confidence": 1}])
-    assert p.state is not None and p.state["answers"] == {"age": 52}
+    assert p.state is not None and p.state.answers == {"age": 52}
     assert keyed(p.events, "question_answered") == {"age": 1}
     assert keyed(p.events, "question_asked") == {"age": 1, "diagnosis": 1}
 

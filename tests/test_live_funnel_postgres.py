@@ -29,7 +29,7 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
             {"options": f"-csearch_path={schema}"}
         )
-        settings = Settings(
+        settings = Settings.from_env(
             host="127.0.0.1",
             rasa_port=spare_port(),
             action_port=spare_port(),

@@ -231,3 +231,66 @@ def test_talk_to_a_person_is_a_handoff_with_the_question(
     assert record is not None and record["reference"] in done
     assert record["outcome"] == "question" and record["kind"] == "question"
     assert record["questions"] == ["Can I bring my husband to the visits?"]
+
+
+def test_asking_for_a_person_mid_prescreen_is_a_call_back(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    """Tester T4: only a link was given, and "no I want YOU to have them call me" was stored
+    as the biopsy answer."""
+    start(chat)
+    chat("52")
+    assert "biopsy" in texts(chat("Yes")).lower()
+    offer = chat("can I just talk to a real person instead, this is a lot of questions")
+    assert "call you" in texts(offer) and "Yes, have them call me" in button_titles(offer)
+    share = texts(chat("no I want YOU to have them call me"))
+    assert "answers you gave so far" in share, share
+    chat("Yes, pass it on")
+    chat("Rosa Diaz")
+    chat("216-555-0188")
+    done = texts(chat("any time"))
+    record = store.get(chat.sender)
+    assert record is not None and record["reference"] in done
+    assert record["kind"] == "question"
+    assert record["answers"]["answers"] == {"age": 52, "diagnosis": "yes"}  # no biopsy answer
+    assert record["questions"] == [
+        "can I just talk to a real person instead, this is a lot of questions"
+    ]
+
+
+def test_the_talk_to_the_study_team_button_mid_prescreen_offers_a_call_back(
+    chat: Conversation,
+) -> None:
+    start(chat)
+    chat("52")
+    assert "Yes, have them call me" in button_titles(chat("/talk_to_person"))
+    assert "Question 2 of" in texts(chat("No, keep going"))  # the same question again
+
+
+def to_question(chat: Conversation, number: int) -> str:
+    """Answer the eligible way up to question ``number`` (1-based); its text."""
+    start(chat)
+    reply = ""
+    for answer in ELIGIBLE_BUTTONS[: number - 1]:
+        reply = texts(chat(answer))
+    assert f"Question {number} of" in reply, reply
+    return reply
+
+
+def test_used_the_cream_last_week_asks_about_stopping_not_a_no(
+    chat: Conversation, store: HandoffStore
+) -> None:
+    """Tester M6: "last week" at the washout question was recorded as No."""
+    assert "2 weeks ago" in to_question(chat, 8)
+    follow_up = texts(chat("last week"))
+    assert "would it be okay to stop them?" in follow_up, follow_up
+    assert "Question 9 of" in texts(chat("yes"))
+
+
+def test_not_wanting_the_monthly_tests_is_never_read_as_stop(chat: Conversation) -> None:
+    """Tester C6: this asked "Do you want to stop? ... I will not keep any of your answers"."""
+    to_question(chat, 10)
+    assert "birth control" in texts(chat("Yes"))  # could become pregnant: question 11
+    reply = texts(chat("she doesnt want to do the monthly tests, is that a problem?"))
+    assert "Do you want to stop" not in reply and "not keep any of your answers" not in reply
+    assert "Question 11 of" in reply, reply

@@ -46,7 +46,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
     """A stack of its own (ports from TEST_PORT_BASE) serving the made-up trial."""
     settings = spare_settings(tmp_path_factory.mktemp("demo-var"))
     patch = live_environment(mailbox, TRIAL=str(FOLDER.relative_to(ROOT)))
-    patch.delenv("ANSWERS_FILE", raising=False)
     with running_stack(settings, patch):
         yield settings
 

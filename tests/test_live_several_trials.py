@@ -60,7 +60,6 @@ def both(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
     settings = spare_settings(tmp_path_factory.mktemp("several-var"))
     patch = live_environment(mailbox, TRIALS=f"{MAIN},{DEMO_FOLDER.relative_to(ROOT)}")
     patch.delenv("TRIAL", raising=False)
-    patch.delenv("ANSWERS_FILE", raising=False)
     with running_stack(settings, patch):
         yield settings
 

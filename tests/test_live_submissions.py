@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.ops.settings import Settings
-from tests.conftest import API_TOKEN, Conversation, texts
+from tests.conftest import API_TOKEN, Conversation, Mailbox, poll, texts
 
 pytestmark = pytest.mark.live
 
@@ -40,12 +40,27 @@ def ask_team(chat: Conversation, question: str) -> str:
     return texts(chat("anytime after 3pm"))
 
 
-def prescreen(chat: Conversation) -> str:
+def ask_team_again(chat: Conversation, question: str) -> str:
+    """A question after a handoff: its answer offers the team; yes passes it on with the
+    details given before, never asking for them again."""
+    assert "Would you like to reach them?" in texts(chat(question))
+    assert question in texts(chat("/talk_to_person"))  # "Yes, reach the study team"
+    reused = texts(chat("Yes, pass it on"))
+    assert f"details you gave before: {NAME}. Is that OK?" in reused, reused
+    return texts(chat("Yes"))
+
+
+def prescreen(chat: Conversation, again: bool = False) -> str:
+    """A prescreen to the end; ``again``: after a handoff, with the details given then."""
     assert "2 minutes" in texts(chat("can I join the study?"))
     assert "How old are you?" in texts(chat("Yes, let's start"))
     for answer in ELIGIBLE_BUTTONS[:-1]:
         chat(answer)
     assert "may be a good fit" in texts(chat(ELIGIBLE_BUTTONS[-1]))
+    if again:
+        reused = texts(chat("Yes, share my answers"))
+        assert f"details you gave before: {NAME}. Is that OK?" in reused, reused
+        return texts(chat("Yes"))
     assert "contact you" in texts(chat("Yes, share my answers"))
     chat(NAME)
     assert "best time" in texts(chat(EMAIL))
@@ -78,7 +93,7 @@ def check_linked(items: list[dict[str, Any]]) -> None:
 def test_question_then_prescreen_keeps_both(chat: Conversation, live_settings: Settings) -> None:
     question = "Can I bring my sister to the first visit?"
     first = ask_team(chat, question)
-    second = prescreen(chat)
+    second = prescreen(chat, again=True)
     items = api_handoffs(live_settings, chat.sender)
     assert len(items) == 2, items
     check_question(items[0], question, first)
@@ -86,32 +101,57 @@ def test_question_then_prescreen_keeps_both(chat: Conversation, live_settings: S
     assert items[0]["reference"] not in second  # the reply names the new record, not the old
     check_linked(items)
     # The same final message sent again (double tap, client retry): nothing new is stored.
-    chat("weekday mornings")
+    chat("Yes")
     assert len(api_handoffs(live_settings, chat.sender)) == 2
 
 
 def test_prescreen_then_question_keeps_both(chat: Conversation, live_settings: Settings) -> None:
     first = prescreen(chat)
     question = "Will the study pay for my parking at the clinic?"
-    second = ask_team(chat, question)
+    second = ask_team_again(chat, question)
     items = api_handoffs(live_settings, chat.sender)
     assert len(items) == 2, items
     check_prescreen(items[0], first)
     check_question(items[1], question, second)
     check_linked(items)
-    chat("anytime after 3pm")
+    chat("Yes")  # the last message again (double tap, retry): nothing new is stored
     assert len(api_handoffs(live_settings, chat.sender)) == 2
 
 
 def test_two_questions_in_one_conversation_keep_both(
     chat: Conversation, live_settings: Settings
 ) -> None:
-    questions = ["Can I bring my sister to the first visit?", "Is there a night-time phone line?"]
-    replies = [ask_team(chat, q) for q in questions]
+    questions = ["Can I bring my sister to the first visit?", "Do I get paid for the visits?"]
+    replies = [ask_team(chat, questions[0]), ask_team_again(chat, questions[1])]
     items = api_handoffs(live_settings, chat.sender)
     assert len(items) == 2, items
     for item, question, reply in zip(items, questions, replies, strict=True):
         check_question(item, question, reply)
     check_linked(items)
-    chat("anytime after 3pm")
+    chat("Yes")  # the last message again (double tap, retry): nothing new is stored
     assert len(api_handoffs(live_settings, chat.sender)) == 2
+
+
+def test_follow_ups_after_a_handoff_never_ask_for_the_details_again(
+    chat: Conversation, live_settings: Settings, mailbox: Mailbox
+) -> None:
+    """Tester C7: "how long until they call" after a handoff, then "get me a human"."""
+    first = ask_team(chat, "Can I bring my sister to the first visit?")
+    wait = texts(chat("how long until they call"))
+    items = api_handoffs(live_settings, chat.sender)
+    assert items[0]["reference"] in wait and "will contact you" in wait, wait
+    assert "If you share your contact details" not in wait
+    asked = texts(chat("this is useless. get me a human"))
+    # The message now is passed on, not "how long until they call".
+    assert "this is useless. get me a human" in asked and "how long" not in asked, asked
+    reused = texts(chat("Yes, pass it on"))
+    assert f"details you gave before: {NAME}" in reused and "What name" not in reused, reused
+    second = texts(chat("Yes"))
+    items = api_handoffs(live_settings, chat.sender)
+    assert len(items) == 2, items
+    assert items[1]["questions"] == ["this is useless. get me a human"]
+    assert items[1]["contact"]["email"] == EMAIL and items[1]["contact"]["name"] == NAME
+    assert items[1]["reference"] in second and items[0]["reference"] in first
+    # Both are notified: one e-mail each, naming its own reference.
+    for item in items:
+        assert poll(lambda ref=item["reference"]: [m for m in mailbox.messages if ref in m])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from typing import Any
 
@@ -9,6 +11,7 @@ import pytest
 import textstat
 
 from bot.prescreen import dialogue as prescreen
+from bot.prescreen import reading
 from bot.prescreen.dialogue import Turn
 
 MED = "medication"
@@ -22,13 +25,16 @@ class Patient:
     """Drives bot.prescreen.dialogue like the Rasa form does: step, then prompt if not finished."""
 
     def __init__(self) -> None:
-        self.state: dict[str, Any] | None = None
+        self.state: prescreen.State | None = None
         self.finished = False
         self.asked: list[str] = []
 
     def say(self, text: str, intent: str | None = None, entities=(), key=None) -> list[str]:
         result = prescreen.step(self.state, Turn(text, intent, tuple(entities), key))
-        self.state, self.finished = result.state, result.finished
+        # Kept between turns as the Rasa slot keeps it: JSON, read back into the typed state.
+        slot = json.loads(json.dumps(prescreen.to_slot(result.state)))
+        self.state, self.finished = prescreen.from_slot(slot), result.finished
+        assert self.state == result.state
         out = [m.get("text") or m["response"] for m in result.messages]
         if not self.finished:
             asked = [m["text"] for m in prescreen.prompt(self.state)]
@@ -39,12 +45,12 @@ class Patient:
     @property
     def phase(self) -> str:
         assert self.state is not None
-        return str(self.state["phase"])
+        return str(self.state.phase)
 
     @property
     def answers(self) -> dict[str, Any]:
         assert self.state is not None
-        return dict(self.state["answers"])
+        return dict(self.state.answers)
 
 
 def started() -> Patient:
@@ -73,13 +79,13 @@ def test_full_likely_eligible_run_with_buttons() -> None:
     for answer in ELIGIBLE:
         p.say(answer)
     assert p.phase == "share"
-    assert p.state and p.state["result"] == "likely_eligible"
+    assert p.state and p.state.result == "likely_eligible"
     p.say("Yes, share my answers")
     p.say("Jane Doe")
     p.say("jane@example.com")
     p.say("weekday mornings")
     assert p.finished and p.phase == "submit"
-    assert p.state["contact"] == {
+    assert p.state.contact == {
         "name": "Jane Doe",
         "email": "jane@example.com",
         "phone": None,
@@ -115,7 +121,7 @@ def test_unsure_goes_to_review() -> None:
     p = started()
     for answer in ["52", "yes", "not sure", *ELIGIBLE[3:]]:
         p.say(answer)
-    assert p.state and p.state["result"] == "needs_review"
+    assert p.state and p.state.result == "needs_review"
 
 
 def test_free_text_answers_two_medicine_questions_at_once() -> None:
@@ -198,7 +204,7 @@ def test_share_declined_keeps_nothing() -> None:
     for answer in ELIGIBLE:
         p.say(answer)
     reply = p.say("No, thanks")
-    assert p.finished and p.phase == "declined" and p.answers == {} and p.state["contact"] == {}
+    assert p.finished and p.phase == "declined" and p.answers == {} and p.state.contact == {}
     assert "did not share or keep" in reply[0]
 
 
@@ -207,7 +213,7 @@ def test_change_an_answer_from_the_summary() -> None:
     for answer in ELIGIBLE:
         p.say(answer)
     reply = p.say("Change an answer")
-    assert p.phase == "pick" and "Age" in reply[-1] or p.state["phase"] == "pick"
+    assert p.phase == "pick" and "Age" in reply[-1] or p.state.phase == "pick"
     p.say("Age")
     assert "age" not in p.answers and "How old are you?" in p.asked[-1]
     p.say("60")
@@ -221,7 +227,7 @@ def test_invalid_email_is_asked_again_with_an_example() -> None:
     reply = p.say("jane@")
     assert p.phase == "contact" and "name@example.com" in reply[0]
     p.say("216-555-0123")
-    assert p.phase == "best_time" and p.state["contact"]["phone"] == "+12165550123"
+    assert p.phase == "best_time" and p.state.contact["phone"] == "+12165550123"
 
 
 def _all_texts() -> list[str]:
@@ -272,7 +278,7 @@ def test_question_offer_declined_keeps_nothing() -> None:
     p = Patient()
     p.state = prescreen.new_state(question="how much does it cost")
     reply = p.say("no thanks", intent="deny")
-    assert p.finished and p.phase == "declined" and p.state["questions"] == []
+    assert p.finished and p.phase == "declined" and p.state.questions == []
     assert "did not share or keep" in reply[0]
 
 
@@ -282,7 +288,7 @@ def test_team_only_questions_asked_mid_prescreen_travel_with_the_handoff() -> No
     p.say("do I get paid?", intent="ask_team", key="ask_team/pay")
     for answer in ELIGIBLE[1:]:
         p.say(answer)
-    assert p.state and p.state["questions"] == ["do I get paid?"]
+    assert p.state and p.state.questions == ["do I get paid?"]
     assert prescreen.handoff_record(p.state, "c").questions == ["do I get paid?"]
 
 
@@ -384,7 +390,7 @@ def test_a_man_says_no_to_could_you_become_pregnant_and_is_not_asked_more() -> N
         p.say(answer)
     assert "Could you become pregnant?" in p.asked[-1]
     p.say("No")
-    assert p.phase == "share" and p.state["result"] == "likely_eligible"
+    assert p.phase == "share" and p.state.result == "likely_eligible"
     assert "pregnancy" not in p.answers
 
 
@@ -402,7 +408,7 @@ def test_the_birth_control_question_after_a_yes() -> None:
 def test_safety_resume_asks_the_same_question_with_nothing_changed() -> None:
     p = started()
     p.say("52")
-    before = (dict(p.state), p.asked[-1])
+    before = (copy.deepcopy(p.state), p.asked[-1])
     reply = p.say("/safety_resume", intent="safety_resume")
     assert p.state == before[0] and reply[-1] == before[1]
 
@@ -410,7 +416,7 @@ def test_safety_resume_asks_the_same_question_with_nothing_changed() -> None:
 def test_a_caregiver_answers_for_her_mother() -> None:
     p = Patient()
     p.say("ok can I fill out the questions for her?")
-    assert p.state and p.state["who"] == "someone_else"
+    assert p.state and p.state.who == "someone_else"
     assert "How old is the person you are helping?" in p.asked[-1]
     p.say("she is 74")
     assert p.answers["age"] == 74 and "Has a doctor told them" in p.asked[-1]
@@ -486,7 +492,7 @@ def test_withdrawing_at_the_name_question_is_not_a_name(phase_words: str) -> Non
     p.say(phase_words)
     assert p.phase == "name"
     p.say("actually I don't want to do this anymore")
-    assert p.phase == "confirm_stop" and p.state["contact"] == {}
+    assert p.phase == "confirm_stop" and p.state.contact == {}
     p.say("No, keep going")
     assert p.phase == "name"
 
@@ -523,7 +529,7 @@ def test_an_unanswered_question_at_the_share_step_is_kept_for_the_team() -> None
     p = at_share()
     out = p.say("is there parking? he can't walk far")
     assert "wrote your question down" in out[0]
-    assert p.state["questions"] == ["is there parking? he can't walk far"]
+    assert p.state.questions == ["is there parking? he can't walk far"]
 
 
 @pytest.mark.parametrize("reply", ["no", "no thanks", "No, thanks", "don't share", "nope"])
@@ -632,3 +638,86 @@ def test_a_question_with_cant_at_the_start_is_not_a_no() -> None:
     assert p.phase == "consent" and "did not keep" not in out[0]
     p.say("no thanks")
     assert p.phase == "declined"
+
+
+def test_used_last_week_asks_if_they_would_stop_instead_of_a_no() -> None:
+    """Tester M6: "last week" to "more than 2 weeks ago, or willing to stop?" was stored as
+    No, though willingness was never asked."""
+    p = started()
+    _to_washout(p)
+    out = p.say("last week")
+    assert "topical_washout" not in p.answers
+    assert len(out) == 1 and "would it be okay to stop them?" in out[0]
+    assert "Question" not in out[0]
+    p.say("yes")
+    assert p.answers["topical_washout"] == "yes" and "2 months" in p.asked[-1]
+
+
+def test_starting_over_after_the_follow_up_asks_the_whole_question_again() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("last week")
+    p.say("start over", intent="restart_prescreen")
+    for answer in ELIGIBLE[:7]:
+        p.say(answer)
+    assert "Question 8 of" in p.asked[-1]
+
+
+def test_used_last_week_and_will_not_stop_is_a_no() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("last week")
+    p.say("no I need it every day")
+    assert p.answers["topical_washout"] == "no"
+
+
+def test_a_plain_no_to_the_two_part_question_is_still_a_no() -> None:
+    p = started()
+    _to_washout(p)
+    p.say("No")
+    assert p.answers["topical_washout"] == "no"
+
+
+def test_not_wanting_the_monthly_tests_is_a_question_not_a_stop() -> None:
+    """Tester C6: "she doesnt want to do the monthly tests, is that a problem?" asked "Do you
+    want to stop?", and a yes there would have thrown every answer away."""
+    p = started()
+    for answer in ELIGIBLE[:9]:
+        p.say(answer)
+    p.say("yes")  # could become pregnant
+    out = p.say("she doesnt want to do the monthly tests, is that a problem?")
+    assert p.phase == "questions" and "pregnancy" not in p.answers
+    assert "pregnancy test each month" in out[0] and "stop" not in out[0].lower()
+    assert "Question 11" in out[-1]
+    for still_stops in ("I don't want to do this anymore", "i dont want to do it"):
+        assert reading.read(reading.Reply(still_stops), None).kind == "withdraw"
+
+
+def test_a_typed_reply_after_the_988_answer_gets_a_check_in_first() -> None:
+    """Tester S3: "whatever. yes i had the biopsy" right after the 988 answer resumed the
+    questions at once and lost the answer. Now: "are you safe right now?" with the 988
+    answer's two buttons, no question, nothing read; the next reply brings the question back,
+    still nothing read."""
+    p = started()
+    p.say("52")
+    before = dict(p.answers)
+    question = p.asked[-1]
+    turn = Turn("whatever. yes i had the biopsy", "affirm", after_safety=True, after_crisis=True)
+    assert prescreen.pauses(turn)
+    result = prescreen.step(p.state, turn)
+    (check_in,) = result.messages
+    assert check_in["text"].startswith("Before we go on: are you safe right now?")
+    assert "988" in check_in["text"] and "911" in check_in["text"]
+    assert [b["payload"] for b in check_in["buttons"]] == ["/safety_resume", "/safety_stop"]
+    assert result.state.answers == before and result.state.check_in
+    p.state = prescreen.from_slot(prescreen.to_slot(result.state))
+    reply = p.say("yes")
+    assert p.answers == before and reply[-1] == question
+    assert p.state is not None and not p.state.check_in
+    assert textstat.flesch_kincaid_grade(check_in["text"]) <= 8
+
+
+def test_the_buttons_after_the_988_answer_get_no_check_in() -> None:
+    for intent in ("safety_resume", "safety_stop"):
+        assert not prescreen.checks_in(Turn("/" + intent, intent, after_crisis=True))
+    assert not prescreen.checks_in(Turn("yes", "affirm", after_safety=True))  # after a 911

@@ -89,6 +89,8 @@ PLANTED = [
         _in_criterion("hand_eczema", "reading", {"tme": "now"}),
         "criteria.hand_eczema.reading.tme",
     ),
+    ("trial.yml", _set("condition_words.name", ["eczema"]), "condition_words.name"),
+    ("trial.yml", _set("condition_words.signs", "rash"), "condition_words.signs"),
     ("answers.yml", _set("answers.faq/parking", {"text": "Park here."}), "answers.faq/parking"),
     ("answers.yml", _set("answers.faq/age", {"txt": "12 to 75"}), "answers.faq/age.text"),
     (

@@ -132,6 +132,11 @@ def nct_ids() -> dict[str, str]:
     return {key: str(_load(where / "trial.yml")["nct_id"]) for key, where in served().items()}
 
 
+def default_nct_id() -> str:
+    """The default trial's trial.yml nct_id (the first of TRIALS, else TRIAL)."""
+    return nct_ids()[default_id()]
+
+
 def from_nct(nct_id: object) -> str:
     """The served trial whose nct_id this is (a handoff's trial), else the default one."""
     wanted = str(nct_id or "").strip().lower()

@@ -2,12 +2,12 @@
 
 The NLU decides only the topic ("faq/placebo", "ask_team/cost"); the words come from the
 answers file, re-read whenever it changes on disk, so a coordinator's wording fix is live
-without retraining or restarting anything (``ANSWERS_FILE`` can point at another file).
+without retraining or restarting anything. Another answers file is another trial folder
+(TRIAL=<path>); there is no setting that overrides one file for every trial.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,8 @@ _cache: dict[Path, tuple[int, dict[str, Answer]]] = {}
 
 
 def answers_file() -> Path:
-    return Path(os.environ.get("ANSWERS_FILE", str(content.path("answers"))))
+    """The answers of the trial being served (bot.content.serving), else the default's."""
+    return content.path("answers")
 
 
 def load() -> dict[str, Answer]:

@@ -18,16 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from bot.ops.settings import ROOT
+from bot.ops.settings import Settings
 
 DIMENSIONS = 384
 MAX_TOKENS = 128
 # Recent messages' vectors: the channels' safety check and the NLU run in the same Rasa server
 # process, so the second one to ask for a message's vector gets it without a second pass.
 CACHE_SIZE = 512
-ENCODER_DIR = Path(
-    os.environ.get("ENCODER_DIR", str(ROOT / ".venv" / "encoder" / "all-MiniLM-L6-v2"))
-)
+# Read when the Rasa server's NLU components import this (Rasa starts them, not our code).
+ENCODER_DIR = Settings.from_env().encoder_dir
 
 
 class Encoder:
@@ -38,6 +37,7 @@ class Encoder:
                 f"sentence encoder not installed at {folder}: run `make setup` "
                 "(scripts/install-encoder)"
             )
+        # Written, not read: the libraries below must never reach for the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import tensorflow as tf

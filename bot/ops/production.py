@@ -10,6 +10,10 @@ conversation: the tracker is read from PostgreSQL and Redis lets one replica at 
 one conversation. See docs/kubernetes.md for the same layout on Kubernetes.
 
 Used by the production tests and by `make bench` through `ProductionStack`.
+
+Over 300 lines on purpose: the profile's settings (ProductionConfig), the nginx configuration
+it writes and the ProductionStack that starts the replicas behind it are one deployment
+description, read together when it changes.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ import pwd
 import shutil
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -51,8 +55,8 @@ FAIL_TIMEOUT = "10s"
 LOOPBACK = "127.0.0.1"
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
     return int(value) if value else default
 
 
@@ -63,38 +67,42 @@ def _with_loopback(proxies: str) -> str:
 
 
 def is_production() -> bool:
-    """True when the environment selects the production profile."""
-    return os.environ.get("ASSISTANT_PROFILE", "").strip().lower() == "production"
+    """True when the environment selects the production profile (ASSISTANT_PROFILE)."""
+    return Settings.from_env().production
 
 
 @dataclass(frozen=True)
 class ProductionConfig:
-    """Where the shared stores are; read from the environment, local servers by default."""
+    """Where the shared stores are (from_env: from the environment); local servers by default."""
 
-    tracker_store_url: str = field(
-        default_factory=lambda: os.environ.get("TRACKER_STORE_URL", "").strip()
-        or os.environ.get("DATABASE_URL", "").strip()
-        or LOCAL_POSTGRES
-    )
-    database_url: str = field(
-        default_factory=lambda: os.environ.get("DATABASE_URL", "").strip()
-        or os.environ.get("TRACKER_STORE_URL", "").strip()
-        or LOCAL_POSTGRES
-    )
-    redis_url: str = field(
-        default_factory=lambda: os.environ.get("REDIS_URL", "").strip() or LOCAL_REDIS
-    )
+    tracker_store_url: str = LOCAL_POSTGRES
+    database_url: str = LOCAL_POSTGRES
+    redis_url: str = LOCAL_REDIS
     # Rasa allows only letters and digits here.
-    lock_key_prefix: str = field(
-        default_factory=lambda: os.environ.get("LOCK_STORE_KEY_PREFIX", "").strip() or "assistant"
-    )
-    lb_port: int = field(default_factory=lambda: _int("LB_PORT", 8000))
-    rasa_replicas: int = field(default_factory=lambda: _int("RASA_REPLICAS", 2))
-    action_replicas: int = field(default_factory=lambda: _int("ACTION_REPLICAS", 2))
+    lock_key_prefix: str = "assistant"
+    lb_port: int = 8000
+    rasa_replicas: int = 2
+    action_replicas: int = 2
     # PROXY_DEBUG_HEADERS=1: nginx adds X-Upstream (which replica answered) to every response.
-    debug_headers: bool = field(
-        default_factory=lambda: os.environ.get("PROXY_DEBUG_HEADERS", "").strip() == "1"
-    )
+    debug_headers: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ProductionConfig:
+        """From the environment bot.ops.settings.Settings.from_env read (settings.stores)."""
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        return cls(
+            tracker_store_url=get("TRACKER_STORE_URL") or get("DATABASE_URL") or LOCAL_POSTGRES,
+            database_url=get("DATABASE_URL") or get("TRACKER_STORE_URL") or LOCAL_POSTGRES,
+            redis_url=get("REDIS_URL") or LOCAL_REDIS,
+            lock_key_prefix=get("LOCK_STORE_KEY_PREFIX") or "assistant",
+            lb_port=_int(env, "LB_PORT", 8000),
+            rasa_replicas=_int(env, "RASA_REPLICAS", 2),
+            action_replicas=_int(env, "ACTION_REPLICAS", 2),
+            debug_headers=get("PROXY_DEBUG_HEADERS") == "1",
+        )
 
     def lock_store_env(self) -> dict[str, str]:
         """REDIS_URL taken apart for deploy/endpoints.production.yml (Rasa wants the parts)."""
@@ -221,13 +229,14 @@ class ProductionStack(ServiceGroup):
         action_ports: Sequence[int] | None = None,
         actions_lb_port: int | None = None,
     ) -> None:
-        given = settings or Settings()
+        given = settings or Settings.from_env()
         # Only nginx's public port listens on BIND_HOST. Replicas, action servers, the web app
         # and nginx's internal action port stay on loopback: an action server reachable from
         # outside would accept forged trackers (and write handoffs).
         self.public_host = given.host
+        self.given = given  # as given: the environment they came from, the public host
         self.settings = dataclasses.replace(given, host=LOOPBACK)
-        self.config = config or ProductionConfig()
+        self.config = config or given.stores
         s, c = self.settings, self.config
         n_rasa = rasa_replicas if rasa_replicas is not None else c.rasa_replicas
         n_actions = action_replicas if action_replicas is not None else c.action_replicas
@@ -266,12 +275,12 @@ class ProductionStack(ServiceGroup):
             # The web app's login limiter counts in the same Redis (bot.web.limiter).
             REDIS_URL=self.config.redis_url,
             # nginx (on loopback) is the web app's proxy: its X-Forwarded-For is believed.
-            TRUSTED_PROXIES=_with_loopback(os.environ.get("TRUSTED_PROXIES", "")),
+            TRUSTED_PROXIES=_with_loopback(self.given.trusted_proxies),
             # One Sanic worker per replica: replicas, not workers, are the unit of scale.
             SANIC_WORKERS="1",
-            INBOX_URL=os.environ.get("INBOX_URL", self.url),
+            INBOX_URL=self.given.environ.get("INBOX_URL", self.url),
             # The public page's widget connects to its own origin: nginx forwards /socket.io/.
-            CHAT_SERVER_URL=os.environ.get("CHAT_SERVER_URL", "").strip() or "/",
+            CHAT_SERVER_URL=self.given.chat_server or "/",
         )
         return env
 

@@ -1,35 +1,191 @@
-"""Settings from the environment, with the defaults documented in the README."""
+"""Settings from the environment, with the defaults documented in the README.
+
+`Settings.from_env()` reads the environment once, at a process's entry (`python -m bot`,
+the web process, the action server's and Rasa's components); the result is passed down.
+`Settings()` alone is the documented defaults, whatever the environment says.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.ops.production import ProductionConfig
+    from bot.staff.notify import NotifySettings
+    from bot.staff.workhours import WorkHours
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
+def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(name, "").strip() or default
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "")
     return int(value) if value.strip() else default
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "")
+    return float(value) if value.strip() else default
+
+
+def _key(env: Mapping[str, str], name: str) -> bytes | None:
+    """A 32-byte key, urlsafe-base64 encoded (e.g. Fernet.generate_key()); unset: None."""
+    raw = env.get(name, "").strip()
+    return base64.urlsafe_b64decode(raw) if raw else None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the processes listen and keep their files."""
+    """Where the processes listen and keep their files, and what the web process serves."""
 
-    host: str = field(default_factory=lambda: os.environ.get("BIND_HOST", "127.0.0.1"))
-    rasa_port: int = field(default_factory=lambda: _int("RASA_PORT", 5005))
-    action_port: int = field(default_factory=lambda: _int("ACTION_PORT", 5055))
-    web_port: int = field(default_factory=lambda: _int("WEB_PORT", 8080))
-    var_dir: Path = field(default_factory=lambda: Path(os.environ.get("VAR_DIR", ROOT / "var")))
-    model_dir: Path = field(
-        default_factory=lambda: Path(os.environ.get("MODEL_DIR", ROOT / "models"))
-    )
-    startup_timeout: float = field(
-        default_factory=lambda: float(os.environ.get("STARTUP_TIMEOUT", "240"))
-    )
+    host: str = "127.0.0.1"  # BIND_HOST
+    rasa_port: int = 5005  # RASA_PORT
+    action_port: int = 5055  # ACTION_PORT
+    web_port: int = 8080  # WEB_PORT
+    var_dir: Path = ROOT / "var"  # VAR_DIR
+    model_dir: Path = ROOT / "models"  # MODEL_DIR
+    startup_timeout: float = 240.0  # STARTUP_TIMEOUT
+    # CHAT_SERVER_URL ("" = the Rasa server; see chat_server_url)
+    chat_server: str = ""
+    # DATABASE_URL ("" = SQLite var/handoffs.db; see bot.store.handoff.default_url)
+    database_url: str = ""
+    # The web process (bot.web.app.create_app).
+    staff_api_token: str | None = None  # STAFF_API_TOKEN (None: the API answers 401)
+    staff_session_key: bytes | None = None  # STAFF_SESSION_KEY (None: a random key)
+    secure_cookies: bool = True  # False with STAFF_INSECURE_COOKIES=1 (plain http only)
+    trusted_proxies: str = ""  # TRUSTED_PROXIES
+    login_limit_redis_url: str = ""  # LOGIN_LIMIT_REDIS_URL
+    outbox_interval: float = 5.0  # OUTBOX_INTERVAL (seconds)
+    outbox_max_attempts: int = 8  # OUTBOX_MAX_ATTEMPTS
+    inbox_url: str = ""  # INBOX_URL (the inbox's address in links; "" = the request's own)
+    # LOGIN_LIMIT_PER_IP, LOGIN_LIMIT_WINDOW, LOGIN_SLOW_AFTER, LOGIN_DELAY_BASE, _MAX
+    login_limit_per_ip: int = 30
+    login_limit_window: float = 15 * 60.0
+    login_slow_after: int = 3
+    login_delay_base: float = 1.0
+    login_delay_max: float = 30.0
+    spool_retry_interval: float = 5.0  # SPOOL_RETRY_INTERVAL (seconds)
+    # Keys (bot.store.crypto, bot.store.search, bot.rasa.session_token): "" = the documented
+    # fallbacks.
+    handoff_key: str = ""  # HANDOFF_KEY (several, comma-separated, newest first)
+    search_key: str = ""  # SEARCH_KEY
+    chat_session_key: str = ""  # CHAT_SESSION_KEY
+    tracker_store_url: str = ""  # TRACKER_STORE_URL ("" = SQLite var/rasa_tracker.db)
+    funnel_flush_interval: float = 0.5  # FUNNEL_FLUSH_INTERVAL (seconds)
+    # WORK_TIMEZONE ("" = the study's; bot.staff.workhours, bot.staff.funnel)
+    work_timezone: str = ""
+    # `python -m bot run`'s supervisor: RESTART_MAX_CRASHES in RESTART_WINDOW seconds, and
+    # the backoff between restarts (RESTART_BACKOFF_BASE x 2^n, at most RESTART_BACKOFF_MAX).
+    restart_max_crashes: float = 5
+    restart_window: float = 300
+    restart_backoff_base: float = 1
+    restart_backoff_max: float = 30
+    production: bool = False  # ASSISTANT_PROFILE=production
+    # The sentence encoder's files and the safety classifier's cache (bot.nlu.encoder,
+    # bot.safety.model: read when Rasa's process imports them).
+    encoder_dir: Path = ROOT / ".venv" / "encoder" / "all-MiniLM-L6-v2"  # ENCODER_DIR
+    encoder_cache_dir: Path = ROOT / "var" / "cache"  # ENCODER_CACHE_DIR
+    # The environment from_env read (a copy; never shown: it holds secrets). The sub-settings
+    # with parsers of their own beside the code that uses them (notices, hours, stores) are
+    # parsed from it when first asked for; empty: their defaults.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The settings the environment (or the mapping given) describes; unset or blank
+        variables take the defaults above; `overrides` (field=value) win over both."""
+        env = os.environ if environ is None else environ
+        found = _parsed(frozenset(env.items()))
+        return replace(found, **overrides) if overrides else found
+
+    @classmethod
+    def _parse(cls, env: dict[str, str]) -> Settings:
+        default = cls()
+        return cls(
+            host=env.get("BIND_HOST") or default.host,
+            rasa_port=_int(env, "RASA_PORT", default.rasa_port),
+            action_port=_int(env, "ACTION_PORT", default.action_port),
+            web_port=_int(env, "WEB_PORT", default.web_port),
+            var_dir=Path(env.get("VAR_DIR") or default.var_dir),
+            model_dir=Path(env.get("MODEL_DIR") or default.model_dir),
+            startup_timeout=_float(env, "STARTUP_TIMEOUT", default.startup_timeout),
+            chat_server=_text(env, "CHAT_SERVER_URL"),
+            database_url=_text(env, "DATABASE_URL"),
+            staff_api_token=env.get("STAFF_API_TOKEN") or None,
+            staff_session_key=_key(env, "STAFF_SESSION_KEY"),
+            secure_cookies=env.get("STAFF_INSECURE_COOKIES", "") != "1",
+            trusted_proxies=env.get("TRUSTED_PROXIES", ""),
+            login_limit_redis_url=_text(env, "LOGIN_LIMIT_REDIS_URL"),
+            outbox_interval=_float(env, "OUTBOX_INTERVAL", default.outbox_interval),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", default.outbox_max_attempts),
+            inbox_url=_text(env, "INBOX_URL").rstrip("/"),
+            login_limit_per_ip=int(_float(env, "LOGIN_LIMIT_PER_IP", default.login_limit_per_ip)),
+            login_limit_window=_float(env, "LOGIN_LIMIT_WINDOW", default.login_limit_window),
+            login_slow_after=int(_float(env, "LOGIN_SLOW_AFTER", default.login_slow_after)),
+            login_delay_base=_float(env, "LOGIN_DELAY_BASE", default.login_delay_base),
+            login_delay_max=_float(env, "LOGIN_DELAY_MAX", default.login_delay_max),
+            spool_retry_interval=_float(env, "SPOOL_RETRY_INTERVAL", default.spool_retry_interval),
+            handoff_key=_text(env, "HANDOFF_KEY"),
+            search_key=_text(env, "SEARCH_KEY"),
+            chat_session_key=_text(env, "CHAT_SESSION_KEY"),
+            tracker_store_url=_text(env, "TRACKER_STORE_URL"),
+            work_timezone=_text(env, "WORK_TIMEZONE"),
+            funnel_flush_interval=_float(
+                env, "FUNNEL_FLUSH_INTERVAL", default.funnel_flush_interval
+            ),
+            restart_max_crashes=_float(env, "RESTART_MAX_CRASHES", default.restart_max_crashes),
+            restart_window=_float(env, "RESTART_WINDOW", default.restart_window),
+            restart_backoff_base=_float(env, "RESTART_BACKOFF_BASE", default.restart_backoff_base),
+            restart_backoff_max=_float(env, "RESTART_BACKOFF_MAX", default.restart_backoff_max),
+            production=_text(env, "ASSISTANT_PROFILE").lower() == "production",
+            encoder_dir=Path(env.get("ENCODER_DIR") or default.encoder_dir),
+            encoder_cache_dir=Path(env.get("ENCODER_CACHE_DIR") or default.encoder_cache_dir),
+            environ=MappingProxyType(env),  # read-only: from_env shares one per environment
+        )
+
+    @cached_property
+    def notices(self) -> NotifySettings:
+        """SMTP_*, NOTIFY_*, INBOX_URL (bot.staff.notify)."""
+        from bot.staff.notify import NotifySettings
+
+        return NotifySettings.from_env(self.environ)
+
+    @cached_property
+    def hours(self) -> WorkHours:
+        """WORK_* and DIGEST_TIME (bot.staff.workhours); a bad value raises WorkHoursError."""
+        from bot.staff.workhours import WorkHours
+
+        return WorkHours.from_env(self.environ)
+
+    @cached_property
+    def stores(self) -> ProductionConfig:
+        """The production profile's stores: TRACKER_STORE_URL, REDIS_URL, LB_PORT ...
+        (bot.ops.production.ProductionConfig)."""
+        from bot.ops.production import ProductionConfig
+
+        return ProductionConfig.from_env(self.environ)
+
+    @property
+    def channels(self) -> list[str]:
+        """Notification channels configured; each new handoff gets one outbox row each."""
+        return [
+            channel
+            for channel, on in (
+                ("email", bool(self.notices.email_to)),
+                ("webhook", bool(self.notices.webhook_url)),
+            )
+            if on
+        ]
 
     @property
     def tracker_db(self) -> Path:
@@ -51,11 +207,19 @@ class Settings:
     def chat_server_url(self) -> str:
         """Where the public page's chat widget connects (socket.io): CHAT_SERVER_URL, or the
         Rasa server; "/" means the page's own origin (a proxy forwarding /socket.io/)."""
-        return os.environ.get("CHAT_SERVER_URL", "").strip() or self.rasa_url
+        return self.chat_server or self.rasa_url
 
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}"
+
+
+@lru_cache(maxsize=32)
+def _parsed(items: frozenset[tuple[str, str]]) -> Settings:
+    """Settings.from_env's parse, once per distinct environment: the deep readers (bot.store.crypto
+    on every seal and unseal, bot.store.search, the funnel) call from_env() often, and the
+    environment rarely changes (tests change it; a process's stays as it started)."""
+    return Settings._parse(dict(items))
 
 
 # The trial this deployment serves: a folder of data (bot/content/__init__.py lists its files).

@@ -1,4 +1,9 @@
-"""Start, watch and stop the assistant's processes (Rasa server, action server, web app)."""
+"""Start, watch and stop the assistant's processes (Rasa server, action server, web app).
+
+Over 300 lines on purpose: Service, ServiceGroup, Supervisor and Stack are one small process
+manager (start, health checks, restart with backoff, stop in order) that bot.ops.production's
+ProductionStack extends; apart, each half would reach into the other's internals.
+"""
 
 from __future__ import annotations
 
@@ -158,11 +163,6 @@ class ServiceGroup:
                 os.killpg(service.process.pid, signal.SIGKILL)
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
-
 class Supervisor:
     """Restarts a crashed service of a ServiceGroup with backoff while the others keep serving.
 
@@ -185,16 +185,11 @@ class Supervisor:
     ) -> None:
         self.group = group
         self.restartable = restartable
-        self.max_crashes = int(
-            max_crashes if max_crashes is not None else _env_float("RESTART_MAX_CRASHES", 5)
-        )
-        self.window = window if window is not None else _env_float("RESTART_WINDOW", 300)
-        self.backoff_base = (
-            backoff_base if backoff_base is not None else _env_float("RESTART_BACKOFF_BASE", 1)
-        )
-        self.backoff_max = (
-            backoff_max if backoff_max is not None else _env_float("RESTART_BACKOFF_MAX", 30)
-        )
+        s: Settings = getattr(group, "settings", None) or Settings.from_env()
+        self.max_crashes = int(max_crashes if max_crashes is not None else s.restart_max_crashes)
+        self.window = window if window is not None else s.restart_window
+        self.backoff_base = backoff_base if backoff_base is not None else s.restart_backoff_base
+        self.backoff_max = backoff_max if backoff_max is not None else s.restart_backoff_max
         self.clock = clock
         self.crashes: dict[str, deque[float]] = {}
         self.due: dict[str, float] = {}  # service name -> when to start it again
@@ -251,7 +246,7 @@ class Supervisor:
 class Stack(ServiceGroup):
     """The Rasa server, the action server and the web app, started and stopped together."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=Settings.from_env)
     services: list[Service] = field(default_factory=list)
     # Added to the environment of every service (tests use it for DATABASE_URL and such).
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -292,6 +287,8 @@ class Stack(ServiceGroup):
         ]  # fmt: skip
 
     def environment(self) -> dict[str, str]:
+        # The services are our children: they inherit this environment (with the settings
+        # below) and each reads it once at its own entry (Settings.from_env()).
         env = dict(os.environ)
         env.update(
             ACTION_ENDPOINT_URL=f"{self.settings.action_url}/webhook",

@@ -15,6 +15,16 @@ A turn can also pause for "do you want to stop?" (confirm_stop), "which answer?"
 that does not fit, "change an answer?" (not_eligible).
 Endings, where the form stops: submit (hand to staff), ended (not eligible), stopped, declined.
 Only `submit` keeps anything; every other ending tells the person nothing was kept.
+
+After a handoff the slot keeps a small ``handed_off`` state (`after_form`): its reference and
+the contact details the person agreed to share. A later question or prescreen in the same
+conversation starts with them as ``earlier``, and asks "send it with the details you gave
+before?" (phase reuse_contact) instead of asking for the name and contact details again.
+The state itself, typed, and how the slot keeps it: bot/prescreen/state.py.
+
+Over 300 lines on purpose: one function per phase of one conversation, all over the same
+state, and what each phase asks (`prompt`) beside them; reading a reply is
+bot.prescreen.reading's and scoring bot.prescreen.engine's.
 """
 
 from __future__ import annotations
@@ -22,7 +32,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,12 +41,22 @@ from bot import content
 from bot.faq import lookup as faq
 from bot.prescreen import contact, reading
 from bot.prescreen import engine as eligibility
+from bot.prescreen.state import (
+    ENDINGS,
+    Caregiver,
+    Earlier,
+    Mode,
+    Pending,
+    Phase,
+    PrescreenState,
+)
+from bot.safety import replies as safety_replies
 from bot.store.handoff import Handoff
 
-State = dict[str, Any]
+State = PrescreenState
 Message = dict[str, Any]
-
-ENDINGS = ("submit", "ended", "stopped", "declined")
+HANDED_OFF = Phase.HANDED_OFF
+__all__ = ["ENDINGS", "HANDED_OFF", "Phase", "PrescreenState", "Turn", "from_slot", "to_slot"]
 # The payload of an answer's button under "Change an answer" (intent change_answer).
 PICK_PAYLOAD = "/change_answer"
 # Payload intents of the channels' safety layer (bot/safety): answered with utter_<intent>,
@@ -57,6 +76,9 @@ class Turn:
     # The message before this one was a safety message (911 / 988): this one is never read
     # as an answer; the question is asked again.
     after_safety: bool = False
+    # ... and it was the 988 answer: a reply that is neither of its buttons gets a check-in
+    # first ("are you safe right now?"), not the question.
+    after_crisis: bool = False
 
 
 @dataclass
@@ -66,7 +88,7 @@ class Result:
 
     @property
     def finished(self) -> bool:
-        return self.state["phase"] in ENDINGS
+        return self.state.phase in ENDINGS
 
 
 def texts() -> Mapping[str, Any]:
@@ -74,28 +96,37 @@ def texts() -> Mapping[str, Any]:
     return data
 
 
-def new_state(now: datetime | None = None, question: str | None = None) -> State:
-    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it)."""
-    phase = "consent"
+def new_state(
+    now: datetime | None = None,
+    question: str | None = None,
+    earlier: Earlier | None = None,
+) -> State:
+    """A new prescreen; or, with ``question``, a request to reach the team ("" = ask for it).
+
+    ``earlier``: the details of a handoff made before in this conversation (`earlier_details`),
+    offered again instead of asking for them."""
+    phase = Phase.CONSENT
     if question is not None:
-        phase = "share_question" if question.strip() else "question"
-    return {
-        # Names this submission: a retry of the same one is stored once (bot.store.handoff), a later
-        # question or prescreen in the same conversation is a new one.
-        "submission": secrets.token_hex(8),
-        "mode": "prescreen" if question is None else "question",
-        "questions": [question.strip()] if question and question.strip() else [],
-        "phase": phase,
-        "answers": {},
-        "last": None,
-        "version": eligibility.version(),
-        # The trial it asks about (a folder id of bot.content.served): kept to the end.
-        "trial": content.folder().name,
-        "consent_at": None,
-        "share_consent_at": None,
-        "contact": {},
-        "started_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-    }
+        phase = Phase.SHARE_QUESTION if question.strip() else Phase.QUESTION
+    return PrescreenState(
+        phase=phase,
+        mode=Mode.PRESCREEN if question is None else Mode.QUESTION,
+        questions=[question.strip()] if question and question.strip() else [],
+        version=eligibility.version(),
+        trial=content.folder().name,
+        started_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        earlier=copy.deepcopy(earlier) if earlier and earlier.contact else None,
+    )
+
+
+def from_slot(value: Any) -> State | None:
+    """The state kept in the Rasa slot (a dict, or an old untyped one); None if none."""
+    return PrescreenState.from_slot(value)
+
+
+def to_slot(state: State | None) -> dict[str, Any] | None:
+    """The state as the slot keeps it (JSON-compatible)."""
+    return state.to_slot() if state is not None else None
 
 
 def _buttons(titles: Sequence[str]) -> list[dict[str, str]]:
@@ -110,11 +141,11 @@ def _say(text: str, buttons: Sequence[str] = ()) -> Message:
 
 
 def for_someone_else(state: State) -> bool:
-    return state.get("who") == "someone_else"
+    return state.for_someone_else
 
 
 def current_question(state: State) -> eligibility.Criterion | None:
-    return eligibility.next_question(state["answers"])
+    return eligibility.next_question(state.answers)
 
 
 def _criterion(cid: str) -> eligibility.Criterion:
@@ -122,8 +153,17 @@ def _criterion(cid: str) -> eligibility.Criterion:
 
 
 def pauses(turn: Turn) -> bool:
-    """After a safety answer the form asks nothing: the answer is the whole turn."""
-    return turn.intent in SAFETY_INTENTS
+    """After a safety answer, or the check-in after a 988 answer, the form asks nothing: that
+    message is the whole turn."""
+    return turn.intent in SAFETY_INTENTS or checks_in(turn)
+
+
+def checks_in(turn: Turn) -> bool:
+    """A message typed right after the 988 answer that is neither of its buttons ("whatever.
+    yes i had the biopsy"): "are you safe right now?" first, not the question."""
+    return turn.after_crisis and turn.intent not in (
+        "safety_resume", "safety_stop", "stop_prescreen", "restart_prescreen"
+    )  # fmt: skip
 
 
 def offered_buttons(state: State) -> list[str]:
@@ -141,13 +181,14 @@ def _question_text(criterion: eligibility.Criterion, state: State) -> str:
 
 
 def _confirm_text(state: State) -> tuple[str, list[str]]:
-    pending = state["pending"]
-    criterion = _criterion(pending["target"])
+    pending = state.pending
+    assert pending is not None
+    criterion = _criterion(pending.target)
     t = texts()
     text = criterion.confirm or t["confirm_default"]
     if for_someone_else(state) and criterion.confirm_other:
         text = criterion.confirm_other
-    text = text.format(age=pending["value"], value=pending["value"])
+    text = text.format(age=pending.value, value=pending.value)
     undo = criterion.confirm_undo or t["choices"]["confirm_undo"]
     return text, ["Yes", undo, "Not sure"]
 
@@ -155,7 +196,7 @@ def _confirm_text(state: State) -> tuple[str, list[str]]:
 def prompt(state: State) -> list[Message]:
     """What to ask next, given the state (used by the form's ask action)."""
     t = texts()
-    phase = state["phase"]
+    phase = state.phase
     other = for_someone_else(state)
     if phase == "consent":
         intro = eligibility.texts()
@@ -167,7 +208,7 @@ def prompt(state: State) -> list[Message]:
         if criterion is None:  # pragma: no cover - step() moves on before asking
             return []
         total = len(eligibility.load_criteria())
-        number = len(state["answers"]) + 1
+        number = len(state.answers) + 1
         header = t["progress"].format(number=min(number, total), total=total)
         offered: Sequence[str] = (
             ()
@@ -178,6 +219,8 @@ def prompt(state: State) -> list[Message]:
         )
         if criterion.kind == "choice":
             offered = [label for _, label in criterion.choices]
+        if state.follow_up == criterion.id:
+            return [_say(t["ask_willing_to_stop"], offered)]
         return [_say(f"{header} {_question_text(criterion, state)}", offered)]
     if phase == "confirm":
         text, buttons = _confirm_text(state)
@@ -190,8 +233,11 @@ def prompt(state: State) -> list[Message]:
         return [_say(t["share_ask"], t["buttons"]["share"])]
     if phase == "question":
         return [_say(t["ask_question"])]
+    if phase == "share_question" and state.answers:
+        # Asked for a person mid-prescreen: the answers so far go too, if the person agrees.
+        return [_say(t["share_callback"], t["buttons"]["share_question"])]
     if phase == "share_question":
-        asked = state["questions"][-1] if state["questions"] else ""
+        asked = state.questions[-1] if state.questions else ""
         shown = _quote(_TAG.sub(" ", asked))
         return [_say(t["share_question"].format(question=shown), t["buttons"]["share_question"])]
     if phase == "confirm_stop":
@@ -209,17 +255,22 @@ def prompt(state: State) -> list[Message]:
         return [message]
     if phase == "name":
         if other:
-            missing = state.get("caregiver", {})
-            if missing.get("patient_name") and not missing.get("name"):
+            missing = state.caregiver or Caregiver()
+            if missing.patient_name and not missing.name:
                 return [_say(t["ask_caregiver_name"])]
-            if missing.get("name") and not missing.get("patient_name"):
+            if missing.name and not missing.patient_name:
                 return [_say(t["ask_patient_name"])]
             return [_say(t["ask_names_other"])]
         return [_say(t["ask_name"])]
+    if phase == "offer_callback":
+        return [_say(t["offer_callback"], t["choices"]["offer_callback"])]
+    if phase == "reuse_contact":
+        text = t["reuse_contact"].format(name=_earlier_name(state))
+        return [_say(text, t["choices"]["reuse_contact"])]
     if phase == "call_who":
         return [_say(t["ask_call_who"], t["choices"]["call_who"])]
     if phase == "contact":
-        if other and state.get("caregiver", {}).get("call") == "patient":
+        if other and state.caregiver is not None and state.caregiver.call == "patient":
             return [_say(t["ask_contact_patient"])]
         return [_say(t["ask_contact"])]
     if phase == "best_time":
@@ -237,7 +288,7 @@ def _quote(text: str, limit: int = 120) -> str:
 
 
 def _answered(state: State) -> list[eligibility.Criterion]:
-    return [c for c in eligibility.load_criteria() if c.id in state["answers"]]
+    return [c for c in eligibility.load_criteria() if c.id in state.answers]
 
 
 def _now() -> str:
@@ -250,7 +301,7 @@ def _interruption(turn: Turn, state: State | None = None) -> Message | None:
     A question only the study team can answer is also kept, to pass on with the handoff.
     """
     if turn.retrieval_key and turn.retrieval_key.startswith("ask_team/") and state is not None:
-        state.setdefault("questions", []).append(_quote(turn.text, 500))
+        state.questions.append(_quote(turn.text, 500))
     # The answer's words come from the answers file; its buttons are left out, since the same
     # question is asked again right after.
     if turn.retrieval_key:
@@ -276,8 +327,8 @@ def _read(state: State, turn: Turn, asking: str | None) -> reading.Reading:
             for_someone_else=for_someone_else(state),
         ),
         asking,
-        state["answers"],
-        state.get("last"),
+        state.answers,
+        state.last,
     )
 
 
@@ -287,15 +338,15 @@ def _would_end(answers: Mapping[str, Any]) -> bool:
 
 def _set_self(state: State, messages: list[Message]) -> None:
     """ "No, it's for me, I'm the patient": the questions say "you" again."""
-    state["who"] = "self"
-    state.pop("caregiver", None)
+    state.who = "self"
+    state.caregiver = None
     messages.append(_say(texts().get("answering_for_self") or texts()["keep_going"]))
 
 
 def _set_someone_else(state: State, relation: str | None) -> None:
-    state["who"] = "someone_else"
+    state.who = "someone_else"
     if relation:
-        state.setdefault("caregiver", {})["patient_is"] = relation
+        state.carer().patient_is = relation
 
 
 def _kept_facts(state: State, also: Mapping[str, Any]) -> dict[str, Any]:
@@ -305,7 +356,7 @@ def _kept_facts(state: State, also: Mapping[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, value in also.items():
         criterion = next((c for c in eligibility.load_criteria() if c.id == key), None)
-        if criterion is None or key in state["answers"] or not criterion.accepts(value):
+        if criterion is None or key in state.answers or not criterion.accepts(value):
             continue
         if criterion.verdict(value) == "pass":
             kept[key] = value
@@ -330,60 +381,56 @@ def _apply(state: State, found: reading.Reading, messages: list[Message]) -> Non
     assert found.target is not None
     t = texts()
     also = _kept_facts(state, {k: v for k, v in found.also.items() if k != found.target})
-    trial = dict(state["answers"])
+    trial = dict(state.answers)
     trial[found.target] = found.value
     for key, value in also.items():
         trial.setdefault(key, value)
-    if found.sure != "button" and _would_end(trial) and not _would_end(state["answers"]):
-        state["pending"] = {
-            "target": found.target,
-            "value": found.value,
-            "also": also,
-            "correction": found.kind == "correction",
-        }
-        state["phase"] = "confirm"
+    if found.sure != "button" and _would_end(trial) and not _would_end(state.answers):
+        state.pending = Pending(found.target, found.value, also, found.kind == "correction")
+        state.phase = Phase.CONFIRM
         return
     corrected = found.kind == "correction"
     _record(state, found.target, found.value, also, corrected)
     if corrected:
         messages.append(_say(t["changed"]))
-    _note_facts({k: v for k, v in also.items() if state["answers"].get(k) == v}, messages)
+    _note_facts({k: v for k, v in also.items() if state.answers.get(k) == v}, messages)
     _finish_questions(state, messages)
 
 
 def _record(
     state: State, target: str, value: Any, also: Mapping[str, Any], corrected: bool
 ) -> None:
-    state["answers"][target] = value
+    state.answers[target] = value
+    state.follow_up = None
     if target == "pregnancy" and value == "not_applicable":
         # "I can't get pregnant" at the birth control question answers the one before it.
-        state["answers"]["could_be_pregnant"] = "no"
-        state["answers"].pop("pregnancy", None)
+        state.answers["could_be_pregnant"] = "no"
+        state.answers.pop("pregnancy", None)
     for key, fact in also.items():
-        state["answers"].setdefault(key, fact)
+        state.answers.setdefault(key, fact)
     # A follow-up that no longer applies is forgotten ("actually the cream helped").
     for other in eligibility.load_criteria():
         if target in other.ask_if and value not in other.ask_if[target]:
-            state["answers"].pop(other.id, None)
+            state.answers.pop(other.id, None)
     if not corrected:
-        state["last"] = target
+        state.last = target
 
 
 def _finish_questions(state: State, messages: list[Message]) -> None:
     """After an answer: offer a change on a hard fail, show the summary when done."""
-    outcome = eligibility.evaluate(state["answers"])
+    outcome = eligibility.evaluate(state.answers)
     if outcome.result == "not_eligible":
         messages.append(_say(f"{outcome.reason} {outcome.message}"))
-        state["phase"] = "not_eligible"
+        state.phase = Phase.NOT_ELIGIBLE
         return
-    state["phase"] = "questions"
+    state.phase = Phase.QUESTIONS
     if current_question(state) is None:
-        lines = "\n".join(f"- {line}" for line in eligibility.summary_lines(state["answers"]))
+        lines = "\n".join(f"- {line}" for line in eligibility.summary_lines(state.answers))
         intro = eligibility.texts()["summary_intro"]
         messages.append({"text": f"{intro}\n{lines}"})
         messages.append(_say(outcome.message))
-        state["phase"] = "share"
-        state["result"] = outcome.result
+        state.phase = Phase.SHARE
+        state.result = outcome.result
 
 
 def _not_understood(state: State, criterion: eligibility.Criterion | None) -> Message:
@@ -407,7 +454,18 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         _restart(state, messages)
         return
     if found.kind in ("stop", "withdraw"):
-        state.update(resume="questions", phase="confirm_stop")
+        state.resume, state.phase = Phase.QUESTIONS, Phase.CONFIRM_STOP
+        return
+    if (
+        criterion is not None
+        and state.follow_up != criterion.id
+        and (found.kind in ("unclear", "question") or found.value == "no")
+        and reading.used_lately_only(criterion, turn.text, turn.entities)
+        and t.get("ask_willing_to_stop")
+    ):
+        # "last week" to "more than 2 weeks ago, or willing to stop?": only the first part
+        # is answered; the second is asked, never taken as a no (tester M6).
+        state.follow_up = criterion.id  # `prompt` asks it
         return
     if found.kind == "someone_else":
         _set_someone_else(state, found.relation)
@@ -417,7 +475,7 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         _set_self(state, messages)  # never a yes or no to the question; it is asked again
         return
     if found.kind in ("answer", "correction"):
-        if found.someone_else and not for_someone_else(state) and state.get("who") is None:
+        if found.someone_else and not for_someone_else(state) and state.who is None:
             # "she is 74": the questions now say "they".
             _set_someone_else(state, found.relation)
             messages.append(_say(t["answering_for_other"]))
@@ -427,6 +485,10 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(_say(t["check_age"]))
         return
     interruption = _interruption(turn, state)
+    if interruption is None and found.kind == "question" and criterion is not None:
+        # "she doesn't want the monthly tests, is that a problem?": a question about the
+        # question asked, with no answer of its own; why it is asked, then the question.
+        interruption = _say(criterion.why)
     messages.append(interruption or _not_understood(state, criterion))
 
 
@@ -437,8 +499,9 @@ def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     opposite; "Not sure" goes to the study team. A reply that answers the question again
     ("no, never", "I'm 61") is taken as it is, without a second check."""
     t = texts()
-    pending = state["pending"]
-    target = _criterion(pending["target"])
+    pending = state.pending
+    assert pending is not None
+    target = _criterion(pending.target)
     _, buttons = _confirm_text(state)
     pressed = " ".join(turn.text.lower().split())
     yes, undo, unsure = (b.lower() for b in buttons)
@@ -446,35 +509,33 @@ def _confirm_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     reply, rest = (button, "") if button else reading.lead_reply(turn.text)
     # What the reply says about the question itself: all of it, or what follows "no, ...".
     about = rest if reply is not None else turn.text
-    found = reading.read(
-        reading.Reply(about, turn.intent, turn.entities), target.id, state["answers"]
-    )
+    found = reading.read(reading.Reply(about, turn.intent, turn.entities), target.id, state.answers)
     again = found.value if found.kind == "answer" and about.strip() else None
 
     def keep(value: Any) -> None:
-        state.pop("pending")
-        _record(state, target.id, value, pending["also"], pending["correction"])
+        state.pending = None
+        _record(state, target.id, value, pending.also, pending.correction)
         _finish_questions(state, messages)
 
     if reply == "unsure" or again == "unsure":
         keep("unsure")
     elif reply == "yes" and pressed != undo:
         # "yes, I'm 61" to "you are 16?" is a new age; any other yes keeps the answer.
-        keep(again if target.takes_number and isinstance(again, int) else pending["value"])
+        keep(again if target.takes_number and isinstance(again, int) else pending.value)
     elif reply == "no":
         if again is not None:
             keep(again)  # "no, never": the same answer, said again; "no, I'm 61"
         elif target.kind == "yes_no":
             keep("yes")
         else:
-            state.pop("pending")
-            state["phase"] = "questions"
-            state["answers"].pop(target.id, None)
+            state.pending = None
+            state.phase = Phase.QUESTIONS
+            state.answers.pop(target.id, None)
             messages.append(_say(t["ask_again"]))
     elif again is not None:
         keep(again)
     elif found.kind in ("stop", "withdraw"):
-        state.update(resume="confirm", phase="confirm_stop")
+        state.resume, state.phase = Phase.CONFIRM, Phase.CONFIRM_STOP
     elif found.kind == "restart":
         _restart(state, messages)
     elif found.kind == "why":
@@ -488,7 +549,7 @@ def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> Non
     wanted = " ".join(turn.text.lower().split())
     change = t["choices"]["not_eligible"][0].lower()
     if wanted == change or turn.intent == "change_answer" or "change" in wanted:
-        state["phase"] = "pick"
+        state.phase = Phase.PICK
         return
     found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), None)
     if found.kind == "restart":
@@ -505,21 +566,25 @@ def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> Non
         messages.append(_say(t["not_eligible_unsure"]))
         return
     messages.append(_say(t["not_eligible_next"]))
-    state.update(phase="ended", answers={}, last=None, contact={})
-    state.pop("caregiver", None)
+    _forget(state, Phase.ENDED)
+
+
+def _forget(state: State, ending: Phase) -> None:
+    """An ending that keeps nothing: the answers, contact details and questions go."""
+    state.phase, state.answers, state.last = ending, {}, None
+    state.contact, state.questions, state.caregiver = {}, [], None
 
 
 def _restart(state: State, messages: list[Message]) -> None:
-    state.pop("resume", None)
-    state.pop("pending", None)
-    state.update(phase="questions", answers={}, last=None, contact={})
+    state.resume = state.pending = state.follow_up = None
+    state.phase, state.answers, state.last, state.contact = Phase.QUESTIONS, {}, None, {}
     messages.append(_say(texts()["restarted"]))
 
 
 def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     if turn.intent == "change_answer" or "change" in turn.text.lower():
-        state["phase"] = "pick"
+        state.phase = Phase.PICK
         return
     pressed = " ".join(turn.text.lower().split())
     declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
@@ -535,17 +600,16 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         # A question is never a yes or a no: answer it, then ask about sharing again.
         interruption = _interruption(turn, state)
         if interruption is None:
-            state.setdefault("questions", []).append(_quote(turn.text, 500))
+            state.questions.append(_quote(turn.text, 500))
             interruption = _say(t.get("share_question_kept") or t["not_understood"])
         messages.append(interruption)
     elif reply == "yes":
-        state.update(phase="name", share_consent_at=_now())
+        state.phase, state.share_consent_at = _contact_phase(state), _now()
         if for_someone_else(state):
-            state.setdefault("caregiver", {})["agreed_at"] = _now()
+            state.carer().agreed_at = _now()
     elif pressed in declines or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
-        state.update(phase="declined", answers={}, contact={}, questions=[])
-        state.pop("caregiver", None)
+        _forget(state, Phase.DECLINED)
     else:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
 
@@ -557,9 +621,9 @@ def _words(text: str) -> set[str]:
 def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     wanted = " ".join(turn.text.lower().split())
-    back = "not_eligible" if _would_end(state["answers"]) else "share"
+    back = Phase.NOT_ELIGIBLE if _would_end(state.answers) else Phase.SHARE
     if wanted == t["buttons"]["pick_cancel"].lower() or turn.intent in ("deny", "stop_prescreen"):
-        state["phase"] = back
+        state.phase = back
         return
     mine = t["choices"].get("pick_self", "").lower()
     if for_someone_else(state) and (
@@ -567,7 +631,7 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     ):
         # "I'm the patient": undo a wrong "answering for someone else"; the answers stay.
         _set_self(state, messages)
-        state["phase"] = back
+        state.phase = back
         return
     answered = _answered(state)
     picked = re.search(r'"which"\s*:\s*"(\w+)"', turn.text)
@@ -586,80 +650,213 @@ def _pick_turn(state: State, turn: Turn, messages: list[Message]) -> None:
             chosen = overlap[0][1]
     if chosen is not None:
         # Forget this answer and any follow-up that depended on it, then ask again.
-        state["answers"].pop(chosen.id)
+        state.answers.pop(chosen.id)
         for other in eligibility.load_criteria():
             if chosen.id in other.ask_if:
-                state["answers"].pop(other.id, None)
-        state.update(phase="questions", last=None)
+                state.answers.pop(other.id, None)
+        state.phase, state.last, state.follow_up = Phase.QUESTIONS, None, None
         return
     messages.append(_say(t["pick_again"]))
 
 
 def _question_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
-    if state["phase"] == "question":
+    if state.phase == "question":
         text = " ".join(turn.text.split())
         if not text or text.startswith("/"):
             messages.append(_say(t["ask_question"]))
             return
-        state["questions"].append(text[:1000])
-        state["phase"] = "share_question"
+        state.questions.append(text[:1000])
+        state.phase = Phase.SHARE_QUESTION
         return
     pressed = " ".join(turn.text.lower().split())
     reply = None if reading.asks_something(turn.text) else reading.read_yes_no(turn.text)
     if reply == "yes":
-        state.update(phase="name", share_consent_at=_now(), consent_at=_now())
+        state.phase = _contact_phase(state)
+        state.share_consent_at = state.consent_at = _now()
     elif pressed == t["buttons"]["share_question"][1].lower() or reading.clear_decline(turn.text):
         messages.append(_say(t["declined_share"]))
-        state.update(phase="declined", questions=[], contact={})
+        _forget(state, Phase.DECLINED)
     else:
         messages.append(_say(t["not_understood"]))
+
+
+# "Can I just talk to a real person?", "no I want YOU to have them call me": a request for a
+# person in the middle of the prescreen (with or without the talk_to_person intent).
+_WANTS_PERSON = re.compile(
+    r"\b(?:real|actual|live) (?:person|human)\b|\bhuman\b|\bcall me\b|\bcall me back\b"
+    r"|\bhave (?:them|someone|somebody|the team) (?:call|contact|phone)\b"
+    r"|\b(?:talk|speak) (?:to|with) (?:someone|somebody|a person|the (?:study )?team)\b",
+    re.IGNORECASE,
+)
+# Phases where a request for a person pauses the prescreen to offer a call back.
+_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "share", "pick")
+
+
+def wants_person(turn: Turn) -> bool:
+    return turn.intent == "talk_to_person" or bool(_WANTS_PERSON.search(turn.text))
+
+
+def _offer_callback(state: State, turn: Turn) -> None:
+    """Pause the prescreen and offer a call back; its answers stay until the person says."""
+    typed = turn.text.strip()
+    request = _quote(_TAG.sub(" ", typed), 500) if typed and not typed.startswith("/") else ""
+    state.resume, state.phase, state.callback_request = state.phase, Phase.OFFER_CALLBACK, request
+
+
+def _callback_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """ "Do you want the study team to call you?" Yes: the prescreen becomes a request to the
+    team (its answers so far go too, only if the person agrees to share). No: it goes on."""
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    yes, no = (b.lower() for b in t["choices"]["offer_callback"])
+    reply: Any = {yes: "yes", no: "no"}.get(pressed)
+    if reply is None:
+        reply = "yes" if wants_person(turn) else reading.read_yes_no(turn.text)
+    if reply == "yes":
+        state.questions.append(state.callback_request or t["callback_note"])
+        state.callback_request, state.resume, state.pending = "", None, None
+        state.mode, state.phase = Mode.QUESTION, Phase.SHARE_QUESTION
+    elif reply == "no":
+        state.callback_request = ""
+        state.phase, state.resume = state.resume or Phase.QUESTIONS, None
+        messages.append(_say(t["keep_going"]))
+    else:
+        messages.append(_say(t["not_understood"]))
+
+
+def _reusable(state: State) -> bool:
+    """Details given before fit this request: any question; a prescreen only when it is
+    about the same person (both for oneself, or both for someone else)."""
+    earlier = state.earlier
+    if earlier is None or not earlier.contact:
+        return False
+    return state.mode == Mode.QUESTION or earlier.for_someone_else == state.for_someone_else
+
+
+def _contact_phase(state: State) -> Phase:
+    """Where sharing goes on: the details given before, if any fit; else the name question."""
+    return Phase.REUSE_CONTACT if _reusable(state) else Phase.NAME
+
+
+def _earlier_name(state: State) -> str:
+    earlier = state.earlier or Earlier()
+    if earlier.for_someone_else and earlier.caregiver and earlier.caregiver.name:
+        return earlier.caregiver.name
+    return str(earlier.contact.get("name") or "")
+
+
+def _reuse_turn(state: State, turn: Turn, messages: list[Message]) -> None:
+    """ "I'll send this with the details you gave before: Frank. Is that OK?" """
+    t = texts()
+    pressed = " ".join(turn.text.lower().split())
+    yes, no = (b.lower() for b in t["choices"]["reuse_contact"])
+    reply = {yes: "yes", no: "no"}.get(pressed) or reading.read_yes_no(turn.text)
+    earlier = state.earlier
+    if reply == "yes" and earlier is not None:
+        state.contact = dict(earlier.contact)
+        if earlier.for_someone_else:
+            state.who = "someone_else"
+            given = earlier.caregiver or Caregiver()
+            carer = state.carer()
+            for key, value in dataclasses.asdict(given).items():
+                if getattr(carer, key) is None:
+                    setattr(carer, key, value)
+        state.phase = Phase.SUBMIT
+    elif reply == "no":
+        state.phase = Phase.NAME  # other details: asked for as the first time
+    else:
+        messages.append(_say(t["not_understood"]))
+
+
+def earlier_details(state: State | None) -> Earlier | None:
+    """The details a handoff was sent with, to offer again later in the conversation: this
+    state's own once it is submitted, else those of a handoff made before it (``earlier``)."""
+    if state is None:
+        return None
+    if state.phase == Phase.SUBMIT and state.contact:
+        return Earlier(
+            contact=dict(state.contact),
+            for_someone_else=state.for_someone_else,
+            caregiver=copy.deepcopy(state.caregiver) if state.for_someone_else else None,
+        )
+    return copy.deepcopy(state.earlier)
+
+
+def after_form(state: State | None, reference: str | None = None) -> State | None:
+    """What the slot keeps once the form is over: the details and reference of the latest
+    handoff of this conversation (``reference``: of this state's, just stored), or nothing."""
+    details = earlier_details(state)
+    if state is None or details is None:
+        return None
+    if state.phase == Phase.SUBMIT:
+        details.reference = reference
+    return PrescreenState(
+        phase=Phase.HANDED_OFF,
+        mode=state.mode,
+        trial=state.trial,
+        reference=details.reference,
+        earlier=details,
+        submission="",
+    )
+
+
+def after_handoff_wait(state: State | None) -> list[Message] | None:
+    """ "How long until they call?" right after a handoff: what happens next."""
+    if state is None or state.phase != Phase.HANDED_OFF:
+        return None
+    t = texts()
+    reference = state.reference
+    text = t["after_handoff_wait"]
+    if reference:
+        text += " " + t["after_handoff_reference"].format(reference=reference)
+    return [_say(text)]
 
 
 def _names_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     """A caregiver's names: the person's, theirs and how they are related."""
     t = texts()
-    carer = state.setdefault("caregiver", {})
+    carer = state.carer()
     found = contact.read_names(turn.text)
     if found.relation:
-        carer["relation"] = found.relation
-    if found.patient_name and not carer.get("patient_name"):
-        carer["patient_name"] = found.patient_name
-    if found.caregiver_name and not carer.get("name"):
-        carer["name"] = found.caregiver_name
+        carer.relation = found.relation
+    if found.patient_name and not carer.patient_name:
+        carer.patient_name = found.patient_name
+    if found.caregiver_name and not carer.name:
+        carer.name = found.caregiver_name
     if not found.patient_name and not found.caregiver_name:
         # One plain name: the question asked says whose it is.
         name = contact.own_name(turn.text)
         if name is None:
             messages.append(_say(t["bad_name"]))
             return
-        if carer.get("patient_name") and not carer.get("name"):
-            carer["name"] = name
-        else:
-            carer.setdefault("patient_name", name)
-    if carer.get("patient_name") and carer.get("name"):
-        state["contact"]["name"] = carer["patient_name"]
-        state["phase"] = "call_who"
+        if carer.patient_name and not carer.name:
+            carer.name = name
+        elif not carer.patient_name:
+            carer.patient_name = name
+    if carer.patient_name and carer.name:
+        state.contact["name"] = carer.patient_name
+        state.phase = Phase.CALL_WHO
 
 
 def _call_who_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
-    carer = state.setdefault("caregiver", {})
+    carer = state.carer()
     wanted = " ".join(turn.text.lower().split())
     me, them = (b.lower() for b in t["choices"]["call_who"])
     if wanted == me or re.search(r"\b(me|my)\b", wanted):
-        carer["call"] = "caregiver"
+        carer.call = "caregiver"
     elif wanted == them or re.search(r"\b(her|him|them|the person|patient)\b", wanted):
-        carer["call"] = "patient"
+        carer.call = "patient"
     else:
         messages.append(_say(t["not_understood"]))
         return
-    state["phase"] = "contact"
+    state.phase = Phase.CONTACT
 
 
 def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
-    phase = state["phase"]
+    phase = state.phase
     interruption = _interruption(turn) if turn.intent not in (None, "affirm", "deny") else None
     if interruption is not None and "?" in turn.text:
         messages.append(interruption)
@@ -672,18 +869,18 @@ def _contact_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         if name is None:
             messages.append(_say(t["bad_name"]))
             return
-        state["contact"]["name"] = name
-        state["phase"] = "contact"
+        state.contact["name"] = name
+        state.phase = Phase.CONTACT
     elif phase == "contact":
         found = contact.parse_contact(turn.text)
         if not found.found:
             messages.append(_say(t["bad_contact"]))
             return
-        state["contact"].update(email=found.email, phone=found.phone)
-        state["phase"] = "best_time"
+        state.contact.update(email=found.email, phone=found.phone)
+        state.phase = Phase.BEST_TIME
     elif phase == "best_time":
-        state["contact"]["best_time"] = " ".join(turn.text.split())[:200]
-        state["phase"] = "submit"
+        state.contact["best_time"] = " ".join(turn.text.split())[:200]
+        state.phase = Phase.SUBMIT
 
 
 # Phases that read a yes/no, an age or a choice. The others take free text as it is (a name,
@@ -698,6 +895,8 @@ _READS_ANSWERS = (
     "confirm",
     "not_eligible",
     "call_who",
+    "reuse_contact",
+    "offer_callback",
 )
 
 
@@ -708,7 +907,7 @@ def _unreadable(state: State, turn: Turn) -> list[Message] | None:
     asks its question again.
     """
     t = texts()
-    reads_answers = state["phase"] in _READS_ANSWERS
+    reads_answers = state.phase in _READS_ANSWERS
     if turn.intent == "too_long":
         return [_say(t["too_long"])]
     if turn.intent == "non_english" and reads_answers:
@@ -716,7 +915,7 @@ def _unreadable(state: State, turn: Turn) -> list[Message] | None:
     if turn.intent == "empty_message" or not turn.text.strip():
         if not reads_answers:
             return []
-        criterion = current_question(state) if state["phase"] == "questions" else None
+        criterion = current_question(state) if state.phase == "questions" else None
         return [_not_understood(state, criterion)]
     return None
 
@@ -734,12 +933,12 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if found.kind == "answer" and found.value == "someone_else":
         someone_else = True
     if pressed in (start, other) or reply == "yes" or someone_else:
-        state.update(phase="questions", consent_at=_now())
+        state.phase, state.consent_at = Phase.QUESTIONS, _now()
         if someone_else:
             _set_someone_else(state, found.relation)
         # "Yes, I'm 52" or "sure, I've had prednisone" already answer something.
         facts = _kept_facts(state, {**reading.facts_from_entities(turn.entities), **found.also})
-        state["answers"].update(facts)
+        state.answers.update(facts)
         _note_facts(facts, messages)
         _finish_questions(state, messages)
     elif reading.asks_something(turn.text) and turn.intent not in ("deny", "stop_prescreen"):
@@ -747,27 +946,35 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
     elif reply in ("no", "unsure") or turn.intent in ("deny", "stop_prescreen"):
         messages.append(_say(t["declined_start"]))
-        state.update(phase="declined", answers={})
+        state.phase, state.answers = Phase.DECLINED, {}
     else:
         messages.append(_interruption(turn, state) or _say(t["not_understood"]))
 
 
 def step(state: State | None, turn: Turn) -> Result:
     """Apply one patient message to the prescreen and say what to tell them."""
-    state = copy.deepcopy(state) if state else new_state()
+    state = copy.deepcopy(state) if state is not None else new_state()
     messages: list[Message] = []
     t = texts()
-    phase = state["phase"]
+    phase = state.phase
 
     if turn.intent in SAFETY_INTENTS:
         return Result(state, [{"response": f"utter_{turn.intent}"}])
     unreadable = _unreadable(state, turn)
     if unreadable is not None:
         return Result(state, unreadable)
+    checked_in, state.check_in = state.check_in, False
     if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
         turn = dataclasses.replace(turn, intent="stop_prescreen")
+    elif checks_in(turn):
+        # Ask how the person is before any question; the reply after it is not read as an
+        # answer either.
+        state.check_in = True
+        buttons = (safety_replies.safety("crisis") or {}).get("buttons", [])
+        return Result(state, [{**_say(t["check_in"]), "buttons": buttons}])
     elif turn.intent == "safety_resume" or (
-        turn.after_safety and turn.intent not in ("stop_prescreen", "restart_prescreen")
+        (turn.after_safety or checked_in)
+        and turn.intent not in ("stop_prescreen", "restart_prescreen")
     ):
         # "I'm safe, go on", or anything typed right after a safety answer: nothing is read
         # as an answer; the form asks the same question again.
@@ -775,28 +982,31 @@ def step(state: State | None, turn: Turn) -> Result:
 
     if phase == "confirm_stop":
         reply = reading.read_yes_no(turn.text)
-        if turn.intent == "restart_prescreen" and state["mode"] == "prescreen":
+        if turn.intent == "restart_prescreen" and state.mode == "prescreen":
             _restart(state, messages)
         elif reply == "yes" or turn.intent == "stop_prescreen":
             messages.append(_say(t["stopped"]))
-            state.update(phase="stopped", answers={}, contact={}, questions=[])
-            state.pop("caregiver", None)
-            state.pop("pending", None)
+            _forget(state, Phase.STOPPED)
+            state.pending = None
         else:
             messages.append(_say(t["keep_going"]))
-            state["phase"] = state.pop("resume", "questions")
+            state.phase, state.resume = state.resume or Phase.QUESTIONS, None
+        return Result(state, messages)
+    if phase in _OFFERS_CALLBACK and state.mode == "prescreen" and wants_person(turn):
+        # Never an answer: a call back is offered (the answers so far wait).
+        _offer_callback(state, turn)
         return Result(state, messages)
     if phase not in ("consent", "questions", "confirm", "not_eligible") and (
         turn.intent == "stop_prescreen"
         or reading.read(reading.Reply(turn.text), None).kind in ("stop", "withdraw")
     ):
         # "I don't want to do this anymore" at the name question is not a name.
-        state.update(resume=phase, phase="confirm_stop")
+        state.resume, state.phase = phase, Phase.CONFIRM_STOP
         return Result(state, messages)
     if (
         turn.intent == "restart_prescreen"
         and phase not in ("consent", "questions", "confirm")
-        and state["mode"] == "prescreen"
+        and state.mode == "prescreen"
     ):
         _restart(state, messages)
         return Result(state, messages)
@@ -815,6 +1025,10 @@ def step(state: State | None, turn: Turn) -> Result:
         _pick_turn(state, turn, messages)
     elif phase in ("question", "share_question"):
         _question_turn(state, turn, messages)
+    elif phase == "reuse_contact":
+        _reuse_turn(state, turn, messages)
+    elif phase == "offer_callback":
+        _callback_turn(state, turn, messages)
     elif phase == "call_who":
         _call_who_turn(state, turn, messages)
     elif phase in ("name", "contact", "best_time"):
@@ -824,74 +1038,82 @@ def step(state: State | None, turn: Turn) -> Result:
 
 def _contact_record(state: State) -> dict[str, Any]:
     """Contact details as stored (encrypted); for a caregiver, both people and who to call."""
-    record = dict(state.get("contact", {}))
-    carer = state.get("caregiver")
+    record = dict(state.contact)
+    carer = state.caregiver
     if for_someone_else(state) and carer:
         record["answered_by"] = {
-            "name": carer.get("name"),
-            "relation": carer.get("relation") or carer.get("patient_is_label"),
-            "patient_is": carer.get("patient_is"),
-            "person_knows_and_agrees_at": carer.get("agreed_at"),
+            "name": carer.name,
+            "relation": carer.relation,
+            "patient_is": carer.patient_is,
+            "person_knows_and_agrees_at": carer.agreed_at,
         }
-        record["call"] = carer.get("call") or "caregiver"
+        record["call"] = carer.call or "caregiver"
     return record
+
+
+def _reasons(state: State) -> dict[str, dict[str, str]]:
+    outcome = eligibility.evaluate(state.answers)
+    return {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
 
 
 def handoff_record(
     state: State, conversation_id: str, transcript: list[dict[str, str]] | None = None
 ) -> Handoff:
     """What staff receive: outcome, answers with per-question reasons, contact, consent."""
-    if state.get("mode") == "question":
+    if state.mode == "question":
+        so_far: dict[str, Any] = {}
+        if state.answers:
+            # A call back asked for mid-prescreen: the answers given so far, shared with consent.
+            so_far = {"answers": state.answers, "reasons": _reasons(state), "unfinished": True}
         return Handoff(
             transcript=list(transcript or []),
             conversation_id=conversation_id,
             outcome="question",
             kind="question",
-            answers={},
-            questions=list(state.get("questions", [])),
-            contact=dict(state.get("contact", {})),
-            consent_version=str(state.get("version")),
-            consent_at=state.get("consent_at"),
-            share_consent_at=state.get("share_consent_at"),
-            submission_id=str(state.get("submission") or ""),
+            answers=so_far,
+            questions=list(state.questions),
+            contact=dict(state.contact),
+            consent_version=str(state.version),
+            consent_at=state.consent_at,
+            share_consent_at=state.share_consent_at,
+            submission_id=str(state.submission or ""),
             trial=str(content.trial()["nct_id"]),
         )
-    outcome = eligibility.evaluate(state["answers"])
-    reasons = {key: {"status": r.status, "text": r.text} for key, r in outcome.reasons.items()}
-    answers: dict[str, Any] = {"answers": state["answers"], "reasons": reasons}
+    outcome = eligibility.evaluate(state.answers)
+    answers: dict[str, Any] = {"answers": state.answers, "reasons": _reasons(state)}
     answers["trial"] = content.trial()["nct_id"]  # the trial folder these questions came from
     if for_someone_else(state):
-        carer = state.get("caregiver", {})
-        answers["answered_by"] = carer.get("relation") or "someone else"
+        carer = state.caregiver or Caregiver()
+        answers["answered_by"] = carer.relation or "someone else"
     return Handoff(
         transcript=list(transcript or []),
         conversation_id=conversation_id,
         outcome=outcome.result,
         answers=answers,
         contact=_contact_record(state),
-        consent_version=str(state.get("version")),
-        consent_at=state.get("consent_at"),
-        share_consent_at=state.get("share_consent_at"),
-        questions=list(state.get("questions", [])),
-        submission_id=str(state.get("submission") or ""),
+        consent_version=str(state.version),
+        consent_at=state.consent_at,
+        share_consent_at=state.share_consent_at,
+        questions=list(state.questions),
+        submission_id=str(state.submission or ""),
         trial=str(content.trial()["nct_id"]),
     )
 
 
 def submitted_messages(state: State, reference: str) -> list[Message]:
     """What the patient reads once their answers are passed on."""
-    name = state.get("contact", {}).get("name", "")
-    if for_someone_else(state):
-        name = state.get("caregiver", {}).get("name") or name
-    key = "submitted_question" if state.get("mode") == "question" else "submitted"
+    name = str(state.contact.get("name") or "")
+    if for_someone_else(state) and state.caregiver is not None:
+        name = state.caregiver.name or name
+    key = "submitted_question" if state.mode == "question" else "submitted"
     return [_say(texts()[key].format(name=name, reference=reference))]
 
 
 def saved_for_later_messages(state: State) -> list[Message]:
     """Said when the store was down and the handoff waits in the local spool."""
-    name = state.get("contact", {}).get("name", "")
-    if for_someone_else(state):
-        name = state.get("caregiver", {}).get("name") or name
+    name = str(state.contact.get("name") or "")
+    if for_someone_else(state) and state.caregiver is not None:
+        name = state.caregiver.name or name
     return [_say(texts()["saved_for_later"].format(name=name))]
 
 

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from bot import content
 from bot.nlu.dates import MONTH_RE, MONTHS
 from bot.nlu.numbers import WORD_NUMBER, parse_number
 from bot.prescreen import answers
@@ -158,8 +159,13 @@ _RESTART = _rx(
     r"\b(start|begin|go) (again |over )?(from scratch|fresh|afresh)\b",
 )
 _WITHDRAW = _rx(
-    r"\b(do|does) not (really )?(want|wish) to (do|continue|go on|keep going|take part|"
+    r"\b(do|does) not (really )?(want|wish) to (continue|go on|keep going|take part|"
     r"participate|be in|join|finish|answer|carry on)\b",
+    # "I don't want to do this", not "she doesn't want to do the monthly tests" (an answer)
+    r"\b(do|does) not (really )?(want|wish) to do( (this|it|that|these|any of (this|it)|"
+    r"this anymore|it anymore|any more|anymore|the (questions|rest)))?( anymore| any more)?$",
+    r"\b(do|does) not (really )?(want|wish) to do (this|it|these questions|any of this)\b"
+    r"(?! (test|tests|visit|visits|cream))",
     r"\bwould rather not (do|continue|go on|answer)\b",
     r"\bchanged? my mind\b",
     r"\bnot interested\b",
@@ -258,7 +264,7 @@ _OTHER_WHO = _rx(
 # "answering for someone else"); never a yes or no to the question asked.
 _FOR_SELF = _rx(
     r"^(no |nope |nah )?(it is|this is|it s) (all |just )?(for|about) (me|myself)\b",
-    r"\b(i am|i m) (actually )?the (patient|one (with|who has) (it|dm|dermatomyositis|the rash))\b",
+    r"\b(i am|i m) (actually )?the (patient|one (with|who has) it)\b",
     r"\b(i am|i m) (answering|filling (this |it )?(in|out)|doing (this|it)) for (me|myself)\b",
     r"\b(it is|it s|this is) (just )?(me|myself)$",
     r"\bnot (for |about )?(someone|somebody|anyone|anybody) else\b",
@@ -499,12 +505,57 @@ _DID_VERB = re.compile(
     r"did have|did take|did try|did use|would|will|agree|am willing|is willing|can|could|"
     r"had one|told (me|her|him|them|us)|was told|were told|been told|diagnosed (me|her|him|them)|"
     r"said(?: so| yes| i (?:do|did|have|had)| (?:she|he) (?:does|did|has|had)|"
-    r" it (?:is|was)(?: that| it| dm| dermatomyositis)?)?$)\b"
+    r" it (?:is|was)(?: that| it)?)?$)\b"
 )
 # "I take ...", "she uses ...": a yes only where the question is about using something.
 _PRESENT_USE = re.compile(rf"^{_SUBJ} (take|takes|taking|use|uses|using|am on|is on|are on)\b")
 _SUBJ_NEG = re.compile(rf"^{_SUBJ}( \w+)? (not|never)\b")
 _NEVER = re.compile(r"\bnever\b(?! ?mind)")
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """Patterns made from the trial's own words for its condition (trial.yml
+    ``condition_words``): this module names no condition itself (review finding 10)."""
+
+    for_self: re.Pattern[str]  # "I'm the one with dermatomyositis": about themselves
+    said_it_is: re.Pattern[str]  # "the doctor said it was dermatomyositis": a yes
+    still_has: re.Pattern[str]  # "she still has the rash": the treatment did not help
+
+
+_NOTHING = re.compile(r"(?!x)x")  # matches nothing: a trial without condition words
+
+
+def _words(found: Any) -> str:
+    words = [" ".join(_normalise(str(w)).split()) for w in found or () if str(w).strip()]
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
+
+
+@content.per_trial
+def _condition() -> _Condition:
+    given = content.trial().get("condition_words") or {}
+    names, signs = _words(given.get("names")), _words(given.get("signs"))
+    both = "|".join(x for x in (names, signs) if x)
+    if not both:
+        return _Condition(_NOTHING, _NOTHING, _NOTHING)
+    return _Condition(
+        for_self=re.compile(
+            rf"\b(i am|i m) (actually )?the one (with|who has) (the |my )?({both})\b"
+        ),
+        said_it_is=re.compile(
+            rf"^{_SUBJ}( (really|definitely|still|already|also|actually|just|once))* "
+            rf"(said|told (me|her|him|them|us)|was told|were told|been told) "
+            rf"(it (is|was) |i have |(she|he) has )?({names})$"
+            if names
+            else r"(?!x)x"
+        ),
+        still_has=re.compile(
+            r"\bstill (has|have|had|got|get|gets|getting) (the |a |my |her |his |their )?"
+            rf"({signs})\b"
+            if signs
+            else r"(?!x)x"
+        ),
+    )
 
 
 def _normalise(text: str) -> str:
@@ -614,7 +665,12 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
         return "no", "clear"
     if _AUX_NOT.match(clause) or _SUBJ_NEG.match(clause):
         return "no", "clear"
-    if _AUX_ONLY.match(clause) or _DID_VERB.match(clause) or _BARE_DID.match(clause):
+    if (
+        _AUX_ONLY.match(clause)
+        or _DID_VERB.match(clause)
+        or _condition().said_it_is.match(clause)
+        or _BARE_DID.match(clause)
+    ):
         return "yes", "clear"
     if present_use and _PRESENT_USE.match(clause):
         return "yes", "clear"
@@ -1004,8 +1060,6 @@ _HELPED_NOT = _rx(
     r"\bno (luck|joy|dice|success|use|good)\b",
     r"\b(all |both |they |it |each )?(failed|fail|fails|flopped)\b",
     r"\b(useless|pointless|a waste)\b",
-    r"\bstill (has|have|had|got|get|gets|getting) (the |a |my |her |his |their )?(rash|flare|spots|"
-    r"patches)\b",
     r"\b(stopped|quit|stop) (working|helping)\b",
     r"\bwore off\b",
     r"\b(came|comes|keeps coming|kept coming) back\b",
@@ -1038,6 +1092,31 @@ _RECENT_USE = _rx(
     r"\b(use|using|apply|put) (it|them|on) (every day|daily|now|twice a day)\b",
 )
 _STOP_WORD = re.compile(r"\b(stopped|quit|haven t|have not|not used|not for|off it|off them)\b")
+# When it was last used, lately: "last week", "3 days ago", "yesterday".
+_LATELY = _rx(
+    r"\blast (week|night)\b",
+    rf"\b(a|one|two|three|four|five|six|seven|ten|a few|a couple of|few|\d{{1,2}}|{WORD_NUMBER}) "
+    r"days? ago\b",
+    r"\b(a|one) week ago\b",
+)
+
+
+def used_lately_only(criterion: eligibility.Criterion, text: str, entities: Any = ()) -> bool:
+    """A reply to a two-part question ("last used more than 2 weeks ago, or willing to stop
+    them?", trait stop_plan) that only says the person used it lately: that answers the
+    first part, and whether they would stop is still to ask (tester M6)."""
+    if not criterion.reading.get("stop_plan"):
+        return False
+    norm = _normalise(text)
+    if _WONT_STOP.search(norm) or _CAN_STOP.search(norm):
+        return False
+    rule = criterion_duration(criterion)
+    days = [d for role, d in _durations(entities) if role == "ago"]
+    if days and rule is not None:
+        return max(days) < rule[1]
+    return bool(_LATELY.search(norm) or _RECENT_USE.search(norm))
+
+
 _CHANGE_WORD = re.compile(
     r"\b(chang\w*|started|start|new|added|increased|decreased|switched|went up|went down|"
     r"stopped|raised|lowered|upped|doubled|reduced|cut|tapered|tapering|adjusted|dropped)\b"
@@ -1140,7 +1219,7 @@ def _answer_yes_no(
             return "unsure", "clear"
         if _NO_CREAM.search(norm):
             return "no", "clear"
-        if _HELPED_NOT.search(norm):
+        if _HELPED_NOT.search(norm) or _condition().still_has.search(norm):
             return "yes", "clear"
         if _HELPED.search(norm):
             if lexical is not None and lexical[0] == "unsure":
@@ -1758,7 +1837,7 @@ def read(
             )
     elif _FOR_OTHER.search(norm):
         return Reading("someone_else", someone_else=True, relation=_relation(norm))
-    elif _FOR_SELF.search(norm):
+    elif _FOR_SELF.search(norm) or _condition().for_self.search(norm):
         return Reading("self")
     if _WHY.search(norm):
         return Reading("why")

@@ -121,10 +121,13 @@ async def _answer_safety(on_new_message: Handler, message: UserMessage, verdict:
     task.add_done_callback(_BACKGROUND.discard)
 
 
-def guarded(on_new_message: Handler) -> Handler:
-    """Wrap Rasa's message handler with the size limit, the safety layer and the apology."""
+def guarded(on_new_message: Handler, follow_ups: follow_up.FollowUps | None = None) -> Handler:
+    """Wrap Rasa's message handler with the size limit, the safety layer and the apology.
+    `follow_ups`: where the post-911 reminders are kept (default: the process's, in Redis
+    when one is configured, bot/safety/follow_up.py)."""
 
     async def handle(message: UserMessage) -> Any:
+        reminders = follow_ups or follow_up.shared()
         if message.metadata is not None and not isinstance(message.metadata, dict):
             message.metadata = {}  # e.g. {"metadata": "x"}: the trial id is read from a dict
         try:
@@ -144,7 +147,7 @@ def guarded(on_new_message: Handler) -> Handler:
                 await _send(message, {"text": replies.possible(verdict.possible)})
             return None
         if verdict.kind is not None:
-            follow_up.answered(message.sender_id, verdict.kind)
+            reminders.answered(message.sender_id, verdict.kind)
             await _answer_safety(on_new_message, message, verdict)
             return None
         # A safety button's title typed ("Stop for now") is that button, not words to read: it
@@ -152,7 +155,7 @@ def guarded(on_new_message: Handler) -> Handler:
         payload = replies.typed_button(text)
         if payload is not None:
             message.text = payload
-        reminder = follow_up.line_before(message.sender_id, message.text or "")
+        reminder = reminders.line_before(message.sender_id, message.text or "")
         if reminder is not None:  # right after a 911 answer: that first, then the reply
             await _send(message, {"text": reminder})
         sent = _count_replies(message.output_channel)

@@ -26,7 +26,6 @@ import hmac
 import inspect
 import json
 import logging
-import os
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,6 +35,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
 from bot import safety
+from bot.ops.settings import Settings
 from bot.safety import replies
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,14 @@ CONTEXT = b"socket.io session token v1:"
 MAX_ID_LENGTH = 64
 
 
-def key_from_env() -> bytes:
-    raw = os.environ.get("CHAT_SESSION_KEY", "").strip()
+def key_from_env(settings: Settings | None = None) -> bytes:
+    """CHAT_SESSION_KEY, else one derived from HANDOFF_KEY; called once when Rasa builds the
+    socket.io channel (its entry here: Rasa starts the channel, not our code)."""
+    settings = settings or Settings.from_env()
+    raw = settings.chat_session_key
     if raw:
         return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-    handoff_key = os.environ.get("HANDOFF_KEY", "").strip()
+    handoff_key = settings.handoff_key
     if handoff_key:  # a separate key for this one purpose, derived from the handoff key
         return hmac.new(handoff_key.encode(), b"chat session key", hashlib.sha256).digest()
     log.warning("no CHAT_SESSION_KEY or HANDOFF_KEY: chat sessions end when Rasa restarts")

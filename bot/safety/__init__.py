@@ -125,7 +125,7 @@ def _by_parts(text: str, pieces: list[str], whole: Verdict, limits: dict[str, fl
         )
         if (
             asked
-            or clauses.taken_back(pieces[index + 1 :])
+            or clauses.taken_back(part, pieces[index + 1 :])
             or clauses.framed(pieces[:index], text)
             or not _sure_part(text, part, verdict, lambda i=index: scores(i), limits)  # type: ignore[misc]
         ):

@@ -44,6 +44,12 @@ _ABOUT_TRIAL = re.compile(
 )
 
 
+# A list of short items ("chest pain, fainting or seizures"): what a later "none of those"
+# denies. Items of at most three words, as normalised ("chest pain , fainting").
+_ITEM = r"[\w'-]+(?: [\w'-]+){0,2}"
+_LIST = re.compile(rf"{_ITEM}(?:(?: ,(?: or| and)?| or| and/or| /) {_ITEM})+")
+
+
 def parts(text: str) -> list[str]:
     """The message's parts (those with a word in them), or [text] when it is one part."""
     pieces = [p.strip(" ,") for p in _SPLIT.split(text)]
@@ -56,14 +62,20 @@ def parts(text: str) -> list[str]:
     return pieces
 
 
-def taken_back(later: list[str]) -> bool:
-    """A later part denies the earlier one, says its event is over, or asks whether it
-    matters for the trial ("... had transfusions. does that matter for the trial?")."""
+def taken_back(judged: str, later: list[str]) -> bool:
+    """A later part takes back the judged one: it says the event is over ("It went away."),
+    asks whether it matters for the trial ("... had transfusions. does that matter for the
+    trial?"), or denies it ("None of those.") when the judged part was itself a question or a
+    list ("Chest pain? No."; a bare "no" after a report answers something else). Never a part
+    with urgent words ("my arm is numb right now. can I still join?")."""
+    if patterns.urgent(judged):
+        return False
+    asked = "?" in judged or _LIST.fullmatch(patterns.normalise(judged).rstrip(" .!")) is not None
     for part in later:
         cleaned = patterns.normalise(part)
-        if _DENIAL.fullmatch(cleaned) or patterns.over(part, past=False):
+        if asked and _DENIAL.fullmatch(cleaned):
             return True
-        if _ABOUT_TRIAL.search(cleaned) and not patterns.urgent(part):
+        if patterns.over(part, past=False) or _ABOUT_TRIAL.search(cleaned):
             return True
     return False
 

@@ -17,7 +17,6 @@ encoder's recent-texts cache serves it once for both.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from sklearn.pipeline import FeatureUnion
 from bot import content
 from bot.nlu import encoder
 from bot.nlu.input_check import MAX_CHARS
+from bot.ops.settings import Settings
 from bot.safety import patterns
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,8 @@ CONTENT_DIR = ROOT / "bot" / "content"
 LABELS = ("emergency", "overdose", "crisis", "stopped_medicine", "ordinary")
 # The labels that need 911 or 988 first.
 ALARMS = ("emergency", "overdose", "crisis")
-CACHE_DIR = Path(os.environ.get("ENCODER_CACHE_DIR", str(ROOT / "var" / "cache")))
+# Read when the Rasa server's components import this (Rasa starts them, not our code).
+CACHE_DIR = Settings.from_env().encoder_cache_dir
 # The sentence vector's weight beside the TF-IDF features (each block has length 1 per text).
 ENCODER_WEIGHT = 1.5
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")

@@ -134,11 +134,13 @@ def digest_context(
 
 def main() -> int:
     """`python -m bot digest`: make today's digest now (the web app's worker sends it)."""
+    from bot.ops.settings import Settings
     from bot.store.handoff import HandoffStore
 
-    store = HandoffStore()
+    settings = Settings.from_env()
+    store = HandoffStore(settings=settings)
     try:
-        written = make(store.engine, store.channels, WorkHours.from_env(), force=True)
+        written = make(store.engine, store.channels, settings.hours, force=True)
     finally:
         store.engine.dispose()
     if not store.channels:

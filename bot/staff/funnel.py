@@ -22,6 +22,10 @@ Where events come from (each is one call here):
 A patient's turn never waits for or fails because of a counter: `record` only adds to an
 in-memory tally that a background thread writes every FLUSH_INTERVAL seconds; a failed write is
 logged (the error's type only) and retried.
+
+Over 300 lines on purpose: the event vocabulary (STAGES, KEYED), what counts it (Recorder,
+prescreen_events, count_transition) and what reads it back (summarize) change together; an
+event added here is counted and summarised in the same change.
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import content
+from bot.ops.settings import Settings
 from bot.prescreen import engine as eligibility
+from bot.prescreen.state import Mode, Phase, PrescreenState
 from bot.store.schema import audit, funnel_counts, handoffs
 
 log = logging.getLogger(__name__)
@@ -73,7 +79,7 @@ EVENTS = frozenset(STAGES) | frozenset(KEYED)
 STAFF_EVENTS = ("contacted", "scheduled", "enrolled")
 RESULTS = ("likely_eligible", "needs_review", "not_eligible")
 MAX_KEY = 64
-FLUSH_INTERVAL = float(os.environ.get("FUNNEL_FLUSH_INTERVAL", "0.5"))
+FLUSH_INTERVAL = Settings.from_env().funnel_flush_interval
 # Counters kept in memory while the database is unreachable; beyond that new ones are dropped.
 MAX_PENDING = 10_000
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -84,7 +90,7 @@ Key = tuple[str, date, str, str]  # trial, day, event, key
 
 @cache
 def time_zone() -> ZoneInfo:
-    name = os.environ.get("WORK_TIMEZONE", "").strip() or DEFAULT_TIME_ZONE
+    name = Settings.from_env().work_timezone or DEFAULT_TIME_ZONE
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -194,6 +200,7 @@ class Recorder:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._engine: sa.engine.Engine | None = None
+        self._shared = False  # _engine is someone else's (share()): not disposed here
         self._failing = False
 
     def record(self, event: str, key: str = "", *, when: datetime | None = None) -> None:
@@ -213,6 +220,14 @@ class Recorder:
         except Exception as error:  # noqa: BLE001 - a counter must never break a turn
             log.warning("funnel event not counted: %s", type(error).__name__)
 
+    def share(self, engine: sa.engine.Engine) -> None:
+        """Write through `engine` (the web process's one engine) instead of one of its own;
+        its owner disposes it, after close()."""
+        with self._lock:
+            if self._engine is not None and not self._shared:
+                self._engine.dispose()
+            self._engine, self._shared = engine, True
+
     def forked(self) -> None:
         """In a forked child: a new lock, writer and engine; what the parent had not written
         yet is the parent's to write."""
@@ -221,6 +236,7 @@ class Recorder:
         self._pending = Counter()
         self._thread = None
         self._engine = None
+        self._shared = False
 
     def pending(self) -> int:
         with self._lock:
@@ -267,9 +283,9 @@ class Recorder:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
-        if self._engine is not None:
+        if self._engine is not None and not self._shared:
             self._engine.dispose()
-            self._engine = None
+        self._engine, self._shared = None, False
         self._stopping = False
         self._thread = None
 
@@ -305,7 +321,8 @@ _DEFAULT: dict[tuple[str, str], Recorder] = {}
 
 def _default() -> Recorder:
     """The recorder of DATABASE_URL / VAR_DIR, looked up once per setting (not per event)."""
-    where = (os.environ.get("DATABASE_URL", ""), os.environ.get("VAR_DIR", ""))
+    settings = Settings.from_env()
+    where = (settings.database_url, str(settings.var_dir))
     found = _DEFAULT.get(where)
     if found is None:
         found = _DEFAULT[where] = recorder()
@@ -341,21 +358,19 @@ def _close_all() -> None:
 
 # --- what a prescreen turn counts -----------------------------------------------------------
 
-COUNTED = "counted"  # the prescreen state's list of what this prescreen has already counted
+# What a prescreen has already counted is kept in its state (PrescreenState.counted).
 
 
-def prescreen_events(
-    before: Mapping[str, Any] | None, after: dict[str, Any]
-) -> list[tuple[str, str]]:
+def prescreen_events(before: PrescreenState | None, after: PrescreenState) -> list[tuple[str, str]]:
     """The funnel events of one prescreen turn, each at most once per prescreen.
 
     Compares the state before and after bot.prescreen.dialogue.step; adds what it counts to
-    after["counted"] (kept in the state, so a restart or a changed answer is not counted
+    after.counted (kept in the state, so a restart or a changed answer is not counted
     twice). Only criterion ids, results and phases are looked at, never what was typed.
     """
-    if after.get("mode") != "prescreen":
+    if after.mode != Mode.PRESCREEN:
         return []
-    counted = list(after.get(COUNTED) or [])
+    counted = list(after.counted)
     seen = set(counted)
     events: list[tuple[str, str]] = []
 
@@ -366,9 +381,9 @@ def prescreen_events(
             counted.append(tag)
             events.append((event, key))
 
-    answers = after.get("answers") or {}
-    phase = after.get("phase")
-    if after.get("consent_at"):
+    answers = after.answers
+    phase = after.phase
+    if after.consent_at:
         once("prescreen_started")
     for criterion in eligibility.load_criteria():
         if answers.get(criterion.id) is not None:
@@ -376,32 +391,32 @@ def prescreen_events(
             # question is never answered by more people than were asked it.
             once("question_asked", criterion.id)
             once("question_answered", criterion.id)
-    if phase == "questions":
+    if phase == Phase.QUESTIONS:
         asked = eligibility.next_question(answers)
         if asked is not None:
             once("question_asked", asked.id)
     finished = "prescreen_finished:" in seen
-    if not finished and phase == "share" and after.get("result") in RESULTS:
+    if not finished and phase == Phase.SHARE and after.result in RESULTS:
         once("prescreen_finished")
-        once("result", str(after["result"]))
-    elif not finished and phase == "not_eligible":
+        once("result", str(after.result))
+    elif not finished and phase == Phase.NOT_ELIGIBLE:
         outcome = eligibility.evaluate(answers)
         once("prescreen_finished")
         once("result", "not_eligible")
         if outcome.ended_by:
             once("not_eligible_reason", outcome.ended_by)
-    if phase == "stopped" and before is not None:
-        resume = before.get("resume") or before.get("phase") or ""
+    if phase == Phase.STOPPED and before is not None:
+        resume = before.resume or before.phase
         where = str(resume)
-        if resume == "questions":
-            asked = eligibility.next_question(before.get("answers") or {})
+        if resume == Phase.QUESTIONS:
+            asked = eligibility.next_question(before.answers)
             where = asked.id if asked is not None else where
         once("prescreen_stopped", where)
-    after[COUNTED] = counted
+    after.counted = counted
     return events
 
 
-def observe_prescreen(before: Mapping[str, Any] | None, after: dict[str, Any]) -> None:
+def observe_prescreen(before: PrescreenState | None, after: PrescreenState) -> None:
     """Count one prescreen turn (see prescreen_events); never raises."""
     try:
         for event, key in prescreen_events(before, after):

@@ -9,7 +9,6 @@ Settings come from the environment (NotifySettings.from_env); tests pass their o
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,8 +63,8 @@ class NotifySettings:
     timeout: float = 10.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> NotifySettings:
+        """From the environment bot.ops.settings.Settings.from_env read (settings.notices)."""
 
         def get(name: str, default: str = "") -> str:
             value = env.get(name, "").strip()
@@ -92,7 +91,9 @@ class Notice:
     handoff_id: int
     reference: str
     outcome: str
-    trial: str = ""  # the handoff's trial (nct_id); "" = the default trial
+    # The handoff's trial (nct_id; every record has one since migration 0008); "": the
+    # default trial's (a Digest, which is the whole deployment's, or a caller's own notice).
+    trial: str = ""
 
     @property
     def label(self) -> str:

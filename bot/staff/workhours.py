@@ -8,7 +8,6 @@ overdue records is made, local time, on working days.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,8 +55,8 @@ class WorkHours:
     digest_at: time = time(8, 0)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkHours:
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> WorkHours:
+        """From the environment bot.ops.settings.Settings.from_env read (settings.hours)."""
 
         def get(name: str, default: str) -> str:
             return env.get(name, "").strip() or default

@@ -10,7 +10,6 @@ the conversation events in Rasa's tracker store (bot.rasa.tracker_store).
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -26,8 +25,8 @@ __all__ = ["InvalidToken", "decrypt", "encrypt", "fernet", "is_token", "keys", "
 _TOKEN_PREFIX = "gAAAAA"
 
 
-def _key_file() -> Path:
-    return Settings().var_dir / "handoff.key"
+def _key_file(settings: Settings) -> Path:
+    return settings.var_dir / "handoff.key"
 
 
 @cache
@@ -41,10 +40,12 @@ def _file_key(path: Path) -> str:
 
 def keys() -> tuple[str, ...]:
     """The keys in force now, newest (the one that encrypts) first."""
-    configured = os.environ.get("HANDOFF_KEY", "").strip()
-    if configured:
-        return tuple(key for key in re.split(r"[\s,]+", configured) if key)
-    return (_file_key(_key_file()),)
+    # Read at each call (bot.ops.settings): every process seals and unseals deep inside (Rasa's
+    # tracker store, the action server, the web app, the CLI), and a rotation changes the key.
+    settings = Settings.from_env()
+    if settings.handoff_key:
+        return tuple(key for key in re.split(r"[\s,]+", settings.handoff_key) if key)
+    return (_file_key(_key_file(settings)),)
 
 
 @cache

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
@@ -32,6 +31,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from bot import content
 from bot.ops.settings import Settings
 from bot.staff import funnel
 from bot.store import crypto, private, search
@@ -45,22 +45,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def default_url(settings: Settings | None = None) -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    var_dir = Path((settings or Settings()).var_dir)
+    """DATABASE_URL, else SQLite var/handoffs.db (its folder made private)."""
+    settings = settings or Settings.from_env()
+    if settings.database_url:
+        return settings.database_url
+    var_dir = Path(settings.var_dir)
     private.directory(var_dir)
     return f"sqlite:///{var_dir / 'handoffs.db'}"
-
-
-def notification_channels() -> list[str]:
-    """Channels configured in the environment; each new handoff gets one outbox row each."""
-    channels = []
-    if os.environ.get("NOTIFY_EMAIL_TO", "").strip():
-        channels.append("email")
-    if os.environ.get("NOTIFY_WEBHOOK_URL", "").strip():
-        channels.append("webhook")
-    return channels
 
 
 def new_reference() -> str:
@@ -109,7 +100,8 @@ class Handoff:
     transcript: list[dict[str, str]] = field(default_factory=list)
     # Random id of this prescreen or question (its state's "submission"); "" = from content.
     submission_id: str = ""
-    # The trial it is about (trial.yml nct_id); "" = the default trial (made before 0007).
+    # The trial it is about (trial.yml nct_id); "": the default trial's, filled in when the
+    # record is stored (a spooled handoff from before 0007, a caller serving one trial).
     trial: str = ""
 
     def key(self) -> str:
@@ -154,16 +146,36 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def open_engine(url: str) -> sa.engine.Engine:
+    """The engine of the handoff database at url (a new SQLite file is made private first)."""
+    database = _sqlite_path(url)
+    if database is not None and database.parent.is_dir():
+        private.sqlite_files(database)  # 0600 before SQLite first creates it
+    return sa.create_engine(url, future=True, pool_pre_ping=True)
+
+
 class HandoffStore:
     """Blocking store (SQLAlchemy 1.4 Core); call it from async code via asyncio.to_thread."""
 
-    def __init__(self, url: str | None = None, channels: list[str] | None = None) -> None:
-        self.url = url or default_url()
-        database = _sqlite_path(self.url)
-        if database is not None and database.parent.is_dir():
-            private.sqlite_files(database)  # 0600 before SQLite first creates it
-        self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
-        self.channels = notification_channels() if channels is None else channels
+    def __init__(
+        self,
+        url: str | None = None,
+        channels: list[str] | None = None,
+        *,
+        engine: sa.engine.Engine | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        """url: the database (default: default_url(settings)); engine: one already made for it
+        (the web process shares its one engine), else the store makes its own; channels: the
+        notification channels (default: those settings configure)."""
+        settings = settings or Settings.from_env()
+        if engine is None:
+            self.url = url or default_url(settings)
+            engine = open_engine(self.url)
+        else:
+            self.url = engine.url.render_as_string(hide_password=False)
+        self.engine = engine
+        self.channels = settings.channels if channels is None else channels
         migrate(self.engine)
         search.index_missing(self.engine)
 
@@ -194,7 +206,7 @@ class HandoffStore:
                 "consent_version": handoff.consent_version,
                 "consent_at": handoff.consent_at,
                 "share_consent_at": handoff.share_consent_at,
-                "trial": handoff.trial[:32] or None,
+                "trial": (handoff.trial or content.default_nct_id())[:32],
                 "created_at": now,
                 "updated_at": now,
             }

@@ -13,6 +13,9 @@ that notification goes out twice: delivery is exactly once except across such a 
 
 The database calls are blocking SQLAlchemy Core and run in threads (asyncio.to_thread).
 Logs carry only row id, channel, reference, outcome and attempt count.
+
+A little over 300 lines: the worker's claim, lease, send and backoff are one state machine
+(pending -> sending -> sent or failed) over one table, read together.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.ops.settings import Settings
 from bot.ops.stopping import Stopping
 from bot.staff import notify
 from bot.staff.notify import Digest, Notice, NotifySettings
@@ -49,11 +52,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
-
-
-def max_attempts_from_env() -> int:
-    value = os.environ.get("OUTBOX_MAX_ATTEMPTS", "").strip()
-    return int(value) if value else 8
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,13 @@ class OutboxWorker:
         else:
             self.engine = engine
             self._owns_engine = False
-        self.settings = settings if settings is not None else NotifySettings.from_env()
-        self.max_attempts = max_attempts if max_attempts is not None else max_attempts_from_env()
+        if settings is None or max_attempts is None:
+            from_env = Settings.from_env()
+            settings = settings if settings is not None else from_env.notices
+            if max_attempts is None:
+                max_attempts = from_env.outbox_max_attempts
+        self.settings = settings
+        self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.lease = timedelta(seconds=lease)
@@ -235,7 +238,7 @@ class OutboxWorker:
             notice = digest_notice(str(row.digest_key), row.payload)
         else:
             notice = Notice(
-                int(row.handoff_id), str(row.reference), str(row.outcome), str(row.trial or "")
+                int(row.handoff_id), str(row.reference), str(row.outcome), str(row.trial)
             )
         return _Claim(row_id, str(row.channel), int(row.attempts), notice)
 

@@ -16,7 +16,6 @@ Prints counts only, never content. Schedule it daily (cron or a Kubernetes CronJ
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.ops import production
 from bot.ops.settings import Settings
 from bot.store.handoff import default_url
 from bot.store.schema import audit, contact_attempts, handoff_search, handoffs, outbox
@@ -124,10 +122,10 @@ def purge_spool(spool: Spool, cutoff: datetime, result: Purged) -> None:
 
 def store_urls(settings: Settings) -> tuple[str, str | None]:
     """(handoff store, tracker store) as the running assistant uses them."""
-    if production.is_production():  # ASSISTANT_PROFILE=production: both in PostgreSQL
-        config = production.ProductionConfig()
+    if settings.production:  # ASSISTANT_PROFILE=production: both in PostgreSQL
+        config = settings.stores
         return config.database_url, config.tracker_store_url
-    trackers = os.environ.get("TRACKER_STORE_URL", "").strip() or None
+    trackers = settings.tracker_store_url or None
     if trackers is None and settings.tracker_db.exists():
         trackers = f"sqlite:///{settings.tracker_db}"
     return default_url(settings), trackers
@@ -165,7 +163,7 @@ def purge(
     spool_dir: Path | None = None,
     now: datetime | None = None,
 ) -> Purged:
-    settings = Settings()
+    settings = Settings.from_env()
     cutoff = (now or datetime.now(timezone.utc)) - older_than
     result = Purged()
     default_handoffs, default_trackers = store_urls(settings)

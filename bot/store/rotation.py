@@ -109,7 +109,7 @@ def rotate(
     tracker_store_url: str | None = None,
     spool_dir: Path | None = None,
 ) -> Rotated:
-    settings = Settings()
+    settings = Settings.from_env()
     default_handoffs, default_trackers = store_urls(settings)
     result = Rotated()
     engine = sa.create_engine(handoff_url or default_handoffs, future=True)

@@ -40,9 +40,9 @@ handoffs = sa.Table(
     sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True),
     # 1 once the search index (handoff_search) holds this record's keys; NULL: not yet.
     sa.Column("search_indexed", sa.Integer, nullable=True),
-    # Migration 0007: the trial (trial.yml nct_id) of a deployment serving several; NULL: a
-    # record made before, of the default trial.
-    sa.Column("trial", sa.String(32), nullable=True, index=True),
+    # Migration 0007: the trial (trial.yml nct_id) of a deployment serving several; 0008: the
+    # records made before 0007 got the default trial's, and every record has one.
+    sa.Column("trial", sa.String(32), nullable=False, index=True),
     sa.UniqueConstraint("conversation_id", "submission_id", name="uq_handoffs_submission"),
 )
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import unicodedata
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import phonenumbers
 import sqlalchemy as sa
 
+from bot.ops.settings import Settings
 from bot.store import crypto
 from bot.store.schema import handoff_search, handoffs
 
@@ -29,7 +29,7 @@ _NAME_PARTS = re.compile(r"[^\w'-]+")
 
 
 def key() -> bytes:
-    raw = os.environ.get("SEARCH_KEY", "").strip()
+    raw = Settings.from_env().search_key  # read at each call, as crypto.keys() is
     if raw:
         return raw.encode()
     return hmac.new(crypto.keys()[-1].encode(), b"search index key", hashlib.sha256).digest()

@@ -35,7 +35,7 @@ SUFFIX = ".handoff"
 
 
 def default_dir() -> Path:
-    return Settings().var_dir / "spool"
+    return Settings.from_env().var_dir / "spool"
 
 
 class Spool:
@@ -152,8 +152,7 @@ def ensure_drainer(
 
 
 def spool_interval() -> float:
-    value = os.environ.get("SPOOL_RETRY_INTERVAL", "").strip()
-    return float(value) if value else 5.0
+    return Settings.from_env().spool_retry_interval
 
 
 def drain_context(

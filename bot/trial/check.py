@@ -27,6 +27,7 @@ from bot.prescreen import engine as eligibility
 from bot.prescreen import reading
 
 TRIAL_KEYS = ("nct_id", "title", "short_name", "study_name", "sponsor", "registry_url")
+CONDITION_KEYS = ("names", "signs")  # trial.yml condition_words (optional)
 PAGE_KEYS = ("title", "description", "site_name", "headline", "lead")
 CRITERIA_TOP = ("version", "texts", "criteria")
 CRITERION_KEYS = (
@@ -38,12 +39,14 @@ CRITERION_KEYS = (
 PRESCREEN_TEXTS = (
     "not_understood", "not_understood_age", "check_age", "too_long", "english_only",
     "progress", "restarted", "changed", "noted_also", "confirm_stop", "keep_going", "after_safety",
-    "stopped", "declined_start", "not_eligible_next", "share_ask", "pick_change",
+    "check_in", "stopped", "declined_start", "not_eligible_next", "share_ask", "pick_change",
     "declined_share", "ask_name", "bad_name", "ask_contact", "bad_contact", "ask_best_time",
     "submitted", "ask_question", "share_question", "submitted_question", "not_submitted",
     "saved_for_later", "pick_again", "confirm_default", "ask_again", "not_eligible_offer",
     "answering_for_other", "share_ask_other", "ask_names_other", "ask_patient_name",
-    "ask_caregiver_name", "ask_call_who", "ask_contact_patient",
+    "ask_caregiver_name", "ask_call_who", "ask_contact_patient", "offer_callback",
+    "share_callback", "callback_note", "reuse_contact", "after_handoff_wait",
+    "after_handoff_reference",
 )  # fmt: skip
 PRESCREEN_OPTIONAL = (
     "not_understood_number",
@@ -51,11 +54,13 @@ PRESCREEN_OPTIONAL = (
     "share_question_kept",
     "not_eligible_unsure",
     "answering_for_self",
+    "ask_willing_to_stop",
 )
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
                 "share_question", "pick_cancel"),
-    "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who"),
+    "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who",
+                "offer_callback", "reuse_contact"),
 }  # fmt: skip
 PRESCREEN_OPTIONAL_BUTTONS = {"choices": ("pick_self",)}
 STAFF_TOP = ("criteria", "verdicts", "answers", "why")
@@ -160,11 +165,12 @@ class _Checker:
     def trial(self, data: Mapping[str, Any] | None) -> None:
         if data is None:
             return
-        for key in _unknown(data, (*TRIAL_KEYS, "page")):
+        for key in _unknown(data, (*TRIAL_KEYS, "page", "condition_words")):
             self.add("trial.yml", key, "unknown key")
         for key in TRIAL_KEYS:
             if not isinstance(data.get(key), str) or not data[key].strip():
                 self.add("trial.yml", key, "missing (must be text)")
+        self.condition_words(data.get("condition_words"))
         page = data.get("page")
         if not isinstance(page, Mapping):
             self.add("trial.yml", "page", "missing (the public page's title, headline, ...)")
@@ -174,6 +180,24 @@ class _Checker:
         for key in PAGE_KEYS:
             if not isinstance(page.get(key), str) or not page[key].strip():
                 self.add("trial.yml", f"page.{key}", "missing (must be text)")
+
+    def condition_words(self, words: Any) -> None:
+        """Optional: {names: [...], signs: [...]}, the words bot.prescreen.reading reads the
+        condition by."""
+        field = "condition_words"
+        if words is None:
+            return
+        if not isinstance(words, Mapping):
+            self.add("trial.yml", field, "must be {names: [...], signs: [...]}")
+            return
+        for key in _unknown(words, CONDITION_KEYS):
+            self.add("trial.yml", f"{field}.{key}", "unknown key")
+        for key in CONDITION_KEYS:
+            found = words.get(key, [])
+            if not isinstance(found, list) or not all(
+                isinstance(w, str) and w.strip() for w in found
+            ):
+                self.add("trial.yml", f"{field}.{key}", "must be a list of words")
 
     def criteria(self, data: Mapping[str, Any] | None) -> None:
         file = "criteria.yml"

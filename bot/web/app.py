@@ -1,31 +1,41 @@
-"""The staff web app: `create_app(...)` builds it; `python -m bot.web.app` serves it locally."""
+"""The web process: one factory, `create_app(settings)`, builds the app and the one database
+engine that the public page, the staff inbox, the API, the funnel counters, the outbox worker,
+the digest and the spool drain all share; `python -m bot.web.server` serves it."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
-import sqlalchemy as sa
 from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.ops.settings import Settings
 from bot.staff import funnel
+from bot.staff.digest import digest_context
 from bot.staff.workhours import WorkHours
 from bot.store import search
-from bot.store.handoff import default_url, migrate
-from bot.web import api, fhir, public, views
+from bot.store.handoff import HandoffStore, default_url, migrate, open_engine
+from bot.store.outbox import OutboxWorker, worker_context
+from bot.store.spool import Spool, drain_context
+from bot.web import api, export, fhir, login, public, queue, record, users
 from bot.web import funnel as funnel_pages
-from bot.web.limiter import LoginLimiter, parse_proxies
+from bot.web.limiter import LoginLimiter, MemoryCounters, RedisCounters, parse_proxies
 from bot.web.security import HSTS_KEY, add_security_headers, staff_guard
-from bot.web.state import API_TOKEN, ENGINE, LIMITER, TRUSTED_PROXIES, WORK_HOURS
+from bot.web.state import (
+    API_TOKEN,
+    ENGINE,
+    INBOX_URL,
+    LIMITER,
+    OUTBOX_WORKER,
+    TRUSTED_PROXIES,
+    WORK_HOURS,
+)
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 8 * 3600
@@ -36,34 +46,54 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     return web.Response(text="ok")
 
 
+def login_limiter(settings: Settings) -> LoginLimiter:
+    """Counters in Redis (shared by every web replica) with LOGIN_LIMIT_REDIS_URL, or in the
+    production profile (its REDIS_URL); else in this process's memory."""
+    s = settings
+    counters: MemoryCounters | RedisCounters
+    if s.login_limit_redis_url:
+        counters = RedisCounters(s.login_limit_redis_url, "assistant:login:")
+    elif not s.production:
+        counters = MemoryCounters()
+    else:
+        counters = RedisCounters(s.stores.redis_url, f"{s.stores.lock_key_prefix}:login:")
+    return LoginLimiter(
+        counters,
+        per_ip=s.login_limit_per_ip,
+        window=s.login_limit_window,
+        slow_after=s.login_slow_after,
+        delay_base=s.login_delay_base,
+        delay_max=s.login_delay_max,
+    )
+
+
 def create_app(
-    engine_url: str | None = None,
+    settings: Settings,
     *,
-    api_token: str | None,
-    session_key: bytes | None,
-    secure_cookies: bool = True,
-    chat_server_url: str | None = None,
-    trusted_proxies: str | None = None,
     limiter: LoginLimiter | None = None,
     work_hours: WorkHours | None = None,
+    workers: bool = True,
 ) -> web.Application:
-    """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz.
+    """The public trial page (/), the staff inbox (/staff/), JSON API (/api/) and /healthz,
+    over one SQLAlchemy engine (app[ENGINE]) for settings.database_url (default: SQLite
+    var/handoffs.db); the schema is migrated on startup.
 
-    engine_url: SQLAlchemy URL (default: bot.store.handoff.default_url(), i.e. DATABASE_URL or
-    var/handoffs.db); the schema is migrated on startup. api_token: bearer token for /api/
-    (None disables the API: every call gets 401). session_key: 32 bytes encrypting the session
-    cookie (None: a random key, so sessions end when the process restarts). secure_cookies:
-    False only for plain-http local use and tests. chat_server_url: where the public page's
-    chat widget connects (default: Settings().chat_server_url, i.e. CHAT_SERVER_URL or Rasa).
-    trusted_proxies: addresses/networks whose X-Forwarded-For is believed (default: the
-    TRUSTED_PROXIES environment variable; none). limiter: the login limiter (default: one
-    counting in memory, settings from LOGIN_* variables; see bot.web.limiter). work_hours:
-    the team's hours and follow-up target (default: WORK_* variables, bot.staff.workhours).
+    From settings: staff_api_token (None disables the API: every call gets 401),
+    staff_session_key (32 bytes encrypting the session cookie; None: a random key, so sessions
+    end when the process restarts), secure_cookies (False only for plain-http local use and
+    tests), chat_server_url (where the public page's chat widget connects), trusted_proxies
+    (addresses/networks whose X-Forwarded-For is believed), outbox_interval. limiter: the
+    login limiter (default: login_limiter(settings)). work_hours: the team's hours and
+    follow-up target (default: WORK_* variables, bot.staff.workhours). workers: also run, on the
+    same engine, the outbox worker, the daily digest and the spool drain (the web process
+    does; tests of the pages alone leave them out).
     """
+    session_key = settings.staff_session_key
     if session_key is None:
         session_key = secrets.token_bytes(32)
     if len(session_key) != 32:
         raise ValueError("session_key must be 32 bytes")
+    api_token = settings.staff_api_token
     if api_token is not None and len(api_token) < 16:
         raise ValueError("api_token must be at least 16 characters")
     storage = EncryptedCookieStorage(
@@ -71,7 +101,7 @@ def create_app(
         cookie_name=COOKIE_NAME,
         max_age=SESSION_MAX_AGE,
         path="/staff",
-        secure=secure_cookies,
+        secure=settings.secure_cookies,
         httponly=True,
         samesite="Strict",
     )
@@ -79,15 +109,15 @@ def create_app(
         middlewares=[session_middleware(storage), staff_guard, api.api_guard],
         client_max_size=64 * 1024,
     )
-    engine = sa.create_engine(engine_url or default_url(), future=True, pool_pre_ping=True)
+    engine = open_engine(default_url(settings))
     app[ENGINE] = engine
-    app[LIMITER] = limiter or LoginLimiter()
-    app[TRUSTED_PROXIES] = parse_proxies(
-        os.environ.get("TRUSTED_PROXIES", "") if trusted_proxies is None else trusted_proxies
-    )
+    app[LIMITER] = limiter or login_limiter(settings)
+    app[TRUSTED_PROXIES] = parse_proxies(settings.trusted_proxies)
     app[API_TOKEN] = api_token or ""
-    app[WORK_HOURS] = work_hours or WorkHours.from_env()
-    app[HSTS_KEY] = secure_cookies
+    hours = work_hours or settings.hours
+    app[WORK_HOURS] = hours
+    app[HSTS_KEY] = settings.secure_cookies
+    app[INBOX_URL] = settings.inbox_url
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -98,15 +128,18 @@ def create_app(
     # aiohttp 3.9's signal annotations do not match aiosignal 1.4's generics.
     app.on_response_prepare.append(add_security_headers)  # type: ignore[arg-type]
     app.router.add_get("/healthz", healthz)
-    app.router.add_routes(views.routes)
+    app.router.add_routes(login.routes)
+    app.router.add_routes(queue.routes)
+    app.router.add_routes(record.routes)
+    app.router.add_routes(export.routes)
+    app.router.add_routes(users.routes)
     app.router.add_routes(api.routes)
     app.router.add_routes(funnel_pages.routes)
     app.router.add_routes(fhir.routes)
     app.router.add_static("/staff/static/", HERE / "static", show_index=False)
     counter = funnel.recorder(engine.url)
-    public.setup(
-        app, Settings().chat_server_url if chat_server_url is None else chat_server_url, counter
-    )
+    counter.share(engine)
+    public.setup(app, settings.chat_server_url, counter)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate, engine)
@@ -117,29 +150,15 @@ def create_app(
         await asyncio.to_thread(engine.dispose)
 
     app.cleanup_ctx.append(database)
+    if workers:
+        # Opened before anything serves: creates or upgrades the schema (on the same engine).
+        store = HandoffStore(engine=engine, settings=settings)
+        worker = OutboxWorker(engine, settings.notices, max_attempts=settings.outbox_max_attempts)
+        app[OUTBOX_WORKER] = worker
+        app.cleanup_ctx.append(worker_context(worker, interval=settings.outbox_interval))
+        # Once a working day: the digest of records waiting past the follow-up target.
+        app.cleanup_ctx.append(digest_context(engine, store.channels, hours))
+        # Handoffs the action server spooled while the store was down (shared VAR_DIR).
+        spool = Spool(settings.var_dir / "spool")
+        app.cleanup_ctx.append(drain_context(spool, store, settings.spool_retry_interval))
     return app
-
-
-def _env_session_key() -> bytes | None:
-    """STAFF_SESSION_KEY: 32 bytes, urlsafe-base64 encoded (e.g. Fernet.generate_key())."""
-    raw = os.environ.get("STAFF_SESSION_KEY", "").strip()
-    return base64.urlsafe_b64decode(raw) if raw else None
-
-
-def main() -> None:
-    """Local serving: BIND_HOST, STAFF_PORT (8080), STAFF_API_TOKEN, STAFF_SESSION_KEY,
-    STAFF_INSECURE_COOKIES=1 for plain http on localhost only."""
-    app = create_app(
-        api_token=os.environ.get("STAFF_API_TOKEN") or None,
-        session_key=_env_session_key(),
-        secure_cookies=os.environ.get("STAFF_INSECURE_COOKIES", "") != "1",
-    )
-    web.run_app(
-        app,
-        host=os.environ.get("BIND_HOST", "127.0.0.1"),
-        port=int(os.environ.get("STAFF_PORT", "8080")),
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -6,7 +6,6 @@ rest of /api/. Parameters: `_count` (1-1000, default 100) and `_offset`; anythin
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.store.schema import audit, handoffs
 from bot.web import queries
 from bot.web.limiter import client_address
 from bot.web.security import sees_contact
-from bot.web.state import ENGINE, TRUSTED_PROXIES
+from bot.web.state import ENGINE, INBOX_URL, TRUSTED_PROXIES
 
 routes = web.RouteTableDef()
 PARAMS = frozenset({"_count", "_offset"})
@@ -85,7 +84,7 @@ def _export(engine: sa.engine.Engine, count: int, offset: int) -> tuple[list[Any
 def _site(request: web.Request) -> str:
     """The web app's address for fullUrls: INBOX_URL (set in every profile), else the
     request's own."""
-    configured = os.environ.get("INBOX_URL", "").strip().rstrip("/")
+    configured = request.app[INBOX_URL]
     return configured or f"{request.scheme}://{request.host}"
 
 

@@ -131,7 +131,7 @@ def day_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 @routes.get("/staff/funnel")
 async def funnel_page(request: web.Request) -> web.StreamResponse:
-    from bot.web.views import render  # the inbox's page helper (user, CSRF, labels)
+    from bot.web.pages import render  # the inbox's page helper (user, CSRF, labels)
 
     error = None
     try:

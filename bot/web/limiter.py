@@ -22,7 +22,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import os
 import time
 import uuid
 from collections import deque
@@ -179,11 +178,6 @@ class RedisCounters:
         await self.client.close()
 
 
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
-
 @dataclass
 class Attempt:
     """One login attempt in progress: how long it must wait, and whether it tipped a limit."""
@@ -199,11 +193,12 @@ class Attempt:
 @dataclass
 class LoginLimiter:
     counters: Counters = field(default_factory=MemoryCounters)
-    per_ip: int = field(default_factory=lambda: int(_float("LOGIN_LIMIT_PER_IP", 30)))
-    window: float = field(default_factory=lambda: _float("LOGIN_LIMIT_WINDOW", 15 * 60))
-    slow_after: int = field(default_factory=lambda: int(_float("LOGIN_SLOW_AFTER", 3)))
-    delay_base: float = field(default_factory=lambda: _float("LOGIN_DELAY_BASE", 1.0))
-    delay_max: float = field(default_factory=lambda: _float("LOGIN_DELAY_MAX", 30.0))
+    # The web process sets these from LOGIN_* (bot.ops.settings, bot.web.app.login_limiter).
+    per_ip: int = 30
+    window: float = 15 * 60
+    slow_after: int = 3
+    delay_base: float = 1.0
+    delay_max: float = 30.0
     clock: Callable[[], float] = time.time  # wall clock: shared by replicas through Redis
 
     def delay_for(self, earlier_failures: int) -> float:

@@ -1,4 +1,11 @@
-"""Every database read and write of the staff app and API (blocking; run via asyncio.to_thread)."""
+"""The staff app's and API's reads of the handoffs (blocking; run via asyncio.to_thread): the
+queue (filters, order, pages, counts), one record with its related rows, the audit trail and
+contact attempts; and the errors the changes raise. The changes are bot.web.changes.
+
+Over 300 lines on purpose: the reads share one record shape (_record, _related) and the
+queue's filters and order (_filtered, _queue_order); the changes were the clear seam and
+are bot.web.changes.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import InvalidToken
 
-from bot import content
-from bot.staff import funnel, workflow
+from bot.staff import workflow
 from bot.store import crypto, search
 from bot.store.handoff import decode
 from bot.store.schema import audit, contact_attempts, handoffs, outbox
@@ -28,7 +34,7 @@ EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
 CAREGIVER_CONTACT = ("answered_by", "call")
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -89,13 +95,7 @@ def _record(row: Any) -> dict[str, Any]:
     record["updated_at"] = utc(record["updated_at"])
     record["last_contact_at"] = utc(record.get("last_contact_at"))
     record["version"] = int(record.get("version") or 1)
-    record["trial"] = record.get("trial") or default_trial()
     return record
-
-
-def default_trial() -> str:
-    """The nct_id of the deployment's default trial (a record without a trial is its)."""
-    return next(iter(content.nct_ids().values()))
 
 
 def validate_filters(outcome: str | None, status: str | None) -> None:
@@ -164,12 +164,7 @@ def _filtered(
     trial: str | None = None,
 ) -> Any:
     if trial:
-        # Records made before migration 0007 have no trial: they are the default trial's.
-        query = query.where(
-            sa.or_(handoffs.c.trial == trial, handoffs.c.trial.is_(None))
-            if trial == default_trial()
-            else handoffs.c.trial == trial
-        )
+        query = query.where(handoffs.c.trial == trial)
     if outcome:
         query = query.where(handoffs.c.outcome == outcome)
     if status == "open":
@@ -356,183 +351,12 @@ def _open_note(stored: str | None, audit_id: int) -> str | None:
         return "(this note could not be decrypted; check HANDOFF_KEY)"
 
 
-def _text(value: str | None, what: str) -> str | None:
-    value = (value or "").strip() or None
-    if value is not None and len(value) > MAX_NOTE_LENGTH:
-        raise InvalidChange(f"{what} must be at most {MAX_NOTE_LENGTH} characters")
-    if value is not None and not _encodable(value):
-        raise InvalidChange(f"{what} must be valid text (no lone surrogates)")
-    return value
-
-
 class Stale(Conflict):
     """The record changed since the version the user saw (another user saved meanwhile)."""
 
     def __init__(self, current: int) -> None:
         super().__init__("someone else changed this record since you opened it; nothing was saved")
         self.current = current
-
-
-def _current(connection: Any, handoff_id: int, expected_version: int | None) -> Any:
-    row = connection.execute(
-        sa.select(handoffs.c.status, handoffs.c.kind, handoffs.c.version).where(
-            handoffs.c.id == handoff_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(handoff_id)
-    if expected_version is not None and int(row.version) != expected_version:
-        raise Stale(int(row.version))
-    return row
-
-
-def _bump(connection: Any, handoff_id: int, row: Any, now: datetime, **values: Any) -> None:
-    """Compare-and-set on status and version: a concurrent change makes this a conflict."""
-    updated = connection.execute(
-        handoffs.update()
-        .where(
-            handoffs.c.id == handoff_id,
-            handoffs.c.status == row.status,
-            handoffs.c.version == row.version,
-        )
-        .values(updated_at=now, version=handoffs.c.version + 1, **values)
-    )
-    if updated.rowcount != 1:
-        raise Stale(int(row.version) + 1)
-
-
-def _audit_row(
-    connection: Any,
-    handoff_id: int,
-    actor: str,
-    action: str,
-    old: str | None,
-    new: str | None,
-    note: str | None,
-    now: datetime,
-) -> None:
-    # The funnel counts the first move into contacted, scheduled or enrolled (before this row).
-    funnel.count_transition(connection, handoff_id, old, new)
-    connection.execute(
-        audit.insert().values(
-            handoff_id=handoff_id,
-            actor=actor[:80],
-            action=action,
-            old_status=old,
-            new_status=new,
-            note=crypto.encrypt(note) if note is not None else None,
-            created_at=now,
-        )
-    )
-
-
-def change_status(
-    engine: sa.engine.Engine,
-    handoff_id: int,
-    *,
-    actor: str,
-    new_status: str | None,
-    note: str | None,
-    expected_version: int | None = None,
-) -> Change:
-    """Move a handoff along its workflow and/or add a note, with one audit row, atomically.
-
-    A new_status equal to the current one (or None) with a note records just the note.
-    expected_version: the version the user saw; another one raises Stale (nothing saved).
-    """
-    note = _text(note, "note")
-    if new_status is not None and new_status not in STATUSES:
-        raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
-    now = datetime.now(timezone.utc)
-    with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
-        old = str(row.status)
-        if new_status is None or new_status == old:
-            if note is None:
-                raise InvalidChange("nothing to change: give a new status or a note")
-            action, target = "note", old
-        else:
-            if new_status not in workflow.transitions(str(row.kind)).get(old, ()):
-                raise Conflict(f"cannot change status from {old} to {new_status}")
-            action, target = "status", new_status
-        _bump(connection, handoff_id, row, now, status=target)
-        _audit_row(connection, handoff_id, actor, action, old, target, note, now)
-    return Change(handoff_id, old, target, action)
-
-
-def log_attempt(
-    engine: sa.engine.Engine,
-    handoff_id: int,
-    *,
-    actor: str,
-    channel: str,
-    result: str,
-    next_step: str | None = None,
-    note: str | None = None,
-    expected_version: int | None = None,
-) -> Change:
-    """Log a call, e-mail or text and its result; audited; reaching a new prescreen person
-    makes the record contacted (bot.staff.workflow.after_attempt)."""
-    if channel not in workflow.CHANNELS:
-        raise InvalidChange(f"channel must be one of {', '.join(workflow.CHANNELS)}")
-    if result not in workflow.RESULTS:
-        raise InvalidChange(f"result must be one of {', '.join(workflow.RESULTS)}")
-    next_step = _text(next_step, "next step")
-    note = _text(note, "note")
-    now = datetime.now(timezone.utc)
-    with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
-        old = str(row.status)
-        target = workflow.after_attempt(str(row.kind), old, result) or old
-        _bump(connection, handoff_id, row, now, status=target, last_contact_at=now)
-        connection.execute(
-            contact_attempts.insert().values(
-                handoff_id=handoff_id,
-                actor=actor[:80],
-                channel=channel,
-                result=result,
-                next_step=crypto.encrypt(next_step) if next_step else None,
-                note=crypto.encrypt(note) if note else None,
-                created_at=now,
-            )
-        )
-        summary = f"{workflow.CHANNEL_LABELS[channel]}: {workflow.RESULT_LABELS[result]}"
-        if next_step:
-            summary += f". Next: {next_step}"
-        if note:
-            summary += f". {note}"
-        _audit_row(connection, handoff_id, actor, "contact_attempt", old, target, summary, now)
-    return Change(handoff_id, old, target, "contact_attempt")
-
-
-def assign(
-    engine: sa.engine.Engine,
-    handoff_id: int,
-    *,
-    actor: str,
-    assignee: str | None,
-    expected_version: int | None = None,
-) -> Change:
-    """Give the record to a coordinator (None: to nobody); audited."""
-    from bot.staff import users as staff
-
-    if assignee is not None and not staff.can_be_assigned(engine, assignee):
-        raise InvalidChange("assign to an active coordinator or admin")
-    now = datetime.now(timezone.utc)
-    with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
-        _bump(connection, handoff_id, row, now, assigned_to=assignee)
-        _audit_row(
-            connection,
-            handoff_id,
-            actor,
-            "assigned",
-            str(row.status),
-            str(row.status),
-            f"assigned to {assignee}" if assignee else "unassigned",
-            now,
-        )
-    return Change(handoff_id, str(row.status), str(row.status), "assigned")
 
 
 def attempts(engine: sa.engine.Engine, handoff_id: int) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ HTTP (aiohttp test server, real SQLite store). Wherever the token shows, it show
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import tempfile
 import uuid
@@ -24,9 +23,8 @@ from markupsafe import escape
 
 from bot.staff import users as staff
 from bot.store.handoff import HandoffStore
-from bot.web.app import create_app
 from tests.bad_input.strategies import CONTROL, EMOJI, RTL, SQL
-from tests.web.conftest import API_TOKEN, PASSWORD, USER, handoff, login
+from tests.web.conftest import PASSWORD, USER, handoff, login, staff_app
 
 PAYLOADS = [
     '<script>alert("{t}")</script>',
@@ -74,7 +72,7 @@ async def _pages(url: str, marked: list[tuple[str, str]]) -> dict[str, str]:
     with store.engine.connect() as connection:
         ids = dict(connection.execute(sa.text("select reference, id from handoffs")).all())
     store.engine.dispose()
-    app = create_app(url, api_token=API_TOKEN, session_key=os.urandom(32), secure_cookies=False)
+    app = staff_app(url)
     pages = {}
     async with TestClient(TestServer(app)) as client:
         assert await login(client) == 303

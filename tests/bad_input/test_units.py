@@ -18,6 +18,7 @@ from bot.prescreen import answers
 from bot.prescreen import dialogue as prescreen
 from bot.prescreen.dialogue import Turn
 from bot.prescreen.engine import load_criteria
+from bot.prescreen.state import Caregiver, Pending, Phase
 from tests.bad_input.strategies import (
     CONTROL,
     EMOJI,
@@ -167,35 +168,35 @@ def test_parse_age_gives_a_possible_age_that_was_typed(text: str) -> None:
 # --- the prescreen, one turn ----------------------------------------------------------------------
 
 
-def _state_at(phase: str) -> dict[str, Any]:
+def _state_at(phase: str) -> prescreen.State:
     state = prescreen.new_state(question="" if phase in ("question", "share_question") else None)
     if phase == "share_question":
-        state.update(phase="share_question", questions=["is there a placebo?"])
+        state.phase, state.questions = Phase.SHARE_QUESTION, ["is there a placebo?"]
     elif phase != "consent" and phase != "question":
-        state["phase"] = phase
+        state.phase = Phase(phase)
     if phase in ("share", "pick", "name", "contact", "best_time", "confirm_stop"):
-        state["answers"] = {"age": 52, "diagnosis": "yes", "biopsy": "yes"}
+        state.answers = {"age": 52, "diagnosis": "yes", "biopsy": "yes"}
     if phase == "confirm_stop":
-        state["resume"] = "questions"
+        state.resume = Phase.QUESTIONS
     if phase == "confirm":  # "Just to check: you are 16 years old. Is that right?"
-        state["pending"] = {"target": "age", "value": 16, "also": {}, "correction": False}
+        state.pending = Pending("age", 16)
     if phase == "not_eligible":
-        state["answers"] = {"age": 16}
+        state.answers = {"age": 16}
     if phase == "call_who":
-        state.update(who="someone_else", caregiver={"name": "Lucia", "patient_name": "Rosa"})
-        state["answers"] = {"age": 74}
+        state.who, state.caregiver = "someone_else", Caregiver(name="Lucia", patient_name="Rosa")
+        state.answers = {"age": 74}
     return state
 
 
-def _at_question(criterion_id: str) -> dict[str, Any]:
+def _at_question(criterion_id: str) -> prescreen.State:
     """A prescreen whose next question is ``criterion_id`` (earlier ones answered to pass)."""
     passing: dict[str, Any] = {"age": 52}
     state = prescreen.new_state()
-    state["phase"] = "questions"
+    state.phase = Phase.QUESTIONS
     for criterion in load_criteria():
         if criterion.id == criterion_id:
             break
-        state["answers"][criterion.id] = passing.get(criterion.id, "yes")
+        state.answers[criterion.id] = passing.get(criterion.id, "yes")
     assert prescreen.current_question(state).id == criterion_id  # type: ignore[union-attr]
     return state
 
@@ -241,11 +242,11 @@ def test_step_takes_any_message_in_any_phase(phase: str, text: str, intent: str 
     before = copy.deepcopy(state)
     result = prescreen.step(state, Turn(text, intent))
     assert state == before, "step changed its input"
-    assert result.state["phase"] in KNOWN_PHASES
+    assert result.state.phase in KNOWN_PHASES
     _check_messages(result.messages, text)
     if not result.finished:
         _check_messages(prescreen.prompt(result.state), text)
-    age = result.state["answers"].get("age")
+    age = result.state.answers.get("age")
     assert age is None or answers.MIN_AGE <= age <= answers.MAX_AGE
 
 
@@ -272,22 +273,22 @@ def test_every_typed_age_is_scored_or_checked(number: int, form: str) -> None:
     result = prescreen.step(_at_question("age"), Turn(text))
     texts = " ".join(m.get("text", "") for m in result.messages)
     if 18 <= number <= 89:
-        assert result.state["answers"]["age"] == number
-        assert result.state["phase"] == "questions"
+        assert result.state.answers["age"] == number
+        assert result.state.phase == "questions"
     elif 1 <= number <= 9:
-        assert "age" not in result.state["answers"] and result.state["phase"] == "questions"
+        assert "age" not in result.state.answers and result.state.phase == "questions"
     elif 10 <= number <= 120:
         # Typed, so checked before it ends anything.
-        assert result.state["phase"] == "confirm"
+        assert result.state.phase == "confirm"
         assert (
             f"Just to check: you are {number} years old"
             in prescreen.prompt(result.state)[0]["text"]
         )
         ended = prescreen.step(result.state, Turn("Yes"))
-        assert ended.state["phase"] == "not_eligible"
+        assert ended.state.phase == "not_eligible"
         assert "only for adults aged 18 to 89" in " ".join(m["text"] for m in ended.messages)
     else:
-        assert "age" not in result.state["answers"] and result.state["phase"] == "questions"
+        assert "age" not in result.state.answers and result.state.phase == "questions"
         assert texts == prescreen.texts()["check_age"].strip()
 
 
@@ -299,7 +300,7 @@ def test_out_of_range_age_gets_please_check_then_goes_on(text: str) -> None:
         " ".join(prescreen.texts()["check_age"].split())
     ]
     again = prescreen.step(result.state, Turn("52"))
-    assert again.state["answers"]["age"] == 52
+    assert again.state.answers["age"] == 52
 
 
 def test_non_english_in_the_prescreen_asks_for_english_and_keeps_the_question() -> None:
@@ -313,8 +314,8 @@ def test_non_english_in_the_prescreen_asks_for_english_and_keeps_the_question() 
 def test_a_question_for_the_team_may_be_in_any_language() -> None:
     state = _state_at("question")
     result = prescreen.step(state, Turn("¿Cuánto tiempo dura el estudio?", "non_english"))
-    assert result.state["phase"] == "share_question"
-    assert result.state["questions"] == ["¿Cuánto tiempo dura el estudio?"]
+    assert result.state.phase == "share_question"
+    assert result.state.questions == ["¿Cuánto tiempo dura el estudio?"]
 
 
 def test_markup_in_a_question_is_not_echoed() -> None:
@@ -322,4 +323,4 @@ def test_markup_in_a_question_is_not_echoed() -> None:
     result = prescreen.step(state, Turn("Is it safe? <script>alert(1)</script>"))
     shown = prescreen.prompt(result.state)[0]["text"]
     assert "<script>" not in shown and "Is it safe?" in shown
-    assert result.state["questions"] == ["Is it safe? <script>alert(1)</script>"]
+    assert result.state.questions == ["Is it safe? <script>alert(1)</script>"]

@@ -28,7 +28,7 @@ def own_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack
     monkeypatch.setenv("STAFF_INSECURE_COOKIES", "1")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("CHAT_SERVER_URL", raising=False)
-    settings = Settings(
+    settings = Settings.from_env(
         rasa_port=free_port(), action_port=free_port(), web_port=free_port(), var_dir=tmp_path
     )
     stack = Stack(settings)

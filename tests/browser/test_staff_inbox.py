@@ -1,5 +1,5 @@
 """The staff work queue in headless Chromium (Debian's chromium via Playwright) against the
-real web app (`python -m bot.web.app` in its own process) over a seeded SQLite store: the
+real web app (`python -m bot.web.server` in its own process) over a seeded SQLite store: the
 queue, search, a contact attempt, assignment and "my queue", a viewer who cannot see contact
 details, and the stale-edit warning. Screenshots go to var/screenshots/, or to
 docs/screenshots/ with SAVE_DOC_SCREENSHOTS=1 (the README's walk-through uses those)."""
@@ -138,7 +138,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "HANDOFF_KEY": key,
         "DATABASE_URL": url,
-        "STAFF_PORT": str(port),
+        "WEB_PORT": str(port),
         "BIND_HOST": "127.0.0.1",
         "STAFF_INSECURE_COOKIES": "1",
         "VAR_DIR": str(folder),
@@ -146,7 +146,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     log = (folder / "web.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.web.app"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "bot.web.server"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

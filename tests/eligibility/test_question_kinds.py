@@ -83,3 +83,16 @@ def test_an_answer_is_shown_back_as_the_person_chose_it() -> None:
         eligibility.shown_answer(CHOICE_Q, "unsure")
         == eligibility.texts()["answer_words"]["unsure"]
     )
+
+
+def test_the_dialogue_notes_a_choice_fact_by_its_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding 13: the dialogue's "You also answered..." note and the engine's summary
+    show an answer through the one eligibility.shown_answer."""
+    from bot.prescreen import dialogue as prescreen
+
+    monkeypatch.setattr(eligibility, "load_criteria", lambda: [CHOICE_Q, NUMBER_Q])
+    messages: list[dict[str, Any]] = []
+    prescreen._note_facts({"where": "hands", "flares": 3}, messages)  # noqa: SLF001
+    assert messages[0]["text"].endswith("- L: Only my hands\n- L: 3")
+    lines = eligibility.summary_lines({"where": "body"}, criteria=[CHOICE_Q])
+    assert lines == ["L: Elsewhere"]

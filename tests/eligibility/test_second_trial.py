@@ -13,6 +13,7 @@ import yaml
 from bot import content
 from bot.prescreen import dialogue as prescreen
 from bot.prescreen import engine as eligibility
+from bot.prescreen import reading
 from bot.web import present
 from tests.test_prescreen import Patient, med
 
@@ -49,7 +50,7 @@ def test_served_trials_and_unknown_ids(monkeypatch: pytest.MonkeyPatch) -> None:
             assert chosen == "nct06857240" and content.trial()["nct_id"] == "NCT06857240"
     with content.serving("demo-hand-eczema"):
         assert content.trial()["nct_id"] == "DEMO-0017"
-        assert prescreen.new_state()["trial"] == "demo-hand-eczema"
+        assert prescreen.new_state().trial == "demo-hand-eczema"
     monkeypatch.delenv("TRIALS")
     monkeypatch.delenv("TRIAL", raising=False)
     content.reset()
@@ -91,3 +92,12 @@ def test_a_low_number_goes_to_review_and_a_jak_pill_ends_it(demo_trial: None) ->
 def test_staff_labels_are_its_own(demo_trial: None) -> None:
     assert present.criterion_label("flares").startswith("Hand eczema flares")
     assert present.criterion_ids() == IDS
+
+
+def test_the_reader_uses_each_trials_own_condition_words(demo_trial: None) -> None:
+    """Review finding 10: "I'm the one with eczema" is about oneself in the eczema trial; the
+    dermatomyositis words of the other trial mean nothing special here."""
+    own = reading.read(reading.Reply("no, I'm the one with the eczema"), None)
+    assert own.kind == "self"
+    other = reading.read(reading.Reply("no, I'm the one with dm"), None)
+    assert other.kind != "self"

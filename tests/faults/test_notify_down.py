@@ -3,7 +3,6 @@ and the handoff stays in the inbox, marked undelivered (list and detail page).""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from cryptography.fernet import Fernet
 from bot.staff.notify import NotifySettings
 from bot.store.handoff import HandoffStore
 from bot.store.outbox import OutboxWorker, delivery_status
-from bot.web.app import create_app
 from tests.conftest import free_port
-from tests.web.conftest import API_TOKEN, handoff, login, seed
+from tests.web.conftest import API_TOKEN, handoff, login, seed, staff_app
 
 
 async def test_undelivered_handoff_stays_visible(
@@ -46,7 +44,7 @@ async def test_undelivered_handoff_stays_visible(
     assert {d["status"] for d in delivery_status(store.engine, record["id"])} == {"failed"}
     store.engine.dispose()
 
-    app = create_app(url, api_token=API_TOKEN, session_key=os.urandom(32), secure_cookies=False)
+    app = staff_app(url)
     async with TestClient(TestServer(app)) as client:
         assert await login(client) == 303
         listing = await (await client.get("/staff/handoffs")).text()

@@ -65,10 +65,10 @@ def send(base_url: str, sender: str, text: str) -> Reply:
 @pytest.fixture(scope="session")
 def prod_config() -> Iterator[ProductionConfig]:
     try:
-        check_stores(ProductionConfig())
+        check_stores(Settings.from_env().stores)
     except StartupError as error:
         pytest.skip(f"production profile needs PostgreSQL and Redis: {error}")
-    with scratch_stores(ProductionConfig()) as config:
+    with scratch_stores(Settings.from_env().stores) as config:
         # These tests watch the round-robin through nginx's X-Upstream (a debug setting).
         yield dataclasses.replace(config, debug_headers=True)
 
@@ -87,7 +87,7 @@ def prod(
     base = int(os.environ.get("TEST_PROD_BASE_PORT", "0"))
     ports = list(range(base, base + 7)) if base else free_ports(7)
     rasa_a, rasa_b, act_a, act_b, web, lb, actions_lb = ports
-    settings = Settings(
+    settings = Settings.from_env(
         rasa_port=rasa_a, action_port=act_a, web_port=web, var_dir=tmp_path_factory.mktemp("prod")
     )
     patch = pytest.MonkeyPatch()

@@ -52,12 +52,12 @@ def test_stores_default_to_each_other_then_to_the_local_servers(
 ) -> None:
     for name in ("TRACKER_STORE_URL", "DATABASE_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
-    local = ProductionConfig()
+    local = Settings.from_env().stores
     assert (
         local.tracker_store_url == local.database_url == "postgresql://postgres@127.0.0.1:5432/test"
     )
     monkeypatch.setenv("DATABASE_URL", "postgresql://a@db/x")
-    assert ProductionConfig().tracker_store_url == "postgresql://a@db/x"
+    assert Settings.from_env().stores.tracker_store_url == "postgresql://a@db/x"
 
 
 def test_taken_port_is_one_clear_line(tmp_path: Path) -> None:
@@ -67,7 +67,9 @@ def test_taken_port_is_one_clear_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        stack = ProductionStack(Settings(var_dir=tmp_path), lb_port=port, actions_lb_port=port + 1)
+        stack = ProductionStack(
+            Settings.from_env(var_dir=tmp_path), lb_port=port, actions_lb_port=port + 1
+        )
         with pytest.raises(StartupError, match=f"Port {port} .* LB_PORT"):
             stack.start()
 
@@ -102,7 +104,9 @@ def test_only_nginx_public_port_listens_on_bind_host(tmp_path: Path) -> None:
     """With BIND_HOST=0.0.0.0 the replicas, the web app and the internal action port stay on
     loopback: a reachable action server would accept forged trackers."""
     stack = ProductionStack(
-        Settings(host="0.0.0.0", var_dir=tmp_path), lb_port=18000, config=ProductionConfig()
+        Settings.from_env(host="0.0.0.0", var_dir=tmp_path),
+        lb_port=18000,
+        config=ProductionConfig(),
     )
     conf = stack.write_nginx_conf().read_text()
     assert "listen 0.0.0.0:18000;" in conf

@@ -85,6 +85,17 @@ def test_turns_alternate_between_replicas_and_keep_state(
     assert_tracker_consistent(engine, sender, len(script))
 
 
+def test_the_911_reminder_comes_from_the_other_replica(prod: ProductionStack) -> None:
+    """Review finding 1: the post-911 reminders are kept in Redis, so the follow-up that
+    reaches the other Rasa replica still gets "call 911 now" first (bot/safety/follow_up.py)."""
+    sender = new_sender()
+    first, second = (f"http://{address}" for address in prod.rasa_addresses[:2])
+    assert send(first, sender, "my lips and tongue are swelling up").text.startswith("Call 911")
+    reply = send(second, sender, "i dont want to go to the ER, can i just wait")
+    assert reply.messages[0]["text"].startswith("If you still have the problem you told me")
+    assert len(reply.messages) > 1  # then its normal reply
+
+
 def test_full_prescreen_across_replicas_makes_exactly_one_handoff(
     prod: ProductionStack, prod_config: ProductionConfig
 ) -> None:

@@ -12,7 +12,7 @@ from tests.test_prescreen import Patient
 def at_age() -> Patient:
     p = Patient()
     p.say("yes")
-    if p.state is not None and p.state.get("phase") != "questions":
+    if p.state is not None and p.state.phase != "questions":
         p.say("For myself")
     return p
 

@@ -37,3 +37,38 @@ def test_safe_or_stop_ends_it_and_a_crisis_or_another_conversation_never_starts_
     assert follow_up.line_before(sender, "hello") is None
     follow_up.answered(sender, "emergency")
     assert follow_up.line_before(other, "hello") is None
+
+
+def _turn(sender: str, text: str) -> list[str]:
+    """One message through the channels' guard (bot/rasa/channels.py), with a stand-in for Rasa's
+    message handler that answers once: the texts the person gets, in order."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.rasa import channels
+
+    async def rasa(message: UserMessage) -> None:
+        await message.output_channel.send_response(message.sender_id, {"text": "the normal answer"})
+
+    async def run() -> list[str]:
+        output = CollectingOutputChannel()
+        await channels.guarded(rasa)(UserMessage(text, output, sender))
+        return [str(m.get("text")) for m in output.messages]
+
+    return asyncio.run(run())
+
+
+def test_after_a_911_answer_the_reminder_is_the_turns_one_safety_line() -> None:
+    """Review finding 14: a 'possible' message right after a 911 answer gets the reminder and
+    the reply, not the 'possible' line too; outside the window it gets the line."""
+    from bot import safety
+
+    possible = "I had chest pain last year, can I join?"
+    assert safety.assess(possible).possible == "emergency"
+    sender = _sender()
+    follow_up.answered(sender, "emergency")
+    first = _turn(sender, possible)
+    assert len(first) == 2 and first[0].startswith("If you still have") and "911" in first[0]
+    assert first[1] == "the normal answer"
+    assert _turn(_sender(), possible) == ["the normal answer", "If you feel very unwell, call 911."]

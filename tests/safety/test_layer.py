@@ -292,9 +292,9 @@ def test_splitting_does_not_break_a_guard(text: str) -> None:
 
 
 def test_a_later_part_can_take_an_earlier_one_back() -> None:
-    assert clauses.taken_back(["None of those."])
-    assert clauses.taken_back(["It went away."])
-    assert not clauses.taken_back(["no idea why"])
+    assert clauses.taken_back("Chest pain?", ["None of those."])
+    assert clauses.taken_back("My throat felt tight.", ["It went away."])
+    assert not clauses.taken_back("Chest pain?", ["no idea why"])
 
 
 def test_the_parts_are_scored_in_one_batch_as_one_by_one() -> None:
@@ -336,3 +336,21 @@ def test_only_a_multi_part_message_pays_one_batch_for_its_parts(
 )  # fmt: skip
 def test_a_safety_buttons_title_typed_is_its_payload(typed: str, payload: str | None) -> None:
     assert replies.typed_button(typed) == payload
+
+
+def test_a_later_part_takes_back_only_a_question_or_list_and_never_an_urgent_part() -> None:
+    """Review finding 3: the judged part's own urgency counts, and a bare "no" after a report
+    answers something else ("my arm went numb. no" is not taken back)."""
+    urgent = "my chest hurts and my arm is numb right now."
+    assert not clauses.taken_back(urgent, ["can I still join the study?"])
+    assert not clauses.taken_back(urgent, ["It went away."])
+    assert not clauses.taken_back("my arm went numb", ["no"])
+    assert not clauses.taken_back("sorry my chest is crushing", ["nope"])
+    assert clauses.taken_back("Chest pain?", ["None of those."])
+    assert clauses.taken_back("chest pain, fainting or seizures", ["no"])
+    assert clauses.taken_back("I had transfusions.", ["does that matter for the trial?"])
+    for message in (
+        "my chest hurts and my arm is numb right now. can I still join the study?",
+        "72 yes. sorry my left arm went numb and my face is drooping. no",
+    ):
+        assert safety.assess(message).kind == "emergency", message

@@ -169,6 +169,26 @@ def test_a_typed_reply_right_after_a_safety_answer_is_not_an_answer(
     assert same_question(before, again)
 
 
+def test_a_typed_reply_right_after_the_988_answer_gets_a_check_in(
+    chat: Conversation, live_bot: str
+) -> None:
+    """Tester S3: "whatever. yes i had the biopsy" right after the 988 answer resumed the
+    questions at once. Now "are you safe right now?" with the two safety buttons, nothing read;
+    the next reply brings the question back, still nothing read."""
+    start(chat)
+    chat("52")
+    chat("Yes")
+    assert_safety_answer(chat("i wont be around much longer anyway"), "crisis")
+    before = prescreen_slot(live_bot, chat.sender)
+    check_in = chat("whatever. yes i had the biopsy")
+    assert len(check_in) == 1 and check_in[0]["text"].startswith("Before we go on: are you safe")
+    assert button_titles(check_in) == SAFE_BUTTONS
+    assert prescreen_slot(live_bot, chat.sender)["answers"] == before["answers"]
+    again = chat("yes")
+    assert prescreen_slot(live_bot, chat.sender)["answers"] == before["answers"]
+    assert same_question(before, again)
+
+
 def test_stop_for_now_in_the_prescreen_asks_before_forgetting(chat: Conversation) -> None:
     start(chat)
     chat("52")

@@ -11,9 +11,9 @@ from bot.prescreen import dialogue as prescreen
 from bot.prescreen.dialogue import Turn
 
 
-def in_questions(answers: dict[str, Any] | None = None) -> dict[str, Any]:
+def in_questions(answers: dict[str, Any] | None = None) -> prescreen.State:
     state = prescreen.new_state()
-    state.update(phase="questions", answers=dict(answers or {"age": 52}))
+    state.phase, state.answers = prescreen.Phase.QUESTIONS, dict(answers or {"age": 52})
     return state
 
 
@@ -29,7 +29,7 @@ def test_a_safety_payload_is_answered_and_changes_nothing(kind: str) -> None:
 @pytest.mark.parametrize("phase", ["consent", "name", "contact", "best_time", "question"])
 def test_in_every_phase(phase: str) -> None:
     state = in_questions()
-    state["phase"] = phase
+    state.phase = prescreen.Phase(phase)
     result = prescreen.step(state, Turn("/crisis", "crisis"))
     assert result.state == state and result.messages == [{"response": "utter_crisis"}]
 
@@ -44,9 +44,9 @@ def test_safe_again_asks_the_same_question() -> None:
 def test_a_reply_typed_right_after_a_safety_answer_is_not_an_answer() -> None:
     state = in_questions()
     result = prescreen.step(state, Turn("yes", "affirm", after_safety=True))
-    assert result.state["answers"] == state["answers"]
+    assert result.state.answers == state.answers
 
 
 def test_stop_for_now_asks_before_forgetting() -> None:
     result = prescreen.step(in_questions(), Turn("/safety_stop", "safety_stop"))
-    assert result.state["phase"] == "confirm_stop" and result.state["answers"] == {"age": 52}
+    assert result.state.phase == "confirm_stop" and result.state.answers == {"age": 52}

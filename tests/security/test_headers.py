@@ -4,7 +4,6 @@ router, so a page added later is covered without touching this test."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,8 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
-from bot.web.app import create_app
-from tests.web.conftest import API_TOKEN, login, seed
+from tests.web.conftest import API_TOKEN, login, seed, staff_app
 
 
 @pytest.fixture
@@ -25,7 +23,7 @@ async def app_client(
     monkeypatch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
     url = f"sqlite:///{tmp_path / 'handoffs.db'}"
     ids = seed(url)
-    app = create_app(url, api_token=API_TOKEN, session_key=os.urandom(32), secure_cookies=False)
+    app = staff_app(url)
     gets, posts = _paths(app, next(iter(ids.values())))
     client = TestClient(TestServer(app))
     await client.start_server()

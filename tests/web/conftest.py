@@ -6,21 +6,48 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 
+from bot.ops.settings import Settings
 from bot.staff import users as staff
 from bot.store.handoff import Handoff, HandoffStore
 from bot.web.app import create_app
+from bot.web.limiter import LoginLimiter
 
 API_TOKEN = "test-token-0123456789abcdef"
 USER, PASSWORD = "alice", "correct horse battery staple"
 XSS = "<script>alert(1)</script>"
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+def staff_app(
+    url: str,
+    *,
+    api_token: str | None = API_TOKEN,
+    secure: bool = False,
+    limiter: LoginLimiter | None = None,
+    **settings: Any,
+) -> web.Application:
+    """The web app over the store at url, the pages alone (no outbox worker, digest or spool
+    drain), with a random session key; `settings` are more Settings fields."""
+    return create_app(
+        Settings.from_env(
+            database_url=url,
+            staff_api_token=api_token,
+            staff_session_key=os.urandom(32),
+            secure_cookies=secure,
+            **settings,
+        ),
+        limiter=limiter or LoginLimiter(),
+        workers=False,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -107,12 +134,7 @@ async def make_client(sqlite_url: str) -> AsyncIterator[ClientFactory]:
     async def factory(
         url: str | None = None, *, api_token: str | None = API_TOKEN, secure: bool = False
     ) -> TestClient:
-        app = create_app(
-            url or sqlite_url,
-            api_token=api_token,
-            session_key=os.urandom(32),
-            secure_cookies=secure,
-        )
+        app = staff_app(url or sqlite_url, api_token=api_token, secure=secure)
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)

@@ -15,9 +15,9 @@ import redis
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.ops.settings import Settings
 from bot.staff import audit
 from bot.store.schema import audit as audit_table
-from bot.web.app import create_app
 from bot.web.limiter import (
     LoginLimiter,
     MemoryCounters,
@@ -25,7 +25,7 @@ from bot.web.limiter import (
     client_address,
     parse_proxies,
 )
-from tests.web.conftest import API_TOKEN, PASSWORD, USER, csrf_from
+from tests.web.conftest import PASSWORD, USER, csrf_from, staff_app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
@@ -55,14 +55,7 @@ async def app_factory(sqlite_url: str, seeded: dict[str, int]) -> AsyncIterator[
     clients: list[TestClient] = []
 
     async def make(trusted: str, limiter: LoginLimiter) -> TestClient:
-        app = create_app(
-            sqlite_url,
-            api_token=API_TOKEN,
-            session_key=os.urandom(32),
-            secure_cookies=False,
-            trusted_proxies=trusted,
-            limiter=limiter,
-        )
+        app = staff_app(sqlite_url, trusted_proxies=trusted, limiter=limiter)
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)
@@ -179,20 +172,20 @@ async def test_counters_shared_between_replicas_through_redis(app_factory: objec
 
 
 async def test_where_the_web_process_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.web.server import login_limiter
+    from bot.web.app import login_limiter
 
     monkeypatch.delenv("LOGIN_LIMIT_REDIS_URL", raising=False)
     monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)
-    assert isinstance(login_limiter().counters, MemoryCounters)
+    assert isinstance(login_limiter(Settings.from_env()).counters, MemoryCounters)
     monkeypatch.setenv("ASSISTANT_PROFILE", "production")
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("LOCK_STORE_KEY_PREFIX", "site1")
-    counters = login_limiter().counters
+    counters = login_limiter(Settings.from_env()).counters
     assert isinstance(counters, RedisCounters) and counters.prefix == "site1:login:"
     await counters.close()
     monkeypatch.delenv("ASSISTANT_PROFILE")
     monkeypatch.setenv("LOGIN_LIMIT_REDIS_URL", REDIS_URL)  # e.g. two web pods on Kubernetes
-    counters = login_limiter().counters
+    counters = login_limiter(Settings.from_env()).counters
     assert isinstance(counters, RedisCounters)
     await counters.close()
 

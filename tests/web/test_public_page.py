@@ -5,7 +5,6 @@ The browser tests (tests/browser/) drive the chat widget itself.
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,11 +13,10 @@ import pytest
 import textstat
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.app import create_app
 from bot.web.public import chat_origins, public_csp
 from bot.web.security import CSP
 from tests.test_responses import FACTS, MAX_GRADE
-from tests.web.conftest import ClientFactory
+from tests.web.conftest import ClientFactory, staff_app
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOCKS = ("p", "li", "h1", "h2", "button")
@@ -112,10 +110,7 @@ async def test_page_numbers_come_from_the_sources(make_client: ClientFactory) ->
 
 
 async def test_csp_allows_exactly_the_chat_server(sqlite_url: str) -> None:
-    app = create_app(
-        sqlite_url, api_token=None, session_key=os.urandom(32), secure_cookies=False,
-        chat_server_url="http://127.0.0.1:5999",
-    )  # fmt: skip
+    app = staff_app(sqlite_url, api_token=None, chat_server="http://127.0.0.1:5999")
     async with TestClient(TestServer(app)) as client:
         html = await fetch_page(client)
         page = await client.get("/")

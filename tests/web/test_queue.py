@@ -27,7 +27,7 @@ from bot.store import search
 from bot.store.handoff import HandoffStore
 from bot.store.outbox import OutboxWorker
 from bot.store.schema import audit, handoff_search, handoffs
-from bot.web import present, queries
+from bot.web import changes, present, queries
 from tests.conftest import Mailbox
 from tests.web.conftest import API_TOKEN, PASSWORD, USER, ClientFactory, csrf_from, handoff, login
 
@@ -325,11 +325,11 @@ async def test_question_workflow(sqlite_url: str) -> None:
     ids = build(sqlite_url)
     engine = sa.create_engine(sqlite_url)
     with pytest.raises(queries.Conflict):
-        queries.change_status(
+        changes.change_status(
             engine, ids["c-question"], actor=USER, new_status="contacted", note=None
         )
     for status in ("answered", "closed"):
-        queries.change_status(engine, ids["c-question"], actor=USER, new_status=status, note=None)
+        changes.change_status(engine, ids["c-question"], actor=USER, new_status=status, note=None)
     assert queries.get_handoff(engine, ids["c-question"])["status"] == "closed"
     engine.dispose()
 
@@ -548,7 +548,7 @@ def test_migration_0005_down_and_up_keeps_records_and_makes_old_users_admins(db_
 
     ids = build(db_url)
     engine = sa.create_engine(db_url, future=True)
-    queries.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="no_answer")
+    changes.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="no_answer")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
@@ -574,7 +574,7 @@ def test_retention_purges_attempts_and_search_keys(db_url: str) -> None:
 
     ids = build(db_url)
     engine = sa.create_engine(db_url, future=True)
-    queries.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="reached")
+    changes.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="reached")
     result = retention.Purged()
     retention.purge_handoffs(engine, datetime.now(timezone.utc) - timedelta(days=5), result)
     assert result.handoffs == 1  # Maria's record, 10 days old
@@ -640,7 +640,7 @@ async def test_viewer_does_not_read_staff_notes(
 ) -> None:
     ids = build(sqlite_url)
     engine = sa.create_engine(sqlite_url)
-    queries.log_attempt(
+    changes.log_attempt(
         engine,
         ids["c-maria"],
         actor=USER,

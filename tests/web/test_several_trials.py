@@ -42,16 +42,13 @@ def two_trials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 async def both(sqlite_url: str, make_client: ClientFactory) -> tuple[TestClient, dict[str, int]]:
-    ids = seed(sqlite_url)  # records of this trial; one of them made before migration 0007
+    ids = seed(sqlite_url)  # records of this trial, stored without a trial: the default's
     store = HandoffStore(sqlite_url, channels=[])
     store.submit(
         handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017", contact={"name": "Dana Demo"})
     )
     with store.engine.begin() as connection:
         ids.update(connection.execute(sa.select(handoffs.c.conversation_id, handoffs.c.id)).all())
-        connection.execute(
-            handoffs.update().where(handoffs.c.id == ids["c-review"]).values(trial=None)
-        )
     store.engine.dispose()
     return await make_client(sqlite_url), ids
 
@@ -149,6 +146,74 @@ def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest
         records = queries.list_handoffs(store.engine, trial="NCT06857240")
         assert [r["trial"] for r in records] == ["NCT06857240"]  # kept, now the default's
         assert queries.list_handoffs(store.engine, trial="DEMO-0017") == []
+    finally:
+        store.engine.dispose()
+
+
+def _trial_column(engine: sa.engine.Engine) -> dict[str, object]:
+    found = [c for c in sa.inspect(engine).get_columns("handoffs") if c["name"] == "trial"]
+    return dict(found[0])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migration_0008_backfills_the_default_trial(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Review 7: records made before 0007 (trial NULL) get the default trial's nct_id when
+    0008 runs, then the column is NOT NULL; a later TRIALS order does not move them."""
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.store.handoff import MIGRATIONS
+    from bot.web import queries
+
+    url = request.getfixturevalue(f"{backend}_url")
+    store = HandoffStore(url, channels=[])
+    store.submit(handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017"))
+    store.submit(handoff("c-old"))
+    assert not _trial_column(store.engine)["nullable"]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def migrate(to: str, down: bool = False) -> None:
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, to)
+
+    try:
+        migrate("0007", down=True)
+        assert _trial_column(store.engine)["nullable"]
+        with store.engine.begin() as connection:  # as 0007 left a record made before it
+            connection.execute(
+                handoffs.update().where(handoffs.c.conversation_id == "c-old").values(trial=None)
+            )
+        migrate("head")
+        assert not _trial_column(store.engine)["nullable"]
+        with store.engine.connect() as connection:
+            trials = dict(
+                connection.execute(sa.select(handoffs.c.conversation_id, handoffs.c.trial)).all()
+            )
+        assert trials == {"c-demo": "DEMO-0017", "c-old": "NCT06857240"}
+        with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as connection:
+            connection.execute(
+                handoffs.update().where(handoffs.c.conversation_id == "c-old").values(trial=None)
+            )
+        # The demo trial first now: the old record stays the study it was made for.
+        content.use(None)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("TRIALS", f"{DEMO_FOLDER},nct06857240")
+            content.reset()
+            old = queries.list_handoffs(store.engine, trial="NCT06857240")
+            assert [r["conversation_id"] for r in old] == ["c-old"]
+        content.reset()
+        migrate("0007", down=True)  # and back down: nullable, the values kept
+        assert _trial_column(store.engine)["nullable"]
+        with store.engine.connect() as connection:
+            kept = connection.execute(
+                sa.select(handoffs.c.trial).where(handoffs.c.conversation_id == "c-old")
+            ).scalar_one()
+        assert kept == "NCT06857240"
+        migrate("head")
     finally:
         store.engine.dispose()
 

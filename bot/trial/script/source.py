@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +17,7 @@ def trial_folder(path: str | Path) -> Iterator[Path]:
     if not (folder / "criteria.yml").is_file() or not (folder / "answers.yml").is_file():
         raise ValueError(f"{path}: not a trial folder (no criteria.yml and answers.yml)")
     before = content.use(folder)
-    # bot.faq.lookup reads ANSWERS_FILE when it is set instead of the content folder's answers.
-    answers_before = os.environ.pop("ANSWERS_FILE", None)
     try:
         yield folder
     finally:
         content.use(before)
-        if answers_before is not None:
-            os.environ["ANSWERS_FILE"] = answers_before
