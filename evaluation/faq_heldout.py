@@ -86,7 +86,9 @@ class Report:
 # messages), scored once.
 # v5.yml: 433 questions written blind for issue 16's second round (34 dropped as word for word
 # training examples), scored once.
-SETS = ("questions", "fresh", "v4", "v5")
+# v6.yml: 300 questions written blind after the new-user round (15 dropped as word for word
+# training examples), scored once.
+SETS = ("questions", "fresh", "v4", "v5", "v6")
 
 
 def load_cases(name: str = "questions") -> tuple[list[dict[str, str]], dict[str, Any]]:

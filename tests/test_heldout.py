@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # the safety layer's clause check (about 8 of its questions now get a crisis false alarm).
 # After the new-user round (2026-12-01 evening; v5 spent too): questions 97.1% (1.2% wrong),
 # fresh 95.0% (2.9%), v4 94.0% (3.2%), v5 91.7% (5.3%).
-FLOORS = {"questions": 0.95, "fresh": 0.93, "v4": 0.93, "v5": 0.86}
+# v6, written blind after that round and scored once: 91.6% right, 2.5% clarifying, 6.0% wrong.
+FLOORS = {"questions": 0.95, "fresh": 0.93, "v4": 0.93, "v5": 0.89, "v6": 0.90}
 # A confident wrong answer is worse than asking which topic was meant.
-MAX_WRONG = {"questions": 0.03, "fresh": 0.03, "v4": 0.035, "v5": 0.08}
+MAX_WRONG = {"questions": 0.03, "fresh": 0.035, "v4": 0.04, "v5": 0.065, "v6": 0.07}
 MIN_QUESTIONS = 120
 
 

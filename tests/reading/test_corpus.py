@@ -81,7 +81,14 @@ HELDOUT2_EXACT = {
 # Replies read as an answer that would end the prescreen, wrongly (each is typed text, read as
 # "inferred", so "Just to check" asks first): none in any set after the second pass (heldout2
 # had seven at its blind scoring, heldout3 seven at its own; none after the third pass).
-WRONG_ENDINGS = {"dev.yml": 0, "heldout.yml": 0, "heldout2.yml": 0, "heldout3.yml": 0}
+# heldout4.yml: six at its one blind scoring (2026-12-01, README), each asked "Just to check" first.
+WRONG_ENDINGS = {
+    "dev.yml": 0,
+    "heldout.yml": 0,
+    "heldout2.yml": 0,
+    "heldout3.yml": 0,
+    "heldout4.yml": 6,
+}
 
 
 def test_second_held_out_set_floor() -> None:
@@ -106,7 +113,21 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     assert sum(r.ok for r in results) >= 346
 
 
-@pytest.mark.parametrize("name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml"])
+def test_fourth_held_out_set_first_score_is_the_floor() -> None:
+    # heldout4.yml: written blind after the third pass, committed, scored once (2026-12-01):
+    # 307/400 (76.8%) exact, 6 that would end the prescreen wrongly (each asked "Just to
+    # check" first). 20 of the misses are third-person replies ("Mom's 81") after "For myself"
+    # that the writer also labels as a switch to someone else; the reading gives the answer
+    # right and does not switch by itself (a tester found a switch on "they did a biopsy"
+    # wrong). Counting the answer alone: 340/400 (85.0%). README, "One reading stage".
+    results = scored("heldout4.yml")
+    assert len(results) == 400
+    assert sum(r.ok for r in results) >= 307
+
+
+@pytest.mark.parametrize(
+    "name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml", "heldout4.yml"]
+)
 def test_a_typed_reply_that_would_end_the_prescreen_is_never_read_as_sure(name: str) -> None:
     """Only a button press ends it at once; a typed reading that would end it is "inferred",
     so the dialogue asks "Just to check: ..." first."""
