@@ -1,5 +1,5 @@
 """Command line: `python -m bot run` starts everything; `python -m bot staff add-user NAME`
-(also set-password, reset-password, disable-user, enable-user, set-role); `python -m bot
+(also set-password, reset-password, disable-user, enable-user, set-role, set-trials); `python -m bot
 token add|revoke|list` (API tokens per integration); `python -m bot digest` (today's digest
 of overdue records); `python -m bot purge --older-than 90d`
 applies the retention limit; `python -m bot rotate-key` re-encrypts everything stored with the
@@ -70,11 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         ("disable-user", "stop a user logging in and end every session of theirs", False),
         ("enable-user", "let a disabled user log in again", False),
         ("set-role", "give a user another role (--role) and end every session of theirs", False),
+        ("set-trials", "the trials (NCT_ID or trial id) a user works on, and no others", False),
     ):
         command = staff_commands.add_parser(name, help=what)
         command.add_argument("name")
         if name in ("add-user", "set-role"):
             command.add_argument("--role", choices=("admin", "coordinator", "viewer"))
+        if name == "set-trials":
+            command.add_argument("trials", nargs="+", metavar="NCT_ID")
         if takes_password:
             command.add_argument(
                 "--password-stdin",
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             args.name,
             getattr(args, "password_stdin", False),
             getattr(args, "role", None),
+            getattr(args, "trials", None),
         )
     if args.command == "token":
         envfile.ensure()

@@ -207,12 +207,22 @@ async def widget_session(url: str) -> AsyncIterator[WidgetSession]:
         await client.disconnect()
 
 
-def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
-    """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie."""
+def staff_login(
+    web_url: str, var_dir: Path, name: str = "coordinator", trials: tuple[str, ...] = ()
+) -> urllib.request.OpenerDirector:
+    """A coordinator account in the stack's SQLite store, logged in: an opener with its cookie.
+    trials: the nct_ids they work on (staff_trials); none: a one-trial deployment's staff."""
     from bot.staff import users as staff  # the staff store needs the app's modules; import late
+    from bot.store.schema import staff_trials, staff_users
 
     engine = sa.create_engine(f"sqlite:///{var_dir / 'handoffs.db'}", future=True)
-    staff.add_user(engine, "coordinator", "correct horse battery")
+    staff.add_user(engine, name, "correct horse battery")
+    with engine.begin() as connection:  # as `staff set-trials` writes them
+        user_id = connection.execute(
+            sa.select(staff_users.c.id).where(staff_users.c.username == name)
+        ).scalar_one()
+        for nct in trials:
+            connection.execute(staff_trials.insert().values(user_id=user_id, nct_id=nct))
     engine.dispose()
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -220,7 +230,7 @@ def staff_login(web_url: str, var_dir: Path) -> urllib.request.OpenerDirector:
     login = opener.open(f"{web_url}/staff/login", timeout=10).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', login)
     assert token
-    form = {"csrf_token": token.group(1), "username": "coordinator"}
+    form = {"csrf_token": token.group(1), "username": name}
     form["password"] = "correct horse battery"
     opener.open(
         f"{web_url}/staff/login", data=urllib.parse.urlencode(form).encode(), timeout=10

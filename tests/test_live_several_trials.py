@@ -180,7 +180,8 @@ def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox)
     assert DEMO_TRIAL["study_name"] in mail[0].replace("=\r\n", "").replace("\r\n", " ")
 
     # The inbox filter and the CSV of the demo trial: its record, its question labels.
-    opener = staff_login(both.web_url, both.var_dir)
+    ncts = (MAIN_TRIAL["nct_id"], DEMO_TRIAL["nct_id"])
+    opener = staff_login(both.web_url, both.var_dir, trials=ncts)  # staff of both trials
     listing = opener.open(f"{both.web_url}/staff/handoffs?trial={DEMO}", timeout=10).read()
     assert ref in listing.decode() and 'id="f-trial"' in listing.decode()
     other = opener.open(f"{both.web_url}/staff/handoffs?trial={MAIN}", timeout=10).read()
@@ -192,3 +193,14 @@ def test_a_demo_prescreen_beside_a_default_one(both: Settings, mailbox: Mailbox)
     rows = list(csv.DictReader(io.StringIO(exported.read().decode())))
     assert [(r["reference"], r["trial"]) for r in rows] == [(ref, DEMO_TRIAL["nct_id"])]
     assert any(name.startswith("Hand eczema flares") for name in rows[0])
+
+    # Staff of the main trial only (review finding 5): the demo's record is not theirs.
+    main_only = staff_login(both.web_url, both.var_dir, "main-only", (MAIN_TRIAL["nct_id"],))
+    queue = main_only.open(f"{both.web_url}/staff/handoffs", timeout=10).read().decode()
+    assert ref not in queue and 'id="f-trial"' not in queue
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        main_only.open(f"{both.web_url}/staff/handoffs/{items[0]['id']}", timeout=10)
+    assert refused.value.code == 404
+    exported = main_only.open(f"{both.web_url}/staff/handoffs.csv", timeout=10)
+    rows = list(csv.DictReader(io.StringIO(exported.read().decode())))
+    assert {r["trial"] for r in rows} <= {MAIN_TRIAL["nct_id"]} and ref not in str(rows)

@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from bot.staff import audit
-from bot.store.schema import staff_users
+from bot.store.schema import staff_trials, staff_users
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,79}$")
 ROLES = ("admin", "coordinator", "viewer")
@@ -33,6 +33,7 @@ ROLES = ("admin", "coordinator", "viewer")
 # status, attempts, assignment, CSV); viewer: outcomes and answers only, never contact details.
 ROLE_LABELS = {"admin": "Admin", "coordinator": "Coordinator", "viewer": "Viewer"}
 ROLE_CHANGED = "role_changed"
+TRIALS_CHANGED = "trials_changed"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 CLI_ACTOR = "command line"
@@ -146,6 +147,92 @@ def set_role(engine: sa.engine.Engine, username: str, role: str, *, actor: str =
         if updated.rowcount != 1:
             raise StaffError(f"no staff user {name!r}")
         audit.record(connection, actor, ROLE_CHANGED, f"user={name} role={role}")
+
+
+def _served() -> dict[str, str]:
+    from bot import content
+
+    return content.nct_ids()  # trial id -> nct_id of every served trial
+
+
+def resolve_trial(value: str) -> str:
+    """A served trial's nct_id from its id or nct_id (any case); StaffError otherwise."""
+    served = _served()
+    value = value.strip()
+    if value in served:
+        return served[value]
+    for nct in served.values():
+        if nct.lower() == value.lower():
+            return nct
+    known = ", ".join(f"{nct} ({key})" for key, nct in served.items())
+    raise StaffError(f"trial {value[:40]!r} is not served here; served: {known}")
+
+
+def set_trials(
+    engine: sa.engine.Engine, username: str, trials: list[str], *, actor: str = CLI_ACTOR
+) -> list[str]:
+    """The user works on these trials (ids or nct_ids of served trials) and no others; returns
+    the nct_ids. An empty list removes every assignment (see scope for what that means)."""
+    ncts = sorted({resolve_trial(value) for value in trials})
+    name = normalise(username)
+    with engine.begin() as connection:
+        user_id = connection.execute(
+            sa.select(staff_users.c.id).where(staff_users.c.username == name)
+        ).scalar_one_or_none()
+        if user_id is None:
+            raise StaffError(f"no staff user {name!r}")
+        connection.execute(staff_trials.delete().where(staff_trials.c.user_id == user_id))
+        if ncts:
+            connection.execute(
+                staff_trials.insert(), [{"user_id": user_id, "nct_id": nct} for nct in ncts]
+            )
+        audit.record(connection, actor, TRIALS_CHANGED, f"user={name} trials={','.join(ncts)}")
+    return ncts
+
+
+def assigned_trials(engine: sa.engine.Engine) -> dict[str, list[str]]:
+    """username -> the nct_ids assigned to them (users with none are left out)."""
+    query = (
+        sa.select(staff_users.c.username, staff_trials.c.nct_id)
+        .select_from(staff_trials.join(staff_users, staff_users.c.id == staff_trials.c.user_id))
+        .order_by(staff_users.c.username, staff_trials.c.nct_id)
+    )
+    found: dict[str, list[str]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            found.setdefault(str(row.username), []).append(str(row.nct_id))
+    return found
+
+
+def trials_label(role: str, assigned: list[str] | None) -> str:
+    """What the admin users page shows of a user's trials (scope in words)."""
+    if role == "admin":
+        return "all trials (admin)"
+    if assigned:
+        return ", ".join(assigned)
+    served = sorted(set(_served().values()))
+    return f"{served[0]} (the only trial)" if len(served) == 1 else "none (set-trials)"
+
+
+def scope(engine: sa.engine.Engine, username: str, role: str) -> frozenset[str] | None:
+    """The nct_ids whose records the user may see; None: every trial (an admin).
+
+    A coordinator or viewer sees the trials assigned to them (staff_trials); with none
+    assigned, the one trial of a one-trial deployment, and no trial at all when the
+    deployment serves several (migration 0009 explains the choice)."""
+    if role == "admin":
+        return None
+    query = (
+        sa.select(staff_trials.c.nct_id)
+        .select_from(staff_trials.join(staff_users, staff_users.c.id == staff_trials.c.user_id))
+        .where(staff_users.c.username == normalise(username))
+    )
+    with engine.connect() as connection:
+        assigned = frozenset(str(nct) for nct in connection.execute(query).scalars())
+    if assigned:
+        return assigned
+    served = set(_served().values())
+    return frozenset(served) if len(served) == 1 else frozenset()
 
 
 def users(engine: sa.engine.Engine) -> list[dict[str, object]]:
@@ -280,9 +367,15 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str | None:
     return password
 
 
-def main(command: str, username: str, password_stdin: bool = False, role: str | None = None) -> int:
+def main(
+    command: str,
+    username: str,
+    password_stdin: bool = False,
+    role: str | None = None,
+    trials: list[str] | None = None,
+) -> int:
     """`python -m bot staff add-user|set-password|reset-password|disable-user|enable-user|
-    set-role NAME`: exit code."""
+    set-role NAME`, `staff set-trials NAME NCT_ID...`: exit code."""
     from bot.store.handoff import HandoffStore  # migrates the schema on first use
 
     password = None
@@ -311,6 +404,9 @@ def main(command: str, username: str, password_stdin: bool = False, role: str | 
                 raise StaffError("set-role needs --role admin|coordinator|viewer")
             set_role(store.engine, username, role)
             done = f"{name} is now {role}; every session of theirs has ended."
+        elif command == "set-trials":
+            ncts = set_trials(store.engine, username, trials or [])
+            done = f"{name} now works on {', '.join(ncts) or 'no trial'}."
         elif command == "enable-user":
             enable_user(store.engine, username)
             done = f"Enabled {name} again."

@@ -119,6 +119,21 @@ staff_users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False, server_default="coordinator"),
 )
 
+# Which trials (nct_id) a staff user works on (migration 0009). Admins see every trial; a
+# coordinator or viewer sees only the trials listed here, or, with no row at all, the one trial
+# of a one-trial deployment (none when the deployment serves several): bot.staff.users.scope.
+staff_trials = sa.Table(
+    "staff_trials",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("nct_id", sa.String(32), primary_key=True),
+)
+
 # Staff actions on a handoff (status, note), and with handoff_id NULL: logins that failed or
 # were limited, CSV exports and user changes. Never a password.
 audit = sa.Table(

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.staff import tokens
 from bot.web import changes, listing, queries
-from bot.web.security import ROLE, Handler, bearer_ok
+from bot.web.security import ROLE, SCOPE, Handler, bearer_ok, scope
 from bot.web.state import API_TOKEN, ENGINE, WORK_HOURS
 
 routes = web.RouteTableDef()
@@ -61,6 +61,9 @@ async def api_guard(request: web.Request, handler: Handler) -> web.StreamRespons
         return problem(401, "unauthorized", **{"WWW-Authenticate": "Bearer"})
     request[CALLER] = caller
     request[ROLE] = caller.role
+    # API and FHIR tokens are deployment-wide integration tokens (one per integration, e.g. a
+    # REDCap sync): every trial's records, as the README's staff section says.
+    request[SCOPE] = None
     try:
         return await handler(request)
     except web.HTTPException as error:
@@ -152,6 +155,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         reference=reference,
         assigned_to=assigned_to,
         trial=trial,
+        scope=scope(request),
         sort=sort,
         overdue_cutoff=request.app[WORK_HOURS].cutoff(datetime.now(timezone.utc)),
         limit=limit,
@@ -167,6 +171,7 @@ async def list_handoffs(request: web.Request) -> web.StreamResponse:
         reference=reference,
         assigned_to=assigned_to,
         trial=trial,
+        scope=scope(request),
     )
     return web.json_response(
         {
@@ -190,7 +195,9 @@ def _handoff_id(request: web.Request) -> int:
 async def get_handoff(request: web.Request) -> web.StreamResponse:
     try:
         handoff_id = _handoff_id(request)
-        record = await asyncio.to_thread(queries.get_handoff, request.app[ENGINE], handoff_id)
+        record = await asyncio.to_thread(
+            queries.get_handoff, request.app[ENGINE], handoff_id, scope(request)
+        )
     except queries.NotFound:
         return problem(404, "not found")
     return web.json_response(item(record, request))
@@ -238,6 +245,7 @@ async def patch_handoff(request: web.Request) -> web.StreamResponse:
                 actor=actor,
                 assignee=body["assigned_to"],
                 expected_version=version,
+                scope=scope(request),
             )
             version = None if version is None else version + 1
         if status is not None or note is not None or "assigned_to" not in body:
@@ -249,8 +257,9 @@ async def patch_handoff(request: web.Request) -> web.StreamResponse:
                 new_status=status,
                 note=note,
                 expected_version=version,
+                scope=scope(request),
             )
-        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
+        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id, scope(request))
     except queries.NotFound:
         return problem(404, "not found")
     except queries.InvalidChange as error:
@@ -300,8 +309,9 @@ async def post_attempt(request: web.Request) -> web.StreamResponse:
             next_step=values["next_step"],
             note=values["note"],
             expected_version=version,
+            scope=scope(request),
         )
-        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
+        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id, scope(request))
     except queries.NotFound:
         return problem(404, "not found")
     except queries.InvalidChange as error:

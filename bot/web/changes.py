@@ -19,8 +19,10 @@ from bot.web.queries import (
     Conflict,
     InvalidChange,
     NotFound,
+    Scope,
     Stale,
     encodable,
+    in_scope,
 )
 
 
@@ -33,10 +35,12 @@ def _text(value: str | None, what: str) -> str | None:
     return value
 
 
-def _current(connection: Any, handoff_id: int, expected_version: int | None) -> Any:
+def _current(
+    connection: Any, handoff_id: int, expected_version: int | None, scope: Scope = None
+) -> Any:
     row = connection.execute(
         sa.select(handoffs.c.status, handoffs.c.kind, handoffs.c.version).where(
-            handoffs.c.id == handoff_id
+            handoffs.c.id == handoff_id, in_scope(scope)
         )
     ).first()
     if row is None:
@@ -94,6 +98,7 @@ def change_status(
     new_status: str | None,
     note: str | None,
     expected_version: int | None = None,
+    scope: Scope = None,
 ) -> Change:
     """Move a handoff along its workflow and/or add a note, with one audit row, atomically.
 
@@ -105,7 +110,7 @@ def change_status(
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
+        row = _current(connection, handoff_id, expected_version, scope)
         old = str(row.status)
         if new_status is None or new_status == old:
             if note is None:
@@ -130,6 +135,7 @@ def log_attempt(
     next_step: str | None = None,
     note: str | None = None,
     expected_version: int | None = None,
+    scope: Scope = None,
 ) -> Change:
     """Log a call, e-mail or text and its result; audited; reaching a new prescreen person
     makes the record contacted (bot.staff.workflow.after_attempt)."""
@@ -141,7 +147,7 @@ def log_attempt(
     note = _text(note, "note")
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
+        row = _current(connection, handoff_id, expected_version, scope)
         old = str(row.status)
         target = workflow.after_attempt(str(row.kind), old, result) or old
         _bump(connection, handoff_id, row, now, status=target, last_contact_at=now)
@@ -172,6 +178,7 @@ def assign(
     actor: str,
     assignee: str | None,
     expected_version: int | None = None,
+    scope: Scope = None,
 ) -> Change:
     """Give the record to a coordinator (None: to nobody); audited."""
     from bot.staff import users as staff
@@ -180,7 +187,7 @@ def assign(
         raise InvalidChange("assign to an active coordinator or admin")
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
-        row = _current(connection, handoff_id, expected_version)
+        row = _current(connection, handoff_id, expected_version, scope)
         _bump(connection, handoff_id, row, now, assigned_to=assignee)
         _audit_row(
             connection,

@@ -46,10 +46,13 @@ def trial_param(value: str | None) -> str | None:
     return next((nct for nct in ids.values() if nct.lower() == value.lower()), value)
 
 
-def trials() -> list[dict[str, str]]:
-    """The served trials for a filter menu: id, nct_id and short name."""
+def trials(scope: frozenset[str] | None = None) -> list[dict[str, str]]:
+    """The served trials for a filter menu: id, nct_id and short name (only those in the
+    user's scope; None: all)."""
     found = []
     for key, nct in content.nct_ids().items():
+        if scope is not None and nct not in scope:
+            continue
         with content.serving(key):
             found.append({"id": key, "nct_id": nct, "name": str(content.trial()["short_name"])})
     return found

@@ -18,7 +18,7 @@ from bot.staff import audit, workflow
 from bot.staff import users as staff
 from bot.web import listing, queries
 from bot.web.limiter import client_address
-from bot.web.security import CSRF_FIELD, SESSION_USER, csrf_token, role, sees_contact
+from bot.web.security import CSRF_FIELD, SESSION_USER, csrf_token, role, scope, sees_contact
 from bot.web.state import ENGINE, TRUSTED_PROXIES
 
 OUTCOME_LABELS = {
@@ -105,6 +105,7 @@ class ListView:
 
     def __init__(self, request: web.Request, allowed: set[str]) -> None:
         query = request.query
+        self.scope = scope(request)
         try:
             listing.refuse_unknown(list(query.keys()), allowed)
             self.outcome = query.get("outcome") or None
@@ -144,6 +145,8 @@ class ListView:
             "reference": self.reference,
             "assigned_to": self.assigned_to(user),
             "trial": self.trial,
+            # What the signed-in user may see at all (bot.staff.users.scope), whatever they pick.
+            "scope": self.scope,
         }
 
 

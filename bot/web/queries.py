@@ -32,6 +32,17 @@ MAX_NOTE_LENGTH = 2000
 EMPTY_CONTACT = {"name": None, "email": None, "phone": None, "best_time": None}
 # Only in a caregiver's prescreen: {"name", "relation", "patient_is", ...} and who to call.
 CAREGIVER_CONTACT = ("answered_by", "call")
+# The trials (nct_ids) whose records a caller may see; None: every trial (an admin, or the
+# deployment-wide API and FHIR tokens). bot.staff.users.scope makes it; every read and change
+# here takes it, so a record outside it is NotFound (404) and absent from lists and counts.
+Scope = frozenset[str] | None
+
+
+def in_scope(scope: Scope) -> Any:
+    """The WHERE clause of a scope (true for None; false for an empty scope)."""
+    if scope is None:
+        return sa.true()
+    return handoffs.c.trial.in_(sorted(scope))
 
 
 def encodable(text: str) -> bool:
@@ -105,8 +116,8 @@ def validate_filters(outcome: str | None, status: str | None) -> None:
         raise InvalidChange(f"status must be one of {', '.join(STATUSES)}")
 
 
-def _related(connection: Any, records: list[dict[str, Any]]) -> None:
-    """record["related"]: the other handoffs of the same conversation, oldest first."""
+def _related(connection: Any, records: list[dict[str, Any]], scope: Scope = None) -> None:
+    """record["related"]: the other handoffs of the same conversation (in scope), oldest first."""
     conversations = {record["conversation_id"] for record in records}
     by_conversation: dict[str, list[dict[str, Any]]] = {}
     if conversations:
@@ -118,7 +129,7 @@ def _related(connection: Any, records: list[dict[str, Any]]) -> None:
                 handoffs.c.outcome,
                 handoffs.c.conversation_id,
             )
-            .where(handoffs.c.conversation_id.in_(sorted(conversations)))
+            .where(handoffs.c.conversation_id.in_(sorted(conversations)), in_scope(scope))
             .order_by(handoffs.c.id)
         ).all()
         for row in rows:
@@ -162,7 +173,9 @@ def _filtered(
     reference: str | None,
     assigned_to: str | None,
     trial: str | None = None,
+    scope: Scope = None,
 ) -> Any:
+    query = query.where(in_scope(scope))
     if trial:
         query = query.where(handoffs.c.trial == trial)
     if outcome:
@@ -194,6 +207,7 @@ def list_handoffs(
     reference: str | None = None,
     assigned_to: str | None = None,
     trial: str | None = None,
+    scope: Scope = None,
     sort: str = "newest",
     overdue_cutoff: datetime | None = None,
     limit: int | None = None,
@@ -211,6 +225,7 @@ def list_handoffs(
         reference=reference,
         assigned_to=assigned_to,
         trial=trial,
+        scope=scope,
     )
     if sort == "queue":
         query = query.order_by(*_queue_order(overdue_cutoff))
@@ -232,7 +247,7 @@ def list_handoffs(
             ).scalars()
         )
         records = [_record(row) for row in rows]
-        _related(connection, records)
+        _related(connection, records, scope)
         _last_attempts(connection, records)
     for record in records:
         record["undelivered"] = record["id"] in undelivered
@@ -249,6 +264,7 @@ def count_handoffs(
     reference: str | None = None,
     assigned_to: str | None = None,
     trial: str | None = None,
+    scope: Scope = None,
 ) -> int:
     query = _filtered(
         sa.select(sa.func.count()).select_from(handoffs),
@@ -259,17 +275,18 @@ def count_handoffs(
         reference=reference,
         assigned_to=assigned_to,
         trial=trial,
+        scope=scope,
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
 
-def count_overdue(engine: sa.engine.Engine, cutoff: datetime) -> int:
+def count_overdue(engine: sa.engine.Engine, cutoff: datetime, scope: Scope = None) -> int:
     """New records that arrived at or before the cutoff (bot.staff.workhours.WorkHours.cutoff)."""
     query = (
         sa.select(sa.func.count())
         .select_from(handoffs)
-        .where(handoffs.c.status == "new", handoffs.c.created_at <= cutoff)
+        .where(handoffs.c.status == "new", handoffs.c.created_at <= cutoff, in_scope(scope))
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
@@ -300,25 +317,31 @@ def _last_attempts(connection: Any, records: list[dict[str, Any]]) -> None:
         record["last_attempt"] = newest.get(record["id"])
 
 
-def find_reference(engine: sa.engine.Engine, reference: str) -> int | None:
+def find_reference(engine: sa.engine.Engine, reference: str, scope: Scope = None) -> int | None:
     with engine.connect() as connection:
         found = connection.execute(
-            sa.select(handoffs.c.id).where(handoffs.c.reference == reference.strip().upper())
+            sa.select(handoffs.c.id).where(
+                handoffs.c.reference == reference.strip().upper(), in_scope(scope)
+            )
         ).scalar_one_or_none()
     return int(found) if found is not None else None
 
 
-def get_handoff(engine: sa.engine.Engine, handoff_id: int) -> dict[str, Any]:
+def get_handoff(engine: sa.engine.Engine, handoff_id: int, scope: Scope = None) -> dict[str, Any]:
+    """One record; NotFound when there is none with this id or it is outside the scope (the
+    page and API answer 404 for both, so a record of another trial is not even confirmed)."""
     with engine.connect() as connection:
         row = (
-            connection.execute(sa.select(handoffs).where(handoffs.c.id == handoff_id))
+            connection.execute(
+                sa.select(handoffs).where(handoffs.c.id == handoff_id, in_scope(scope))
+            )
             .mappings()
             .first()
         )
         if row is None:
             raise NotFound(handoff_id)
         record = _record(row)
-        _related(connection, [record])
+        _related(connection, [record], scope)
         _last_attempts(connection, [record])
     return record
 

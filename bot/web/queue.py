@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.staff import workflow
 from bot.web import listing, present, queries
 from bot.web.pages import LIST_FILTERS, PAGE_SIZE, ListView, age, current_user, iso, render
-from bot.web.security import sees_contact
+from bot.web.security import scope, sees_contact
 from bot.web.state import ENGINE, WORK_HOURS
 
 routes = web.RouteTableDef()
@@ -57,7 +57,9 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
         shown_records.append(record)
     pages = max(1, -(-total // PAGE_SIZE))
     keep = {k: v for k, v in request.query.items() if k not in ("page", "saved")}
-    overdue_count = await asyncio.to_thread(queries.count_overdue, engine, hours.cutoff(now))
+    overdue_count = await asyncio.to_thread(
+        queries.count_overdue, engine, hours.cutoff(now), view.scope
+    )
     return await render(
         request,
         "list.html",
@@ -68,7 +70,7 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
             "status": view.status or "",
             "outcomes": queries.OUTCOMES,
             "statuses": queries.STATUSES,
-            "trials": listing.trials(),
+            "trials": listing.trials(view.scope),
             "query_string": urlencode(keep),  # the CSV gets the same filters and order
             "page": view.page,
             "pages": pages,
@@ -86,7 +88,9 @@ async def handoff_list(request: web.Request) -> web.StreamResponse:
 async def by_reference(request: web.Request) -> web.StreamResponse:
     """A short link to a record by its reference code: /staff/r/K7Q2."""
     reference = request.match_info["reference"][:12]
-    found = await asyncio.to_thread(queries.find_reference, request.app[ENGINE], reference)
+    found = await asyncio.to_thread(
+        queries.find_reference, request.app[ENGINE], reference, scope(request)
+    )
     if found is None:
         raise web.HTTPNotFound(text="No record has this reference.")
     raise web.HTTPSeeOther(f"/staff/handoffs/{found}")

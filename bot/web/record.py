@@ -16,7 +16,7 @@ from bot.staff import workflow
 from bot.store.outbox import delivery_status
 from bot.web import changes, listing, present, queries
 from bot.web.pages import age, current_user, iso, render, shown
-from bot.web.security import require, sees_contact
+from bot.web.security import require, scope, sees_contact
 from bot.web.state import ENGINE, WORK_HOURS
 
 routes = web.RouteTableDef()
@@ -55,7 +55,7 @@ async def _detail(
     engine = request.app[ENGINE]
     hours = request.app[WORK_HOURS]
     try:
-        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id)
+        record = await asyncio.to_thread(queries.get_handoff, engine, handoff_id, scope(request))
     except queries.NotFound:
         raise web.HTTPNotFound() from None
     # Its labels and questions are those of its own trial (a deployment may serve several).
@@ -170,6 +170,7 @@ async def handoff_status(request: web.Request) -> web.StreamResponse:
             new_status=new_status,
             note=str(form.get("note") or ""),
             expected_version=_version(form),
+            scope=scope(request),
         ),
     )
 
@@ -190,6 +191,7 @@ async def handoff_attempt(request: web.Request) -> web.StreamResponse:
             next_step=str(form.get("next_step") or ""),
             note=str(form.get("note") or ""),
             expected_version=_version(form),
+            scope=scope(request),
         ),
     )
 
@@ -211,5 +213,6 @@ async def handoff_assign(request: web.Request) -> web.StreamResponse:
             actor=user,
             assignee=assignee or None,
             expected_version=_version(form),
+            scope=scope(request),
         ),
     )

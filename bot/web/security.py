@@ -33,6 +33,9 @@ SESSION_VERSION = "version"  # the user's staff_users.session_version when the s
 SESSION_CSRF = "csrf"
 HSTS_KEY = web.AppKey("hsts", bool)
 ROLE = "staff_role"  # request key: the role of whoever is calling
+# request key: the nct_ids the caller may see (None: every trial); bot.staff.users.scope for a
+# signed-in user, None for the API's deployment-wide tokens. Missing: no trial at all.
+SCOPE = "staff_scope"
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -75,6 +78,7 @@ async def staff_guard(request: web.Request, handler: Handler) -> web.StreamRespo
     if path not in PUBLIC_STAFF_PATHS and not user:
         raise web.HTTPSeeOther("/staff/login")
     request[ROLE] = role or ""
+    request[SCOPE] = await user_scope(request, str(user), role) if user and role else frozenset()
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = session.get(SESSION_CSRF)
         form = await request.post()
@@ -101,6 +105,19 @@ async def session_role(request: web.Request, session: Session) -> str | None:
     if current is None or current[0] != version:
         return None
     return current[1]
+
+
+async def user_scope(request: web.Request, user: str, role: str) -> frozenset[str] | None:
+    from bot.staff import users as staff
+    from bot.web.state import ENGINE
+
+    return await asyncio.to_thread(staff.scope, request.app[ENGINE], user, role)
+
+
+def scope(request: web.Request) -> frozenset[str] | None:
+    """The trials the caller may see (bot.web.queries.Scope); fails closed: no trial."""
+    found = request.get(SCOPE, frozenset())
+    return found if found is None else frozenset(found)
 
 
 async def session_current(request: web.Request, session: Session) -> bool:

@@ -31,6 +31,9 @@ async def _users_page(
     require(request, "admin")
     engine = request.app[ENGINE]
     users = await asyncio.to_thread(staff.users, engine)
+    assigned = await asyncio.to_thread(staff.assigned_trials, engine)
+    for user in users:
+        user["trials"] = staff.trials_label(str(user["role"]), assigned.get(str(user["username"])))
     api_tokens = await asyncio.to_thread(tokens.listed, engine)
     events = await asyncio.to_thread(audit.staff_events, engine, 30)
     hours = request.app[WORK_HOURS]

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
 from bot import content
+from bot.staff import users as staff
 from bot.store.handoff import HandoffStore
 from bot.store.schema import funnel_counts, handoffs
 from bot.web import public
+from bot.web.state import ENGINE
 from tests.web.conftest import API_TOKEN, ClientFactory, handoff, login, seed
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -96,6 +98,7 @@ async def test_api_filter_and_items(both: tuple[TestClient, dict[str, int]]) -> 
 
 async def test_inbox_csv_and_fhir(both: tuple[TestClient, dict[str, int]]) -> None:
     client, ids = both
+    staff.set_trials(client.app[ENGINE], "alice", ["nct06857240", "demo-hand-eczema"])  # both
     assert await login(client) == 303
     page = await (await client.get("/staff/handoffs?trial=demo-hand-eczema")).text()
     assert 'id="f-trial"' in page and "Dana Demo" in page and "DEMO-0017" in page
