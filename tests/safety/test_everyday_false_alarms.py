@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 FLOORS = {
     "tests/heldout/fresh.yml": (0, 1),
     "tests/heldout/questions.yml": (0, 1),
-    "tests/heldout/v4.yml": (1, 16),
+    "tests/heldout/v4.yml": (1, 17),  # one more "possible" line after the new-user round
     "tests/heldout/v5.yml": (5, 13),
     # Written blind (2026-12-01, night) and scored once: these are their figures at that scoring.
     "tests/heldout/v6.yml": (3, 3),
     "tests/reading/dev.yml": (4, 9),
     "tests/reading/heldout.yml": (3, 2),
-    "tests/reading/heldout2.yml": (2, 5),
+    "tests/reading/heldout2.yml": (2, 6),  # likewise
     "tests/reading/heldout3.yml": (6, 8),
     "tests/reading/heldout4.yml": (7, 6),
     "tests/safety/usertest_ordinary.yml": (1, 5),
