@@ -204,8 +204,13 @@ def configured_store() -> Store | None:
 
 @cache
 def shared() -> FollowUps:
-    """This process's reminders (the channels')."""
-    return FollowUps(configured_store())
+    """This process's reminders (the channels'); memory when the store's settings are
+    malformed (the chat must answer: the supervisor refuses such settings at start)."""
+    try:
+        return FollowUps(configured_store())
+    except ValueError as error:
+        log.error("follow-up store not configured (%s): using memory", error)
+        return FollowUps()
 
 
 def answered(sender: str, kind: str | None) -> None:
