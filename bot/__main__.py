@@ -13,8 +13,7 @@ import argparse
 import sys
 
 from bot.ops import envfile
-from bot.ops.settings import Settings
-from bot.ops.stack import Stack, Supervisor, serve
+from bot.ops.stack import Stack, StartupError, Supervisor, checked_settings, serve
 from bot.store import private
 from bot.trial.script import command as trial_script
 
@@ -25,7 +24,11 @@ def run() -> int:
     if production.is_production():  # ASSISTANT_PROFILE=production (`make run-prod`)
         return production.run()
     created = envfile.ensure()
-    stack = Stack(Settings.from_env())  # after .env: its values are the environment's too
+    try:  # after .env: its values are the environment's too
+        stack = Stack(checked_settings())
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
     s = stack.settings
     token_note = "token in .env"
     if "STAFF_API_TOKEN" in created:

@@ -76,9 +76,74 @@ def test_overrides_win_and_settings_are_frozen() -> None:
         s.web_port = 1  # type: ignore[misc]
 
 
-def test_a_bad_number_is_an_error_not_a_default() -> None:
-    with pytest.raises(ValueError):
-        Settings.from_env({"RASA_PORT": "five"})
+def test_strictly_a_bad_value_is_an_error_naming_the_variable() -> None:
+    """Review finding 7: the supervisor's check (Settings.validated) refuses, and says which."""
+    with pytest.raises(ValueError, match="^RASA_PORT: 'five'"):
+        Settings.from_env({"RASA_PORT": "five"}, strict=True)
+    for name, value in (
+        ("OUTBOX_INTERVAL", "5s"),
+        ("LOGIN_LIMIT_WINDOW", "15m"),
+        ("SMTP_PORT", "x"),
+        ("LB_PORT", "eighty"),
+        ("WORK_TIMEZONE", "Mars/Base"),
+    ):
+        with pytest.raises(ValueError, match=f"^{name}: "):
+            Settings.validated({name: value})
+    with pytest.raises(ValueError, match="^STAFF_SESSION_KEY: ") as raised:
+        Settings.validated({"STAFF_SESSION_KEY": "secret!!x"})
+    assert "secret" not in str(raised.value)  # a key's value is never shown
+    assert Settings.validated({"OUTBOX_INTERVAL": "2"}).outbox_interval == 2.0
+
+
+def test_deep_readers_get_the_default_and_one_warning_naming_the_variable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One malformed web-only setting must not stop Rasa's or the action server's deep readers
+    (the keys, the funnel, the encoder): the default is used and the variable named once."""
+    env = {"OUTBOX_INTERVAL": "5s", "STAFF_SESSION_KEY": "secret!!x", "HANDOFF_KEY": "k1", "X": "1"}
+    with caplog.at_level("WARNING", logger="bot.ops.settings"):
+        s = Settings.from_env(env)
+        again = Settings.from_env(env)
+    assert s is again and s.outbox_interval == 5.0 and s.staff_session_key is None
+    assert s.handoff_key == "k1"  # the good values are kept
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 2, warned  # once per variable, not per call
+    assert any("OUTBOX_INTERVAL" in w and "5s" in w for w in warned)
+    assert any("STAFF_SESSION_KEY" in w for w in warned)
+    assert not any("secret" in w for w in warned)
+
+
+def test_crypto_and_the_funnel_work_with_a_malformed_web_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from bot.store import crypto
+
+    monkeypatch.setenv("HANDOFF_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("OUTBOX_INTERVAL", "5s")
+    monkeypatch.setenv("LOGIN_LIMIT_WINDOW", "15m")
+    assert crypto.decrypt(crypto.encrypt("x")) == "x"
+    assert Settings.from_env().funnel_flush_interval == 0.5  # what bot.staff.funnel reads
+
+
+def test_the_supervisor_refuses_a_malformed_setting_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.__main__ as cli
+    from bot.ops import envfile, stack
+
+    monkeypatch.setattr(envfile, "ensure", lambda *a: [])
+    monkeypatch.delenv("ASSISTANT_PROFILE", raising=False)
+    monkeypatch.setenv("OUTBOX_INTERVAL", "5s")
+
+    def never(*args: object) -> None:
+        raise AssertionError("nothing starts")
+
+    monkeypatch.setattr(stack.Stack, "start", never)
+    assert cli.run() == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: OUTBOX_INTERVAL: '5s' is not a number") and ".env" in err
 
 
 def test_parsed_once_per_environment_and_read_again_when_it_changes(

@@ -57,7 +57,10 @@ LOOPBACK = "127.0.0.1"
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     value = env.get(name, "").strip()
-    return int(value) if value else default
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a whole number (default {default})") from None
 
 
 def _with_loopback(proxies: str) -> str:
@@ -441,9 +444,15 @@ class ProductionStack(ServiceGroup):
 def run() -> int:
     """`make run-prod`: start the production profile, print where it is, stop on Ctrl-C."""
     from bot.ops import envfile
+    from bot.ops.stack import checked_settings
 
     envfile.ensure()
-    stack = ProductionStack()
+    try:
+        settings = checked_settings()
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    stack = ProductionStack(settings)
     c = stack.config
 
     def banner() -> str:

@@ -3,11 +3,20 @@
 `Settings.from_env()` reads the environment once, at a process's entry (`python -m bot`,
 the web process, the action server's and Rasa's components); the result is passed down.
 `Settings()` alone is the documented defaults, whatever the environment says.
+
+A malformed value (OUTBOX_INTERVAL=5s) must not stop Rasa or the action server from
+answering (no chat means no 911/988 answer): `from_env()`, which the deep readers call
+(bot.store.crypto, the tracker store, the funnel, the encoder, the safety model), falls back
+to that variable's default and logs one warning naming the variable (never a key's value).
+`Settings.validated()` is strict: `python -m bot run` checks the whole environment once,
+before it starts anything, and refuses with the variable's name (bot.ops.stack.checked_settings).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,26 +31,49 @@ if TYPE_CHECKING:
     from bot.staff.workhours import WorkHours
 
 ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
+
+# Where a tolerant parse puts what it could not read ("NAME: why"); None: strict (raise).
+Problems = list[str] | None
+
+
+def _bad(problems: Problems, message: str) -> None:
+    if problems is None:
+        raise ValueError(message)
+    problems.append(message)
 
 
 def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get(name, "").strip() or default
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, problems: Problems = None) -> int:
     value = env.get(name, "")
-    return int(value) if value.strip() else default
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        _bad(problems, f"{name}: {value.strip()!r} is not a whole number (default {default})")
+        return default
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, problems: Problems = None) -> float:
     value = env.get(name, "")
-    return float(value) if value.strip() else default
+    try:
+        return float(value) if value.strip() else default
+    except ValueError:
+        _bad(problems, f"{name}: {value.strip()!r} is not a number (default {default})")
+        return default
 
 
-def _key(env: Mapping[str, str], name: str) -> bytes | None:
+def _key(env: Mapping[str, str], name: str, problems: Problems = None) -> bytes | None:
     """A 32-byte key, urlsafe-base64 encoded (e.g. Fernet.generate_key()); unset: None."""
     raw = env.get(name, "").strip()
-    return base64.urlsafe_b64decode(raw) if raw else None
+    try:
+        return base64.urlsafe_b64decode(raw) if raw else None
+    except (binascii.Error, ValueError):
+        # Never the value: it is a secret.
+        _bad(problems, f"{name}: not a urlsafe-base64 key (default: none)")
+        return None
 
 
 @dataclass(frozen=True)
@@ -101,52 +133,72 @@ class Settings:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, strict: bool = False, **overrides: Any
+    ) -> Settings:
         """The settings the environment (or the mapping given) describes; unset or blank
-        variables take the defaults above; `overrides` (field=value) win over both."""
+        variables take the defaults above; `overrides` (field=value) win over both.
+
+        A malformed value takes its default too, with one warning naming the variable; with
+        `strict`, it raises ValueError("NAME: ...") instead."""
         env = os.environ if environ is None else environ
-        found = _parsed(frozenset(env.items()))
+        found = _parsed(frozenset(env.items()), strict)
         return replace(found, **overrides) if overrides else found
 
     @classmethod
-    def _parse(cls, env: dict[str, str]) -> Settings:
+    def validated(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Strictly parsed, the sub-settings (notices, hours, stores) too: a ValueError names
+        the first malformed variable. For the supervisor, once, before it starts anything."""
+        settings = cls.from_env(environ, strict=True)
+        settings.notices, settings.hours, settings.stores  # noqa: B018 - parsed now
+        return settings
+
+    @classmethod
+    def _parse(cls, env: dict[str, str], problems: Problems = None) -> Settings:
         default = cls()
+        p = problems
         return cls(
             host=env.get("BIND_HOST") or default.host,
-            rasa_port=_int(env, "RASA_PORT", default.rasa_port),
-            action_port=_int(env, "ACTION_PORT", default.action_port),
-            web_port=_int(env, "WEB_PORT", default.web_port),
+            rasa_port=_int(env, "RASA_PORT", default.rasa_port, p),
+            action_port=_int(env, "ACTION_PORT", default.action_port, p),
+            web_port=_int(env, "WEB_PORT", default.web_port, p),
             var_dir=Path(env.get("VAR_DIR") or default.var_dir),
             model_dir=Path(env.get("MODEL_DIR") or default.model_dir),
-            startup_timeout=_float(env, "STARTUP_TIMEOUT", default.startup_timeout),
+            startup_timeout=_float(env, "STARTUP_TIMEOUT", default.startup_timeout, p),
             chat_server=_text(env, "CHAT_SERVER_URL"),
             database_url=_text(env, "DATABASE_URL"),
             staff_api_token=env.get("STAFF_API_TOKEN") or None,
-            staff_session_key=_key(env, "STAFF_SESSION_KEY"),
+            staff_session_key=_key(env, "STAFF_SESSION_KEY", p),
             secure_cookies=env.get("STAFF_INSECURE_COOKIES", "") != "1",
             trusted_proxies=env.get("TRUSTED_PROXIES", ""),
             login_limit_redis_url=_text(env, "LOGIN_LIMIT_REDIS_URL"),
-            outbox_interval=_float(env, "OUTBOX_INTERVAL", default.outbox_interval),
-            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", default.outbox_max_attempts),
+            outbox_interval=_float(env, "OUTBOX_INTERVAL", default.outbox_interval, p),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", default.outbox_max_attempts, p),
             inbox_url=_text(env, "INBOX_URL").rstrip("/"),
-            login_limit_per_ip=int(_float(env, "LOGIN_LIMIT_PER_IP", default.login_limit_per_ip)),
-            login_limit_window=_float(env, "LOGIN_LIMIT_WINDOW", default.login_limit_window),
-            login_slow_after=int(_float(env, "LOGIN_SLOW_AFTER", default.login_slow_after)),
-            login_delay_base=_float(env, "LOGIN_DELAY_BASE", default.login_delay_base),
-            login_delay_max=_float(env, "LOGIN_DELAY_MAX", default.login_delay_max),
-            spool_retry_interval=_float(env, "SPOOL_RETRY_INTERVAL", default.spool_retry_interval),
+            login_limit_per_ip=int(
+                _float(env, "LOGIN_LIMIT_PER_IP", default.login_limit_per_ip, p)
+            ),
+            login_limit_window=_float(env, "LOGIN_LIMIT_WINDOW", default.login_limit_window, p),
+            login_slow_after=int(_float(env, "LOGIN_SLOW_AFTER", default.login_slow_after, p)),
+            login_delay_base=_float(env, "LOGIN_DELAY_BASE", default.login_delay_base, p),
+            login_delay_max=_float(env, "LOGIN_DELAY_MAX", default.login_delay_max, p),
+            spool_retry_interval=_float(
+                env, "SPOOL_RETRY_INTERVAL", default.spool_retry_interval, p
+            ),
             handoff_key=_text(env, "HANDOFF_KEY"),
             search_key=_text(env, "SEARCH_KEY"),
             chat_session_key=_text(env, "CHAT_SESSION_KEY"),
             tracker_store_url=_text(env, "TRACKER_STORE_URL"),
             work_timezone=_text(env, "WORK_TIMEZONE"),
             funnel_flush_interval=_float(
-                env, "FUNNEL_FLUSH_INTERVAL", default.funnel_flush_interval
+                env, "FUNNEL_FLUSH_INTERVAL", default.funnel_flush_interval, p
             ),
-            restart_max_crashes=_float(env, "RESTART_MAX_CRASHES", default.restart_max_crashes),
-            restart_window=_float(env, "RESTART_WINDOW", default.restart_window),
-            restart_backoff_base=_float(env, "RESTART_BACKOFF_BASE", default.restart_backoff_base),
-            restart_backoff_max=_float(env, "RESTART_BACKOFF_MAX", default.restart_backoff_max),
+            restart_max_crashes=_float(env, "RESTART_MAX_CRASHES", default.restart_max_crashes, p),
+            restart_window=_float(env, "RESTART_WINDOW", default.restart_window, p),
+            restart_backoff_base=_float(
+                env, "RESTART_BACKOFF_BASE", default.restart_backoff_base, p
+            ),
+            restart_backoff_max=_float(env, "RESTART_BACKOFF_MAX", default.restart_backoff_max, p),
             production=_text(env, "ASSISTANT_PROFILE").lower() == "production",
             encoder_dir=Path(env.get("ENCODER_DIR") or default.encoder_dir),
             encoder_cache_dir=Path(env.get("ENCODER_CACHE_DIR") or default.encoder_cache_dir),
@@ -215,11 +267,18 @@ class Settings:
 
 
 @lru_cache(maxsize=32)
-def _parsed(items: frozenset[tuple[str, str]]) -> Settings:
+def _parsed(items: frozenset[tuple[str, str]], strict: bool = False) -> Settings:
     """Settings.from_env's parse, once per distinct environment: the deep readers (bot.store.crypto
     on every seal and unseal, bot.store.search, the funnel) call from_env() often, and the
-    environment rarely changes (tests change it; a process's stays as it started)."""
-    return Settings._parse(dict(items))
+    environment rarely changes (tests change it; a process's stays as it started). So a
+    malformed value is warned about once per process (per environment), not per call."""
+    if strict:
+        return Settings._parse(dict(items))
+    problems: list[str] = []
+    settings = Settings._parse(dict(items), problems)
+    for problem in problems:
+        log.warning("setting ignored, %s is used instead", problem)
+    return settings
 
 
 # The trial this deployment serves: a folder of data (bot/content/__init__.py lists its files).

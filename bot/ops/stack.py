@@ -30,6 +30,16 @@ class StartupError(RuntimeError):
     """A reason the stack cannot start, worded as one clear line for the person running it."""
 
 
+def checked_settings() -> Settings:
+    """The environment strictly parsed, once, before the supervisor starts anything: a
+    malformed value stops it here with the variable's name (the children, which parse
+    tolerantly, would only warn and use the default)."""
+    try:
+        return Settings.validated()
+    except ValueError as error:
+        raise StartupError(f"{error}: fix it in the environment or .env") from None
+
+
 def latest_model(model_dir: Path) -> Path:
     models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:

@@ -98,8 +98,12 @@ async def _send(message: UserMessage, reply: dict[str, Any]) -> None:
 _BACKGROUND: set[asyncio.Task[Any]] = set()
 
 
-async def _answer_safety(on_new_message: Handler, message: UserMessage, verdict: Any) -> None:
-    """The safety answer goes out at once, from here, whatever Rasa and the action server do.
+async def _answer_safety(
+    on_new_message: Handler, message: UserMessage, verdict: Any, reminders: follow_up.FollowUps
+) -> None:
+    """The safety answer goes out at once, from here, whatever Rasa, the action server and
+    Redis do. Only then are the post-911 reminders noted (in Redis when configured: a worker
+    thread, short time-outs, memory if it fails).
 
     Then Rasa gets the payload ("/crisis": the person's words go no further), in the
     background and with its replies discarded, so the prescreen pauses and the tracker knows.
@@ -107,6 +111,10 @@ async def _answer_safety(on_new_message: Handler, message: UserMessage, verdict:
     """
     log.info("safety message (%s, %s)", verdict.kind, verdict.source)
     await _send(message, replies.safety(verdict.kind) or {"text": replies.no_reply()})
+    try:
+        await reminders.answered_async(message.sender_id, verdict.kind)
+    except Exception as error:  # noqa: BLE001 - the answer is already out
+        log.error("follow-up not noted: %s", type(error).__name__)
     message.text = f"/{verdict.kind}"
     message.output_channel = CollectingOutputChannel()
 
@@ -147,15 +155,14 @@ def guarded(on_new_message: Handler, follow_ups: follow_up.FollowUps | None = No
                 await _send(message, {"text": replies.possible(verdict.possible)})
             return None
         if verdict.kind is not None:
-            reminders.answered(message.sender_id, verdict.kind)
-            await _answer_safety(on_new_message, message, verdict)
+            await _answer_safety(on_new_message, message, verdict, reminders)
             return None
         # A safety button's title typed ("Stop for now") is that button, not words to read: it
         # got the prescreen's next question, or "I'm safe, go on" the FAQ answer on risks.
         payload = replies.typed_button(text)
         if payload is not None:
             message.text = payload
-        reminder = reminders.line_before(message.sender_id, message.text or "")
+        reminder = await reminders.line_before_async(message.sender_id, message.text or "")
         if reminder is not None:  # right after a 911 answer: that first, then the reply
             await _send(message, {"text": reminder})
         sent = _count_replies(message.output_channel)

@@ -14,10 +14,18 @@ Where it is kept (no text, only a conversation id, the kind and the reminders le
   that reaches another Rasa replica, or the same one after a restart, still gets the line;
 - else in this process's memory (bounded).
 A Redis that fails is logged and the memory is used for that call: the reply still goes out.
+A reminder noted in memory during an outage is still found when Redis answers again (`take`
+looks in memory when the store has none), and a clear clears both.
+
+Redis calls are blocking (redis-py) with short time-outs (REDIS_TIMEOUT seconds); the channels
+call them through `answered_async` / `line_before_async`, in a worker thread, so a slow or
+unreachable Redis never freezes the Rasa server's event loop, and only after the 911 answer
+itself has been sent (bot/rasa/channels.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -34,6 +42,8 @@ _MAX_CONVERSATIONS = 10_000
 # The payloads that say the person is safe or stops: no more reminders.
 _CLEARS = ("/safety_resume", "/safety_stop")
 _KINDS = ("emergency", "overdose")
+# Seconds a Redis connect or reply may take before the memory is used instead.
+REDIS_TIMEOUT = 0.5
 
 
 class Store(Protocol):
@@ -96,7 +106,9 @@ class RedisStore:
         import redis  # type: ignore[import-untyped]
 
         self.prefix = prefix
-        self.red: Any = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.red: Any = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
         self._take = self.red.register_script(_TAKE)
 
     def key(self, sender: str) -> str:
@@ -125,6 +137,8 @@ class FollowUps:
         self.store: Store = store or self.memory
 
     def _call(self, name: str, sender: str, *args: str) -> Any:
+        if self.store is self.memory:
+            return getattr(self.memory, name)(sender, *args)
         try:
             return getattr(self.store, name)(sender, *args)
         except Exception as error:  # noqa: BLE001 - e.g. Redis down: the reply still goes out
@@ -136,17 +150,44 @@ class FollowUps:
         if kind in _KINDS:
             self._call("start", sender, str(kind))
 
+    def take(self, sender: str) -> str | None:
+        """The kind of a reminder due now: from the store, else from this process's memory
+        (where `answered` put it if the store failed then)."""
+        kind = self._call("take", sender)
+        if kind is None and self.store is not self.memory:
+            kind = self.memory.take(sender)
+        return kind
+
+    def clear(self, sender: str) -> None:
+        self._call("clear", sender)
+        self.memory.clear(sender)
+
     def line_before(self, sender: str, text: str) -> str | None:
         """The reminder to send before this message's reply, if one is due (it counts a
         turn)."""
         if text.strip().split("{")[0] in _CLEARS:
-            self._call("clear", sender)
+            self.clear(sender)
             return None
-        kind = self._call("take", sender)
+        kind = self.take(sender)
         if kind is None:
             return None
         lines: dict[str, str] = content.load("service")["after_emergency"]
         return lines.get(kind, lines["emergency"])
+
+    # The channels' (async) side: a store other than memory is called in a worker thread.
+
+    async def answered_async(self, sender: str, kind: str | None) -> None:
+        if kind not in _KINDS:
+            return
+        if self.store is self.memory:
+            self.answered(sender, kind)
+        else:
+            await asyncio.to_thread(self.answered, sender, kind)
+
+    async def line_before_async(self, sender: str, text: str) -> str | None:
+        if self.store is self.memory:
+            return self.line_before(sender, text)
+        return await asyncio.to_thread(self.line_before, sender, text)
 
 
 def configured_store() -> Store | None:
@@ -163,8 +204,13 @@ def configured_store() -> Store | None:
 
 @cache
 def shared() -> FollowUps:
-    """This process's reminders (the channels')."""
-    return FollowUps(configured_store())
+    """This process's reminders (the channels'); memory when the store's settings are
+    malformed (the chat must answer: the supervisor refuses such settings at start)."""
+    try:
+        return FollowUps(configured_store())
+    except ValueError as error:
+        log.error("follow-up store not configured (%s): using memory", error)
+        return FollowUps()
 
 
 def answered(sender: str, kind: str | None) -> None:

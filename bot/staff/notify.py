@@ -10,10 +10,11 @@ Settings come from the environment (NotifySettings.from_env); tests pass their o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import aiohttp
 import aiosmtplib
@@ -72,7 +73,7 @@ class NotifySettings:
 
         return cls(
             smtp_host=get("SMTP_HOST", cls.smtp_host),
-            smtp_port=int(get("SMTP_PORT", str(cls.smtp_port))),
+            smtp_port=_number(int, get("SMTP_PORT", str(cls.smtp_port)), "SMTP_PORT"),
             smtp_username=get("SMTP_USERNAME") or None,
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_starttls=_flag(env.get("SMTP_STARTTLS"), cls.smtp_starttls),
@@ -80,8 +81,15 @@ class NotifySettings:
             email_to=_split(get("NOTIFY_EMAIL_TO")),
             webhook_url=get("NOTIFY_WEBHOOK_URL"),
             inbox_url=get("INBOX_URL", cls.inbox_url).rstrip("/"),
-            timeout=float(get("NOTIFY_TIMEOUT", str(cls.timeout))),
+            timeout=_number(float, get("NOTIFY_TIMEOUT", str(cls.timeout)), "NOTIFY_TIMEOUT"),
         )
+
+
+def _number(kind: Callable[[str], Any], value: str, name: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a number") from None
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,10 @@ class HandoffStore:
     ) -> None:
         """url: the database (default: default_url(settings)); engine: one already made for it
         (the web process shares its one engine), else the store makes its own; channels: the
-        notification channels (default: those settings configure)."""
+        notification channels (default: those settings configure). The encryption and search
+        keys are the process environment's, never settings' (bot.store.crypto.same_keys)."""
+        if settings is not None:
+            crypto.same_keys(settings)
         settings = settings or Settings.from_env()
         if engine is None:
             self.url = url or default_url(settings)

@@ -19,7 +19,7 @@ from bot.ops.settings import Settings
 from bot.staff import funnel
 from bot.staff.digest import digest_context
 from bot.staff.workhours import WorkHours
-from bot.store import search
+from bot.store import crypto, search
 from bot.store.handoff import HandoffStore, default_url, migrate, open_engine
 from bot.store.outbox import OutboxWorker, worker_context
 from bot.store.spool import Spool, drain_context
@@ -87,7 +87,13 @@ def create_app(
     follow-up target (default: WORK_* variables, bot.staff.workhours). workers: also run, on the
     same engine, the outbox worker, the daily digest and the spool drain (the web process
     does; tests of the pages alone leave them out).
+
+    Not from settings: the store's encryption and search keys (HANDOFF_KEY, SEARCH_KEY, else
+    the key file under the environment's VAR_DIR) come from the process environment only
+    (bot/store/crypto.py, bot/store/search.py); settings naming other keys are refused
+    (ValueError, crypto.same_keys).
     """
+    crypto.same_keys(settings)
     session_key = settings.staff_session_key
     if session_key is None:
         session_key = secrets.token_bytes(32)

@@ -1,14 +1,16 @@
 """The post-911 reminders kept in Redis, shared by two replicas (review finding 1).
 
 Against the real Redis of this machine and CI (TEST_REDIS_URL, default 127.0.0.1:6379/1), each
-test with its own key prefix, its keys deleted after."""
+test with its own key prefix, its keys deleted after. When Redis is expected (TEST_REDIS_URL set,
+or CI=true) and cannot be reached, the tests fail; they skip only when neither is set (review
+finding 11: a skip there would leave the shared store silently untested)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 import redis
@@ -18,14 +20,29 @@ from bot.safety import follow_up
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
+def redis_expected(environ: Mapping[str, str] = os.environ) -> bool:
+    return bool(environ.get("TEST_REDIS_URL", "").strip()) or (
+        environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    )
+
+
+def _reachable_or_skip(url: str, environ: Mapping[str, str] = os.environ) -> None:
+    plain = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        plain.ping()
+    except redis.RedisError as error:
+        if redis_expected(environ):
+            pytest.fail(f"Redis is expected (TEST_REDIS_URL or CI) at {url}: {error}")
+        pytest.skip(f"needs Redis (set TEST_REDIS_URL to require it): {error}")
+    finally:
+        plain.close()
+
+
 @pytest.fixture
 def prefix() -> Iterator[str]:
     prefix = f"test{uuid.uuid4().hex[:10]}:followup:"
+    _reachable_or_skip(REDIS_URL)
     plain = redis.Redis.from_url(REDIS_URL)
-    try:
-        plain.ping()
-    except redis.RedisError as error:  # pragma: no cover - Redis runs here and in CI
-        pytest.skip(f"needs Redis: {error}")
     yield prefix
     keys = plain.keys(prefix + "*")
     if keys:
@@ -121,3 +138,20 @@ def test_two_channel_replicas_share_the_reminder(prefix: str) -> None:
     assert first[0].startswith("Call 911 now")
     assert len(second) == 2 and second[0].startswith("If you still have") and "911" in second[0]
     assert second[1] == "the normal answer"
+
+
+def _closed_url() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+
+
+def test_an_expected_redis_that_is_down_fails_rather_than_skips() -> None:
+    url = _closed_url()
+    for expected in ({"TEST_REDIS_URL": url}, {"CI": "true"}):
+        with pytest.raises(pytest.fail.Exception, match="Redis is expected"):
+            _reachable_or_skip(url, expected)
+    with pytest.raises(pytest.skip.Exception):
+        _reachable_or_skip(url, {"CI": ""})
