@@ -158,7 +158,7 @@ class ActionPrescreenAsk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = prescreen.from_slot(tracker.get_slot(STATE_SLOT)) or prescreen.new_state()
-        if not prescreen.pauses(turn_from(tracker)):
+        if not prescreen.pauses(turn_from(tracker), state):
             send(dispatcher, prescreen.prompt(state))
         return []
 
@@ -191,7 +191,7 @@ class ValidatePrescreenForm(FormValidationAction):
         result = prescreen.step(before, turn)
         funnel.observe_prescreen(before, result.state)  # counts only, in the background
         send(dispatcher, result.messages)
-        if not result.finished and not prescreen.pauses(turn):
+        if not result.finished and not prescreen.pauses(turn, result.state):
             # The next question, in the same call (the form has no ask action); after a
             # 911 / 988 answer nothing is asked until the person says they are safe.
             send(dispatcher, prescreen.prompt(result.state))

@@ -152,10 +152,23 @@ def _criterion(cid: str) -> eligibility.Criterion:
     return next(c for c in eligibility.load_criteria() if c.id == cid)
 
 
-def pauses(turn: Turn) -> bool:
+def pauses(turn: Turn, state: State | None = None) -> bool:
     """After a safety answer, or the check-in after a 988 answer, the form asks nothing: that
-    message is the whole turn."""
-    return turn.intent in SAFETY_INTENTS or checks_in(turn)
+    message is the whole turn. ``state``: the state after the turn; while its check-in is
+    still waiting for "I'm safe" (a "no" to "are you safe right now?"), nothing is asked."""
+    return (
+        turn.intent in SAFETY_INTENTS
+        or checks_in(turn)
+        or (state is not None and state.check_in)
+    )
+
+
+def not_safe_yet(turn: Turn) -> bool:
+    """A typed reply to "are you safe right now?" that says no or not sure ("no im not safe",
+    "not really", "not sure"): the 988 answer again, never the next question."""
+    if turn.text.strip().startswith("/") or turn.intent in ("safety_stop", "stop_prescreen"):
+        return False  # a button: "I'm safe, go on" or "Stop for now"
+    return turn.intent == "deny" or reading.read_yes_no(turn.text) in ("no", "unsure")
 
 
 def checks_in(turn: Turn) -> bool:
@@ -964,6 +977,10 @@ def step(state: State | None, turn: Turn) -> Result:
     if unreadable is not None:
         return Result(state, unreadable)
     checked_in, state.check_in = state.check_in, False
+    if checked_in and not_safe_yet(turn):
+        # "No" to "are you safe right now?": 988 again, and the check-in still waits.
+        state.check_in = True
+        return Result(state, [{"response": "utter_crisis"}])
     if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
         turn = dataclasses.replace(turn, intent="stop_prescreen")
     elif checks_in(turn):
