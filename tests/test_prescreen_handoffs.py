@@ -55,7 +55,8 @@ def test_a_second_request_reuses_the_details_given_before() -> None:
     assert "this is useless. get me a human" in prescreen.prompt(p.state)[0]["text"]
     reply = p.say("Yes, pass it on")
     assert reply == [
-        "I'll send this to the study team with the details you gave before: Frank Miller. "
+        "I'll send this to the study team with the details you gave before: Frank Miller, "
+        "***-0123. "
         "Is that OK?"
     ]
     assert p.phase == "reuse_contact"
@@ -101,6 +102,64 @@ def test_a_declined_second_request_still_remembers_the_first_handoff() -> None:
     assert p.phase == "declined"
     kept = prescreen.after_form(p.state)
     assert kept is not None and kept.reference == "29K8"
+
+
+def _caregiver_handed_off(call: str = "Call her") -> prescreen.State:
+    """Frank did a prescreen for his mother Rose and asked the team to call her (or him)."""
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    p.say("Yes, they know and agree")
+    p.say("Rose Miller")
+    p.say("Frank Miller")
+    p.say(call)
+    p.say("216-555-0123")
+    p.say("after 10 am")
+    assert p.phase == "submit" and p.state is not None and p.state.caregiver is not None
+    kept = prescreen.after_form(p.state, "29K8")
+    assert kept is not None and kept.earlier is not None and kept.earlier.for_someone_else
+    return kept
+
+
+def test_a_caregivers_own_question_never_goes_with_the_patients_details() -> None:
+    """Review finding 3: Frank's own question after a prescreen for his mother ("call her")
+    was offered with "the details you gave before: Frank Miller" and sent with Rose's phone."""
+    kept = _caregiver_handed_off("Call her")
+    assert kept.earlier is not None and kept.earlier.caregiver is not None
+    assert kept.earlier.caregiver.call == "patient"
+    p = Patient()
+    p.state = prescreen.new_state(
+        question="Can I join too? I have eczema myself", earlier=prescreen.earlier_details(kept)
+    )
+    reply = p.say("Yes, pass it on")
+    assert p.phase == "name" and "details you gave before" not in " ".join(reply)
+    p.say("Frank Miller")
+    p.say("frank@example.com")
+    p.say("evenings")
+    record = prescreen.handoff_record(p.state, "c")
+    assert record.contact["name"] == "Frank Miller" and record.contact["phone"] is None
+    # His own prescreen after it: not the same person either, so asked again.
+    p = Patient()
+    p.state = prescreen.new_state(earlier=prescreen.earlier_details(kept))
+    p.say("yes")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    reply = p.say("Yes, share my answers")
+    assert p.phase == "name" and "details you gave before" not in " ".join(reply)
+
+
+def test_a_second_prescreen_for_the_same_person_names_whose_details_they_are() -> None:
+    kept = _caregiver_handed_off("Call her")
+    p = Patient()
+    p.state = prescreen.new_state(earlier=prescreen.earlier_details(kept))
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    reply = p.say("Yes, they know and agree")
+    assert p.phase == "reuse_contact"
+    assert "details you gave before: Rose Miller, ***-0123." in reply[-1]
+    assert "216" not in reply[-1] and "555" not in reply[-1]
 
 
 # --- T4: a person asked for mid-prescreen ----------------------------------------------------

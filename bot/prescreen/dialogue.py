@@ -157,9 +157,7 @@ def pauses(turn: Turn, state: State | None = None) -> bool:
     message is the whole turn. ``state``: the state after the turn; while its check-in is
     still waiting for "I'm safe" (a "no" to "are you safe right now?"), nothing is asked."""
     return (
-        turn.intent in SAFETY_INTENTS
-        or checks_in(turn)
-        or (state is not None and state.check_in)
+        turn.intent in SAFETY_INTENTS or checks_in(turn) or (state is not None and state.check_in)
     )
 
 
@@ -739,12 +737,16 @@ def _callback_turn(state: State, turn: Turn, messages: list[Message]) -> None:
 
 
 def _reusable(state: State) -> bool:
-    """Details given before fit this request: any question; a prescreen only when it is
-    about the same person (both for oneself, or both for someone else)."""
+    """Details given before fit this request only when it is about the same person (both for
+    oneself, or both for someone else), a question as well as a prescreen. A caregiver's own
+    question never goes with details that said "call the patient" (review finding 3)."""
     earlier = state.earlier
     if earlier is None or not earlier.contact:
         return False
-    return state.mode == Mode.QUESTION or earlier.for_someone_else == state.for_someone_else
+    if earlier.for_someone_else != state.for_someone_else:
+        return False
+    calls_patient = earlier.caregiver is not None and earlier.caregiver.call == "patient"
+    return not (state.mode == Mode.QUESTION and calls_patient and not state.answers)
 
 
 def _contact_phase(state: State) -> Phase:
@@ -752,11 +754,27 @@ def _contact_phase(state: State) -> Phase:
     return Phase.REUSE_CONTACT if _reusable(state) else Phase.NAME
 
 
+def _masked(details: Mapping[str, Any]) -> str:
+    """A phone or email shown only in part: "***-0123", "f***@example.com"."""
+    phone = re.sub(r"\D", "", str(details.get("phone") or ""))
+    if len(phone) >= 4:
+        return f"***-{phone[-4:]}"
+    email = str(details.get("email") or "")
+    if "@" in email:
+        user, domain = email.split("@", 1)
+        return f"{user[:1]}***@{domain}"
+    return ""
+
+
 def _earlier_name(state: State) -> str:
+    """Whose details these are: the name they are for and a masked phone or email."""
     earlier = state.earlier or Earlier()
-    if earlier.for_someone_else and earlier.caregiver and earlier.caregiver.name:
-        return earlier.caregiver.name
-    return str(earlier.contact.get("name") or "")
+    name = str(earlier.contact.get("name") or "")
+    carer = earlier.caregiver
+    if earlier.for_someone_else and carer and carer.name and carer.call != "patient":
+        name = carer.name  # the caregiver is the one called, at their own phone or email
+    masked = _masked(earlier.contact)
+    return f"{name}, {masked}" if name and masked else name or masked
 
 
 def _reuse_turn(state: State, turn: Turn, messages: list[Message]) -> None:
