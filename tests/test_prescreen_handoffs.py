@@ -236,3 +236,44 @@ def test_call_me_at_the_who_to_call_step_is_still_an_answer() -> None:
     p.state.phase, p.state.who = prescreen.Phase.CALL_WHO, "someone_else"
     p.say("Call me")
     assert p.phase == "contact"
+
+
+def test_a_caregivers_call_back_mid_prescreen_keeps_who_answered_and_who_to_call() -> None:
+    """Review finding 4: the question-mode record lost answered_by, call and the "they know
+    and agree" time."""
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ELIGIBLE[:3]:
+        p.say(answer)
+    p.say("talk to a real person", intent="talk_to_person")
+    p.say("Yes, have them call me")
+    p.say("yes")
+    p.say("Rose Miller")
+    p.say("Frank Miller")
+    p.say("Call her")
+    p.say("216-555-0123")
+    p.say("any time")
+    assert p.finished and p.phase == "submit"
+    record = prescreen.handoff_record(p.state, "c")
+    assert record.kind == "question" and record.answers["unfinished"] is True
+    assert record.answers["answered_by"]
+    assert record.contact["call"] == "patient"
+    assert record.contact["answered_by"]["name"] == "Frank Miller"
+    assert record.contact["name"] == "Rose Miller"
+
+
+def test_yes_share_and_call_me_at_the_share_step_is_the_share_yes() -> None:
+    """Review finding 5: "Yes, share them and have them call me" turned a finished prescreen
+    into an unfinished question."""
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    p.say("Yes, share them and have them call me")
+    assert p.phase == "name"
+    p.say("Jane Doe")
+    p.say("216-555-0199")
+    p.say("mornings")
+    record = prescreen.handoff_record(p.state, "c")
+    assert record.kind != "question" and record.outcome == "likely_eligible"
+    assert "unfinished" not in record.answers

@@ -701,7 +701,8 @@ _WANTS_PERSON = re.compile(
     re.IGNORECASE,
 )
 # Phases where a request for a person pauses the prescreen to offer a call back.
-_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "share", "pick")
+# Not "share": sharing already leads to a call ("Yes, share them and have them call me").
+_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "pick")
 
 
 def wants_person(turn: Turn) -> bool:
@@ -1100,6 +1101,9 @@ def handoff_record(
         if state.answers:
             # A call back asked for mid-prescreen: the answers given so far, shared with consent.
             so_far = {"answers": state.answers, "reasons": _reasons(state), "unfinished": True}
+            if for_someone_else(state):
+                carer = state.caregiver or Caregiver()
+                so_far["answered_by"] = carer.relation or "someone else"
         return Handoff(
             transcript=list(transcript or []),
             conversation_id=conversation_id,
@@ -1107,7 +1111,7 @@ def handoff_record(
             kind="question",
             answers=so_far,
             questions=list(state.questions),
-            contact=dict(state.contact),
+            contact=_contact_record(state),  # a caregiver's: both people and who to call
             consent_version=str(state.version),
             consent_at=state.consent_at,
             share_consent_at=state.share_consent_at,
