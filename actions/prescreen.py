@@ -75,11 +75,30 @@ class ActionPrescreenStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
-        state = prescreen.new_state(earlier=prescreen.earlier_details(before))
+        sent, before = await send_unsent(dispatcher, tracker, before)
+        if sent is None:
+            return []  # still not stored: kept as it is, never replaced
+        state = prescreen.new_state(earlier=prescreen.handed_off_details(before))
         # The form has no ask action (one action server call per turn): asked here.
         send(dispatcher, prescreen.prompt(state))
         funnel.record("prescreen_offered")
-        return [SlotSet(STATE_SLOT, state.to_slot())]
+        return [*sent, SlotSet(STATE_SLOT, state.to_slot())]
+
+
+async def send_unsent(
+    dispatcher: CollectingDispatcher, tracker: Tracker, before: prescreen.State | None
+) -> tuple[list[dict[str, Any]] | None, prescreen.State | None]:
+    """A handoff left in the slot unsent (SUBMIT: store and spool both failed) is sent before
+    a new request starts, never dropped or offered as "the details you gave before".
+
+    Returns the events of sending it and the state after it; None if it still failed (the
+    person was told, and the slot keeps it)."""
+    if before is None or before.phase != prescreen.Phase.SUBMIT:
+        return [], before
+    events = await hand_over(dispatcher, tracker, before)
+    if events is None:
+        return None, before
+    return events, prescreen.from_slot(events[0]["value"])
 
 
 # Where an earlier prescreen or question began or ended.
@@ -133,7 +152,11 @@ class ActionQuestionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        earlier = prescreen.earlier_details(prescreen.from_slot(tracker.get_slot(STATE_SLOT)))
+        before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
+        sent, before = await send_unsent(dispatcher, tracker, before)
+        if sent is None:
+            return []  # still not stored: kept as it is, never replaced
+        earlier = prescreen.handed_off_details(before)
         question = last_team_question(tracker)
         if earlier is not None:
             # After a handoff, "this is useless. get me a human" is passed on as it is: the
@@ -141,7 +164,7 @@ class ActionQuestionStart(Action):
             question = typed_request(tracker) or question
         state = prescreen.new_state(question=question, earlier=earlier)
         send(dispatcher, prescreen.prompt(state))
-        return [SlotSet(STATE_SLOT, state.to_slot())]
+        return [*sent, SlotSet(STATE_SLOT, state.to_slot())]
 
 
 class ActionPrescreenAsk(Action):
@@ -264,24 +287,32 @@ class ActionPrescreenDone(Action):
         if state is None or state.phase == prescreen.HANDED_OFF:
             return []  # run again with no new prescreen: nothing to send, nothing to forget
         if state.phase == prescreen.Phase.SUBMIT:
-            record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
-            # The store is blocking (SQLAlchemy); keep the action server's event loop free.
-            try:
-                # store() may connect and migrate the first time: off the event loop too.
-                reference, _ = await asyncio.to_thread(lambda: store().submit(record))
-            except Exception as error:  # noqa: BLE001 - the patient must never get silence
-                logger.error("handoff not stored: %s; spooling it", type(error).__name__)
-                try:
-                    await asyncio.to_thread(spooled().put, record)
-                except Exception as spool_error:  # noqa: BLE001 - not even the disk: try again
-                    logger.error("handoff not spooled: %s", type(spool_error).__name__)
-                    send(dispatcher, prescreen.not_submitted_messages())
-                    return []  # keep the answers: "try again" resubmits
-                spool.ensure_drainer(spooled(), store)
-                send(dispatcher, prescreen.saved_for_later_messages(state))
-                return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, True)]
-            spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
-            send(dispatcher, prescreen.submitted_messages(state, reference))
-            return [*kept(prescreen.after_form(state, reference)), SlotSet(HANDED_OFF_SLOT, True)]
+            return await hand_over(dispatcher, tracker, state) or []
         # The answers are gone; the details of a handoff made before, if any, stay.
         return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, False)]
+
+
+async def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, state: prescreen.State
+) -> list[dict[str, Any]] | None:
+    """Store a SUBMIT state (or spool it) and say so; the slots it leaves (its first event is
+    the prescreen slot), or None when neither worked (said; the slot keeps the answers)."""
+    record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
+    # The store is blocking (SQLAlchemy); keep the action server's event loop free.
+    try:
+        # store() may connect and migrate the first time: off the event loop too.
+        reference, _ = await asyncio.to_thread(lambda: store().submit(record))
+    except Exception as error:  # noqa: BLE001 - the patient must never get silence
+        logger.error("handoff not stored: %s; spooling it", type(error).__name__)
+        try:
+            await asyncio.to_thread(spooled().put, record)
+        except Exception as spool_error:  # noqa: BLE001 - not even the disk: try again
+            logger.error("handoff not spooled: %s", type(spool_error).__name__)
+            send(dispatcher, prescreen.not_submitted_messages())
+            return None  # keep the answers: "try again" resubmits
+        spool.ensure_drainer(spooled(), store)
+        send(dispatcher, prescreen.saved_for_later_messages(state))
+        return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, True)]
+    spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
+    send(dispatcher, prescreen.submitted_messages(state, reference))
+    return [*kept(prescreen.after_form(state, reference)), SlotSet(HANDED_OFF_SLOT, True)]

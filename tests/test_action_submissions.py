@@ -139,3 +139,39 @@ async def test_how_long_until_they_call_after_a_handoff_says_what_happens_next()
     dispatcher = CollectingDispatcher()
     await answers.ActionAnswerTeam().run(dispatcher, tracker, domain={})
     assert "If you share your contact details" in dispatcher.messages[0]["text"]
+
+
+async def test_an_unsent_handoff_is_sent_before_a_new_request_never_offered_or_dropped(
+    store: HandoffStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding 6: a SUBMIT slot (store and spool both failed) was offered as "the
+    details you gave before" and then replaced without a word."""
+    unsent = _submitted("prescreen")
+    assert prescreen.handed_off_details(unsent) is None  # never "the details you gave before"
+
+    def down(*_: object) -> None:
+        raise OSError("down")
+
+    working_spool = actions.spooled
+    # Still failing: the new request does not start and the unsent one stays in the slot.
+    monkeypatch.setattr(actions, "store", lambda: type("S", (), {"submit": down})())
+    monkeypatch.setattr(actions, "spooled", lambda: type("P", (), {"put": down})())
+    tracker = _latest("talk to a person", "talk_to_person", unsent.to_slot())
+    for start in (actions.ActionQuestionStart(), actions.ActionPrescreenStart()):
+        dispatcher = CollectingDispatcher()
+        assert await start.run(dispatcher, tracker, domain={}) == []
+        said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+        assert "details you gave before" not in said and "try again" in said.lower()
+    # Working again: it is stored first, then the new request starts with its details.
+    monkeypatch.setattr(actions, "store", lambda: store)
+    monkeypatch.setattr(actions, "spooled", working_spool)
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionQuestionStart().run(dispatcher, tracker, domain={})
+    assert store.count("c") == 1 and store.all_for("c")[0]["kind"] == "prescreen"
+    state = events[-1]["value"]
+    assert state["phase"] in ("question", "share_question")
+    assert state["earlier"]["contact"]["name"] == "Ada"
+    assert state["earlier"]["reference"] == store.all_for("c")[0]["reference"]
+    said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+    assert store.all_for("c")[0]["reference"] in said
+    store.engine.dispose()

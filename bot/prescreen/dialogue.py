@@ -815,6 +815,15 @@ def earlier_details(state: State | None) -> Earlier | None:
     return copy.deepcopy(state.earlier)
 
 
+def handed_off_details(state: State | None) -> Earlier | None:
+    """The details a new request may offer again: only those of a handoff that was stored
+    (HANDED_OFF). A SUBMIT state still in the slot was never stored (store and spool both
+    failed): it is not "the details you gave before" (review finding 6)."""
+    if state is None or state.phase != Phase.HANDED_OFF:
+        return None
+    return copy.deepcopy(state.earlier)
+
+
 def after_form(state: State | None, reference: str | None = None) -> State | None:
     """What the slot keeps once the form is over: the details and reference of the latest
     handoff of this conversation (``reference``: of this state's, just stored), or nothing."""
