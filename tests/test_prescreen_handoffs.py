@@ -277,3 +277,34 @@ def test_yes_share_and_call_me_at_the_share_step_is_the_share_yes() -> None:
     record = prescreen.handoff_record(p.state, "c")
     assert record.kind != "question" and record.outcome == "likely_eligible"
     assert "unfinished" not in record.answers
+
+
+def test_only_a_submit_keeps_contact_details_and_only_for_an_hour() -> None:
+    """Review finding 8: a later prescreen that was stopped or declined still kept the first
+    handoff's contact details, with no time limit (carried into every new Rasa session)."""
+    from datetime import datetime, timedelta
+
+    kept = _handed_off()
+    assert kept.earlier is not None and kept.earlier.at
+    given = datetime.fromisoformat(kept.earlier.at)
+    assert prescreen.handed_off_details(kept, given + timedelta(minutes=59)) is not None
+    # After 60 minutes (a new Rasa session starts only after 60 idle minutes): not offered.
+    assert prescreen.handed_off_details(kept, given + timedelta(minutes=61)) is None
+    old = prescreen.from_slot({**kept.to_slot(), "earlier": {"contact": {"name": "Frank"}}})
+    assert prescreen.handed_off_details(old) is None  # a slot without the time: not offered
+    # A later request that ends any other way keeps only the reference, no contact details.
+    for ending in ("No, thanks", "stop"):
+        p = Patient()
+        p.state = prescreen.new_state(earlier=prescreen.handed_off_details(kept))
+        if ending == "stop":
+            p.say("yes")
+            p.say("stop", intent="stop_prescreen")
+            p.say("yes")
+            assert p.phase == "stopped"
+        else:
+            p.say(ending, intent="deny")
+            assert p.phase == "declined"
+        after = prescreen.after_form(p.state)
+        assert after is not None and after.reference == "29K8"
+        assert after.earlier is None and "Frank" not in str(after.to_slot())
+        assert prescreen.handed_off_details(after) is None

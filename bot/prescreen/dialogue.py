@@ -811,34 +811,65 @@ def earlier_details(state: State | None) -> Earlier | None:
             contact=dict(state.contact),
             for_someone_else=state.for_someone_else,
             caregiver=copy.deepcopy(state.caregiver) if state.for_someone_else else None,
+            at=_now(),
         )
     return copy.deepcopy(state.earlier)
 
 
-def handed_off_details(state: State | None) -> Earlier | None:
+# How long the details of a handoff are offered again ("the details you gave before"): the
+# same as a Rasa session (domain.yml session_expiration_time), so a new session never does.
+EARLIER_MINUTES = 60
+
+
+def _fresh(earlier: Earlier | None, now: datetime | None = None) -> bool:
+    """Given less than EARLIER_MINUTES ago; a slot without the time (older code) is not."""
+    if earlier is None or not earlier.at:
+        return False
+    try:
+        given = datetime.fromisoformat(earlier.at)
+    except ValueError:
+        return False
+    if given.tzinfo is None:
+        given = given.replace(tzinfo=timezone.utc)
+    age = (now or datetime.now(timezone.utc)) - given
+    return age.total_seconds() < EARLIER_MINUTES * 60
+
+
+def handed_off_details(state: State | None, now: datetime | None = None) -> Earlier | None:
     """The details a new request may offer again: only those of a handoff that was stored
-    (HANDED_OFF). A SUBMIT state still in the slot was never stored (store and spool both
-    failed): it is not "the details you gave before" (review finding 6)."""
-    if state is None or state.phase != Phase.HANDED_OFF:
+    (HANDED_OFF), for EARLIER_MINUTES after they were given. A SUBMIT state still in the slot
+    was never stored (store and spool both failed): it is not "the details you gave before"
+    (review finding 6)."""
+    if state is None or state.phase != Phase.HANDED_OFF or not _fresh(state.earlier, now):
         return None
     return copy.deepcopy(state.earlier)
 
 
 def after_form(state: State | None, reference: str | None = None) -> State | None:
-    """What the slot keeps once the form is over: the details and reference of the latest
-    handoff of this conversation (``reference``: of this state's, just stored), or nothing."""
-    details = earlier_details(state)
-    if state is None or details is None:
+    """What the slot keeps once the form is over: after a submit, its details and reference
+    (``reference``: just stored); after any other ending (stopped, declined, not eligible,
+    withdrawn) only the reference of a handoff made before, never its contact details
+    (review finding 8); else nothing."""
+    if state is None:
         return None
     if state.phase == Phase.SUBMIT:
+        details = earlier_details(state)
+        if details is None:
+            return None
         details.reference = reference
+        return PrescreenState(
+            phase=Phase.HANDED_OFF,
+            mode=state.mode,
+            trial=state.trial,
+            reference=reference,
+            earlier=details,
+            submission="",
+        )
+    before = state.earlier.reference if state.earlier else None
+    if not before:
+        return None
     return PrescreenState(
-        phase=Phase.HANDED_OFF,
-        mode=state.mode,
-        trial=state.trial,
-        reference=details.reference,
-        earlier=details,
-        submission="",
+        phase=Phase.HANDED_OFF, mode=state.mode, trial=state.trial, reference=before, submission=""
     )
 
 
