@@ -110,11 +110,17 @@ BOUNDARY_ACTIONS = (
 )
 
 
-def last_team_question(tracker: Tracker) -> str:
+# Answered in full right after a handoff ("How long until they call?": what happens next),
+# so not passed on again as a question for the team.
+ANSWERED_AFTER_HANDOFF = ("ask_team/contact_time",)
+
+
+def last_team_question(tracker: Tracker, after_handoff: bool = False) -> str:
     """The patient's most recent question that only the study team can answer, if any.
 
     Only messages since the last prescreen or question ended count: a reply typed into an
-    earlier one (e.g. "anytime after 3pm" as the best time) is not a new question.
+    earlier one (e.g. "anytime after 3pm" as the best time) is not a new question. After a
+    handoff, "how long until they call?" was answered already: not a question.
     """
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" or (
@@ -125,10 +131,18 @@ def last_team_question(tracker: Tracker) -> str:
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent == "ask_team":
+            if after_handoff and _team_key(event) in ANSWERED_AFTER_HANDOFF:
+                return ""
             return str(event.get("text") or "")
         if intent not in ("affirm", "talk_to_person"):
             break
     return ""
+
+
+def _team_key(event: dict[str, Any]) -> str | None:
+    selected = ((event.get("parse_data") or {}).get("response_selector") or {}).get("ask_team")
+    key = ((selected or {}).get("response") or {}).get("intent_response_key")
+    return str(key) if key else None
 
 
 def typed_request(tracker: Tracker) -> str:
@@ -157,12 +171,14 @@ class ActionQuestionStart(Action):
         if sent is None:
             return []  # still not stored: kept as it is, never replaced
         earlier = prescreen.handed_off_details(before)
-        question = last_team_question(tracker)
-        if earlier is not None:
-            # After a handoff, "this is useless. get me a human" is passed on as it is: the
-            # message now, never an earlier question that was already answered.
-            question = typed_request(tracker) or question
-        state = prescreen.new_state(question=question, earlier=earlier)
+        question = last_team_question(tracker, after_handoff=earlier is not None)
+        typed = typed_request(tracker) if earlier is not None else ""
+        # After a handoff, "this is useless. get me a human" is passed on as it is, and so is
+        # the team question it may be about ("Is travel paid for?" then "can I talk to someone
+        # about that"): both, never one instead of the other (review finding 10).
+        state = prescreen.new_state(question=question or typed, earlier=earlier)
+        if question and typed and typed != question:
+            state.questions.append(typed)
         send(dispatcher, prescreen.prompt(state))
         return [*sent, SlotSet(STATE_SLOT, state.to_slot())]
 

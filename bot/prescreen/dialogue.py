@@ -248,7 +248,8 @@ def prompt(state: State) -> list[Message]:
         # Asked for a person mid-prescreen: the answers so far go too, if the person agrees.
         return [_say(t["share_callback"], t["buttons"]["share_question"])]
     if phase == "share_question":
-        asked = state.questions[-1] if state.questions else ""
+        # The question itself, not a "can I talk to someone about that" kept after it.
+        asked = state.questions[0] if state.questions else ""
         shown = _quote(_TAG.sub(" ", asked))
         return [_say(t["share_question"].format(question=shown), t["buttons"]["share_question"])]
     if phase == "confirm_stop":
