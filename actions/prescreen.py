@@ -75,11 +75,30 @@ class ActionPrescreenStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
-        state = prescreen.new_state(earlier=prescreen.earlier_details(before))
+        sent, before = await send_unsent(dispatcher, tracker, before)
+        if sent is None:
+            return []  # still not stored: kept as it is, never replaced
+        state = prescreen.new_state(earlier=prescreen.handed_off_details(before))
         # The form has no ask action (one action server call per turn): asked here.
         send(dispatcher, prescreen.prompt(state))
         funnel.record("prescreen_offered")
-        return [SlotSet(STATE_SLOT, state.to_slot())]
+        return [*sent, SlotSet(STATE_SLOT, state.to_slot())]
+
+
+async def send_unsent(
+    dispatcher: CollectingDispatcher, tracker: Tracker, before: prescreen.State | None
+) -> tuple[list[dict[str, Any]] | None, prescreen.State | None]:
+    """A handoff left in the slot unsent (SUBMIT: store and spool both failed) is sent before
+    a new request starts, never dropped or offered as "the details you gave before".
+
+    Returns the events of sending it and the state after it; None if it still failed (the
+    person was told, and the slot keeps it)."""
+    if before is None or before.phase != prescreen.Phase.SUBMIT:
+        return [], before
+    events = await hand_over(dispatcher, tracker, before)
+    if events is None:
+        return None, before
+    return events, prescreen.from_slot(events[0]["value"])
 
 
 # Where an earlier prescreen or question began or ended.
@@ -91,11 +110,17 @@ BOUNDARY_ACTIONS = (
 )
 
 
-def last_team_question(tracker: Tracker) -> str:
+# Answered in full right after a handoff ("How long until they call?": what happens next),
+# so not passed on again as a question for the team.
+ANSWERED_AFTER_HANDOFF = ("ask_team/contact_time",)
+
+
+def last_team_question(tracker: Tracker, after_handoff: bool = False) -> str:
     """The patient's most recent question that only the study team can answer, if any.
 
     Only messages since the last prescreen or question ended count: a reply typed into an
-    earlier one (e.g. "anytime after 3pm" as the best time) is not a new question.
+    earlier one (e.g. "anytime after 3pm" as the best time) is not a new question. After a
+    handoff, "how long until they call?" was answered already: not a question.
     """
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" or (
@@ -106,10 +131,18 @@ def last_team_question(tracker: Tracker) -> str:
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent == "ask_team":
+            if after_handoff and _team_key(event) in ANSWERED_AFTER_HANDOFF:
+                return ""
             return str(event.get("text") or "")
         if intent not in ("affirm", "talk_to_person"):
             break
     return ""
+
+
+def _team_key(event: dict[str, Any]) -> str | None:
+    selected = ((event.get("parse_data") or {}).get("response_selector") or {}).get("ask_team")
+    key = ((selected or {}).get("response") or {}).get("intent_response_key")
+    return str(key) if key else None
 
 
 def typed_request(tracker: Tracker) -> str:
@@ -133,15 +166,21 @@ class ActionQuestionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        earlier = prescreen.earlier_details(prescreen.from_slot(tracker.get_slot(STATE_SLOT)))
-        question = last_team_question(tracker)
-        if earlier is not None:
-            # After a handoff, "this is useless. get me a human" is passed on as it is: the
-            # message now, never an earlier question that was already answered.
-            question = typed_request(tracker) or question
-        state = prescreen.new_state(question=question, earlier=earlier)
+        before = prescreen.from_slot(tracker.get_slot(STATE_SLOT))
+        sent, before = await send_unsent(dispatcher, tracker, before)
+        if sent is None:
+            return []  # still not stored: kept as it is, never replaced
+        earlier = prescreen.handed_off_details(before)
+        question = last_team_question(tracker, after_handoff=earlier is not None)
+        typed = typed_request(tracker) if earlier is not None else ""
+        # After a handoff, "this is useless. get me a human" is passed on as it is, and so is
+        # the team question it may be about ("Is travel paid for?" then "can I talk to someone
+        # about that"): both, never one instead of the other (review finding 10).
+        state = prescreen.new_state(question=question or typed, earlier=earlier)
+        if question and typed and typed != question:
+            state.questions.append(typed)
         send(dispatcher, prescreen.prompt(state))
-        return [SlotSet(STATE_SLOT, state.to_slot())]
+        return [*sent, SlotSet(STATE_SLOT, state.to_slot())]
 
 
 class ActionPrescreenAsk(Action):
@@ -158,7 +197,7 @@ class ActionPrescreenAsk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = prescreen.from_slot(tracker.get_slot(STATE_SLOT)) or prescreen.new_state()
-        if not prescreen.pauses(turn_from(tracker)):
+        if not prescreen.pauses(turn_from(tracker), state):
             send(dispatcher, prescreen.prompt(state))
         return []
 
@@ -191,7 +230,7 @@ class ValidatePrescreenForm(FormValidationAction):
         result = prescreen.step(before, turn)
         funnel.observe_prescreen(before, result.state)  # counts only, in the background
         send(dispatcher, result.messages)
-        if not result.finished and not prescreen.pauses(turn):
+        if not result.finished and not prescreen.pauses(turn, result.state):
             # The next question, in the same call (the form has no ask action); after a
             # 911 / 988 answer nothing is asked until the person says they are safe.
             send(dispatcher, prescreen.prompt(result.state))
@@ -264,24 +303,32 @@ class ActionPrescreenDone(Action):
         if state is None or state.phase == prescreen.HANDED_OFF:
             return []  # run again with no new prescreen: nothing to send, nothing to forget
         if state.phase == prescreen.Phase.SUBMIT:
-            record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
-            # The store is blocking (SQLAlchemy); keep the action server's event loop free.
-            try:
-                # store() may connect and migrate the first time: off the event loop too.
-                reference, _ = await asyncio.to_thread(lambda: store().submit(record))
-            except Exception as error:  # noqa: BLE001 - the patient must never get silence
-                logger.error("handoff not stored: %s; spooling it", type(error).__name__)
-                try:
-                    await asyncio.to_thread(spooled().put, record)
-                except Exception as spool_error:  # noqa: BLE001 - not even the disk: try again
-                    logger.error("handoff not spooled: %s", type(spool_error).__name__)
-                    send(dispatcher, prescreen.not_submitted_messages())
-                    return []  # keep the answers: "try again" resubmits
-                spool.ensure_drainer(spooled(), store)
-                send(dispatcher, prescreen.saved_for_later_messages(state))
-                return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, True)]
-            spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
-            send(dispatcher, prescreen.submitted_messages(state, reference))
-            return [*kept(prescreen.after_form(state, reference)), SlotSet(HANDED_OFF_SLOT, True)]
+            return await hand_over(dispatcher, tracker, state) or []
         # The answers are gone; the details of a handoff made before, if any, stay.
         return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, False)]
+
+
+async def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, state: prescreen.State
+) -> list[dict[str, Any]] | None:
+    """Store a SUBMIT state (or spool it) and say so; the slots it leaves (its first event is
+    the prescreen slot), or None when neither worked (said; the slot keeps the answers)."""
+    record = prescreen.handoff_record(state, tracker.sender_id, transcript(tracker))
+    # The store is blocking (SQLAlchemy); keep the action server's event loop free.
+    try:
+        # store() may connect and migrate the first time: off the event loop too.
+        reference, _ = await asyncio.to_thread(lambda: store().submit(record))
+    except Exception as error:  # noqa: BLE001 - the patient must never get silence
+        logger.error("handoff not stored: %s; spooling it", type(error).__name__)
+        try:
+            await asyncio.to_thread(spooled().put, record)
+        except Exception as spool_error:  # noqa: BLE001 - not even the disk: try again
+            logger.error("handoff not spooled: %s", type(spool_error).__name__)
+            send(dispatcher, prescreen.not_submitted_messages())
+            return None  # keep the answers: "try again" resubmits
+        spool.ensure_drainer(spooled(), store)
+        send(dispatcher, prescreen.saved_for_later_messages(state))
+        return [*kept(prescreen.after_form(state)), SlotSet(HANDED_OFF_SLOT, True)]
+    spool.ensure_drainer(spooled(), store)  # handoffs spooled earlier, if any
+    send(dispatcher, prescreen.submitted_messages(state, reference))
+    return [*kept(prescreen.after_form(state, reference)), SlotSet(HANDED_OFF_SLOT, True)]

@@ -91,10 +91,18 @@ def test_a_reply_typed_into_an_earlier_handoff_is_not_the_next_question() -> Non
     assert actions.last_team_question(tracker) == "how much does it cost?"
 
 
-def _latest(text: str, intent: str, slot: object) -> Tracker:
+def _asked(text: str, key: str) -> dict[str, object]:
+    """An ask_team message as Rasa keeps it: with the response selector's answer key."""
+    event = _user(text, "ask_team")
+    selector = {"ask_team": {"response": {"intent_response_key": key}}}
+    event["parse_data"] = {"intent": {"name": "ask_team"}, "response_selector": selector}
+    return event
+
+
+def _latest(text: str, intent: str, slot: object, asked: tuple[str, str] | None = None) -> Tracker:
     message = {"text": text, "intent": {"name": intent}}
     events = [
-        _user("how long until they call", "ask_team"),
+        _asked(*(asked or ("how long until they call", "ask_team/contact_time"))),
         {"event": "action", "name": "action_answer_team"},
         {"event": "action", "name": "action_listen"},
         {**_user(text, intent), "parse_data": message},
@@ -118,6 +126,30 @@ async def test_after_a_handoff_get_me_a_human_passes_on_this_message() -> None:
     assert events[0]["value"]["questions"] == ["how long until they call"]
 
 
+async def test_after_a_handoff_talk_to_someone_about_that_sends_the_question_too() -> None:
+    """Review finding 10: "Is travel paid for?", then "can I talk to someone about that" after
+    a handoff sent only the typed request; the team lost the question."""
+    kept = prescreen.after_form(_submitted("question"), "29K8")
+    tracker = _latest(
+        "can I talk to someone about that",
+        "talk_to_person",
+        prescreen.to_slot(kept),
+        asked=("Is travel paid for?", "ask_team/travel"),
+    )
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionQuestionStart().run(dispatcher, tracker, domain={})
+    state = events[-1]["value"]
+    assert state["questions"] == ["Is travel paid for?", "can I talk to someone about that"]
+    assert "Is travel paid for?" in dispatcher.messages[0]["text"]
+    # The button ("/talk_to_person") after the offer: the question alone.
+    tracker = _latest(
+        "/talk_to_person", "talk_to_person", prescreen.to_slot(kept),
+        asked=("Is travel paid for?", "ask_team/travel"),
+    )  # fmt: skip
+    events = await actions.ActionQuestionStart().run(CollectingDispatcher(), tracker, domain={})
+    assert events[-1]["value"]["questions"] == ["Is travel paid for?"]
+
+
 async def test_how_long_until_they_call_after_a_handoff_says_what_happens_next() -> None:
     from actions import answers
 
@@ -139,3 +171,39 @@ async def test_how_long_until_they_call_after_a_handoff_says_what_happens_next()
     dispatcher = CollectingDispatcher()
     await answers.ActionAnswerTeam().run(dispatcher, tracker, domain={})
     assert "If you share your contact details" in dispatcher.messages[0]["text"]
+
+
+async def test_an_unsent_handoff_is_sent_before_a_new_request_never_offered_or_dropped(
+    store: HandoffStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding 6: a SUBMIT slot (store and spool both failed) was offered as "the
+    details you gave before" and then replaced without a word."""
+    unsent = _submitted("prescreen")
+    assert prescreen.handed_off_details(unsent) is None  # never "the details you gave before"
+
+    def down(*_: object) -> None:
+        raise OSError("down")
+
+    working_spool = actions.spooled
+    # Still failing: the new request does not start and the unsent one stays in the slot.
+    monkeypatch.setattr(actions, "store", lambda: type("S", (), {"submit": down})())
+    monkeypatch.setattr(actions, "spooled", lambda: type("P", (), {"put": down})())
+    tracker = _latest("talk to a person", "talk_to_person", unsent.to_slot())
+    for start in (actions.ActionQuestionStart(), actions.ActionPrescreenStart()):
+        dispatcher = CollectingDispatcher()
+        assert await start.run(dispatcher, tracker, domain={}) == []
+        said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+        assert "details you gave before" not in said and "try again" in said.lower()
+    # Working again: it is stored first, then the new request starts with its details.
+    monkeypatch.setattr(actions, "store", lambda: store)
+    monkeypatch.setattr(actions, "spooled", working_spool)
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionQuestionStart().run(dispatcher, tracker, domain={})
+    assert store.count("c") == 1 and store.all_for("c")[0]["kind"] == "prescreen"
+    state = events[-1]["value"]
+    assert state["phase"] in ("question", "share_question")
+    assert state["earlier"]["contact"]["name"] == "Ada"
+    assert state["earlier"]["reference"] == store.all_for("c")[0]["reference"]
+    said = " ".join(str(m.get("text")) for m in dispatcher.messages)
+    assert store.all_for("c")[0]["reference"] in said
+    store.engine.dispose()

@@ -717,6 +717,41 @@ def test_a_typed_reply_after_the_988_answer_gets_a_check_in_first() -> None:
     assert textstat.flesch_kincaid_grade(check_in["text"]) <= 8
 
 
+def test_a_no_to_the_check_in_gets_the_988_answer_again_never_the_question() -> None:
+    """Review finding 1: "no im not safe" after "are you safe right now?" got "Thank you ...
+    here is the question again", and the next "yes" was stored as an answer. Now each no or
+    not sure gets the 988 answer (utter_crisis) again, the check-in keeps waiting, the form
+    asks nothing, and nothing is read as an answer until the person says they are safe."""
+    p = started()
+    p.say("52")
+    before = dict(p.answers)
+    question = p.asked[-1]
+    first = Turn("whatever. yes i had the biopsy", "affirm", after_safety=True, after_crisis=True)
+    state = prescreen.step(p.state, first).state
+    for reply, intent in (
+        ("no", "deny"),
+        ("not really", None),
+        ("no im not safe", "deny"),
+        ("not sure", None),
+        ("I'm not sure", "affirm"),
+    ):
+        turn = Turn(reply, intent)
+        result = prescreen.step(state, turn)
+        assert result.messages == [{"response": "utter_crisis"}], reply
+        assert result.state.check_in and result.state.answers == before, reply
+        assert prescreen.pauses(turn, result.state), reply  # the form asks no question
+        state = prescreen.from_slot(prescreen.to_slot(result.state))
+    # "I'm safe, go on" (its button) brings the same question back; still nothing read.
+    p.state = state
+    reply = p.say("/safety_resume", intent="safety_resume")
+    assert p.answers == before and reply[-1] == question
+    assert p.state is not None and not p.state.check_in
+    # "Stop for now" still stops.
+    p.state = state
+    p.say("/safety_stop", intent="safety_stop")
+    assert p.phase == "confirm_stop"
+
+
 def test_the_buttons_after_the_988_answer_get_no_check_in() -> None:
     for intent in ("safety_resume", "safety_stop"):
         assert not prescreen.checks_in(Turn("/" + intent, intent, after_crisis=True))

@@ -55,3 +55,37 @@ def test_ordinary_questions_are_not_flagged(text: str) -> None:
 
 def test_emergency_wins_when_both_apply() -> None:
     assert safety.classify("chest pain and i want to die") == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no im not safe",
+        "No, I'm not safe",
+        "I am not safe right now",
+        "i'm not ok",
+        "nope im not okay",
+        "no i dont feel safe",
+    ],
+)
+def test_a_no_to_are_you_safe_in_words_is_a_crisis(text: str) -> None:
+    """Review finding 1: a typed "no im not safe" gets 988 wherever it is typed."""
+    assert safety.classify(text) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not sure",
+        "no im not sure",
+        "not sure",
+        "not really",
+        "no",
+        "I'm not ok with sharing my phone",
+        "no, I'm not okay with that",
+        "I am not safe to drive after the shots?",
+        "I'm not ok to answer that",
+    ],
+)
+def test_ordinary_not_sure_or_not_ok_with_is_not_a_crisis(text: str) -> None:
+    assert safety.classify(text) is None

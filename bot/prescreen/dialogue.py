@@ -152,10 +152,21 @@ def _criterion(cid: str) -> eligibility.Criterion:
     return next(c for c in eligibility.load_criteria() if c.id == cid)
 
 
-def pauses(turn: Turn) -> bool:
+def pauses(turn: Turn, state: State | None = None) -> bool:
     """After a safety answer, or the check-in after a 988 answer, the form asks nothing: that
-    message is the whole turn."""
-    return turn.intent in SAFETY_INTENTS or checks_in(turn)
+    message is the whole turn. ``state``: the state after the turn; while its check-in is
+    still waiting for "I'm safe" (a "no" to "are you safe right now?"), nothing is asked."""
+    return (
+        turn.intent in SAFETY_INTENTS or checks_in(turn) or (state is not None and state.check_in)
+    )
+
+
+def not_safe_yet(turn: Turn) -> bool:
+    """A typed reply to "are you safe right now?" that says no or not sure ("no im not safe",
+    "not really", "not sure"): the 988 answer again, never the next question."""
+    if turn.text.strip().startswith("/") or turn.intent in ("safety_stop", "stop_prescreen"):
+        return False  # a button: "I'm safe, go on" or "Stop for now"
+    return turn.intent == "deny" or reading.read_yes_no(turn.text) in ("no", "unsure")
 
 
 def checks_in(turn: Turn) -> bool:
@@ -237,7 +248,8 @@ def prompt(state: State) -> list[Message]:
         # Asked for a person mid-prescreen: the answers so far go too, if the person agrees.
         return [_say(t["share_callback"], t["buttons"]["share_question"])]
     if phase == "share_question":
-        asked = state.questions[-1] if state.questions else ""
+        # The question itself, not a "can I talk to someone about that" kept after it.
+        asked = state.questions[0] if state.questions else ""
         shown = _quote(_TAG.sub(" ", asked))
         return [_say(t["share_question"].format(question=shown), t["buttons"]["share_question"])]
     if phase == "confirm_stop":
@@ -690,7 +702,8 @@ _WANTS_PERSON = re.compile(
     re.IGNORECASE,
 )
 # Phases where a request for a person pauses the prescreen to offer a call back.
-_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "share", "pick")
+# Not "share": sharing already leads to a call ("Yes, share them and have them call me").
+_OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "pick")
 
 
 def wants_person(turn: Turn) -> bool:
@@ -726,12 +739,16 @@ def _callback_turn(state: State, turn: Turn, messages: list[Message]) -> None:
 
 
 def _reusable(state: State) -> bool:
-    """Details given before fit this request: any question; a prescreen only when it is
-    about the same person (both for oneself, or both for someone else)."""
+    """Details given before fit this request only when it is about the same person (both for
+    oneself, or both for someone else), a question as well as a prescreen. A caregiver's own
+    question never goes with details that said "call the patient" (review finding 3)."""
     earlier = state.earlier
     if earlier is None or not earlier.contact:
         return False
-    return state.mode == Mode.QUESTION or earlier.for_someone_else == state.for_someone_else
+    if earlier.for_someone_else != state.for_someone_else:
+        return False
+    calls_patient = earlier.caregiver is not None and earlier.caregiver.call == "patient"
+    return not (state.mode == Mode.QUESTION and calls_patient and not state.answers)
 
 
 def _contact_phase(state: State) -> Phase:
@@ -739,11 +756,27 @@ def _contact_phase(state: State) -> Phase:
     return Phase.REUSE_CONTACT if _reusable(state) else Phase.NAME
 
 
+def _masked(details: Mapping[str, Any]) -> str:
+    """A phone or email shown only in part: "***-0123", "f***@example.com"."""
+    phone = re.sub(r"\D", "", str(details.get("phone") or ""))
+    if len(phone) >= 4:
+        return f"***-{phone[-4:]}"
+    email = str(details.get("email") or "")
+    if "@" in email:
+        user, domain = email.split("@", 1)
+        return f"{user[:1]}***@{domain}"
+    return ""
+
+
 def _earlier_name(state: State) -> str:
+    """Whose details these are: the name they are for and a masked phone or email."""
     earlier = state.earlier or Earlier()
-    if earlier.for_someone_else and earlier.caregiver and earlier.caregiver.name:
-        return earlier.caregiver.name
-    return str(earlier.contact.get("name") or "")
+    name = str(earlier.contact.get("name") or "")
+    carer = earlier.caregiver
+    if earlier.for_someone_else and carer and carer.name and carer.call != "patient":
+        name = carer.name  # the caregiver is the one called, at their own phone or email
+    masked = _masked(earlier.contact)
+    return f"{name}, {masked}" if name and masked else name or masked
 
 
 def _reuse_turn(state: State, turn: Turn, messages: list[Message]) -> None:
@@ -779,25 +812,65 @@ def earlier_details(state: State | None) -> Earlier | None:
             contact=dict(state.contact),
             for_someone_else=state.for_someone_else,
             caregiver=copy.deepcopy(state.caregiver) if state.for_someone_else else None,
+            at=_now(),
         )
     return copy.deepcopy(state.earlier)
 
 
+# How long the details of a handoff are offered again ("the details you gave before"): the
+# same as a Rasa session (domain.yml session_expiration_time), so a new session never does.
+EARLIER_MINUTES = 60
+
+
+def _fresh(earlier: Earlier | None, now: datetime | None = None) -> bool:
+    """Given less than EARLIER_MINUTES ago; a slot without the time (older code) is not."""
+    if earlier is None or not earlier.at:
+        return False
+    try:
+        given = datetime.fromisoformat(earlier.at)
+    except ValueError:
+        return False
+    if given.tzinfo is None:
+        given = given.replace(tzinfo=timezone.utc)
+    age = (now or datetime.now(timezone.utc)) - given
+    return age.total_seconds() < EARLIER_MINUTES * 60
+
+
+def handed_off_details(state: State | None, now: datetime | None = None) -> Earlier | None:
+    """The details a new request may offer again: only those of a handoff that was stored
+    (HANDED_OFF), for EARLIER_MINUTES after they were given. A SUBMIT state still in the slot
+    was never stored (store and spool both failed): it is not "the details you gave before"
+    (review finding 6)."""
+    if state is None or state.phase != Phase.HANDED_OFF or not _fresh(state.earlier, now):
+        return None
+    return copy.deepcopy(state.earlier)
+
+
 def after_form(state: State | None, reference: str | None = None) -> State | None:
-    """What the slot keeps once the form is over: the details and reference of the latest
-    handoff of this conversation (``reference``: of this state's, just stored), or nothing."""
-    details = earlier_details(state)
-    if state is None or details is None:
+    """What the slot keeps once the form is over: after a submit, its details and reference
+    (``reference``: just stored); after any other ending (stopped, declined, not eligible,
+    withdrawn) only the reference of a handoff made before, never its contact details
+    (review finding 8); else nothing."""
+    if state is None:
         return None
     if state.phase == Phase.SUBMIT:
+        details = earlier_details(state)
+        if details is None:
+            return None
         details.reference = reference
+        return PrescreenState(
+            phase=Phase.HANDED_OFF,
+            mode=state.mode,
+            trial=state.trial,
+            reference=reference,
+            earlier=details,
+            submission="",
+        )
+    before = state.earlier.reference if state.earlier else None
+    if not before:
+        return None
     return PrescreenState(
-        phase=Phase.HANDED_OFF,
-        mode=state.mode,
-        trial=state.trial,
-        reference=details.reference,
-        earlier=details,
-        submission="",
+        phase=Phase.HANDED_OFF, mode=state.mode, trial=state.trial, reference=before, submission=""
     )
 
 
@@ -964,6 +1037,10 @@ def step(state: State | None, turn: Turn) -> Result:
     if unreadable is not None:
         return Result(state, unreadable)
     checked_in, state.check_in = state.check_in, False
+    if checked_in and not_safe_yet(turn):
+        # "No" to "are you safe right now?": 988 again, and the check-in still waits.
+        state.check_in = True
+        return Result(state, [{"response": "utter_crisis"}])
     if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
         turn = dataclasses.replace(turn, intent="stop_prescreen")
     elif checks_in(turn):
@@ -1065,6 +1142,9 @@ def handoff_record(
         if state.answers:
             # A call back asked for mid-prescreen: the answers given so far, shared with consent.
             so_far = {"answers": state.answers, "reasons": _reasons(state), "unfinished": True}
+            if for_someone_else(state):
+                carer = state.caregiver or Caregiver()
+                so_far["answered_by"] = carer.relation or "someone else"
         return Handoff(
             transcript=list(transcript or []),
             conversation_id=conversation_id,
@@ -1072,7 +1152,7 @@ def handoff_record(
             kind="question",
             answers=so_far,
             questions=list(state.questions),
-            contact=dict(state.contact),
+            contact=_contact_record(state),  # a caregiver's: both people and who to call
             consent_version=str(state.version),
             consent_at=state.consent_at,
             share_consent_at=state.share_consent_at,

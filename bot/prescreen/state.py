@@ -87,6 +87,7 @@ class Earlier:
     for_someone_else: bool = False
     caregiver: Caregiver | None = None
     reference: str | None = None
+    at: str | None = None  # when they were given (ISO, UTC): offered again for 60 minutes
 
 
 @dataclass
@@ -214,4 +215,5 @@ def _earlier(value: Any) -> Earlier | None:
         for_someone_else=bool(value.get("for_someone_else")),
         caregiver=_caregiver(value.get("caregiver")),
         reference=value.get("reference"),
+        at=value.get("at"),
     )
