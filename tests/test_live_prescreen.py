@@ -208,8 +208,11 @@ def test_crisis_during_prescreen_then_go_on(chat: Conversation) -> None:
     start(chat)
     reply = chat("I want to end my life")
     assert "988" in texts(reply) and "Question 1 of" not in texts(reply)
-    # A reply typed right after the 988 answer is not taken as an answer.
-    assert "Question 1 of" in texts(chat("ok"))
+    # A reply typed right after the 988 answer is not taken as an answer: a check-in first
+    # (tester S3), then the same question.
+    check_in = texts(chat("ok"))
+    assert "are you safe right now?" in check_in and "Question 1 of" not in check_in
+    assert "Question 1 of" in texts(chat("yes I'm safe"))
     assert "Question 2 of" in texts(chat("I'm 60"))
 
 

@@ -46,7 +46,7 @@ def ask_team_again(chat: Conversation, question: str) -> str:
     assert "Would you like to reach them?" in texts(chat(question))
     assert question in texts(chat("/talk_to_person"))  # "Yes, reach the study team"
     reused = texts(chat("Yes, pass it on"))
-    assert f"details you gave before: {NAME}. Is that OK?" in reused, reused
+    assert f"details you gave before: {NAME}, " in reused and "Is that OK?" in reused, reused
     return texts(chat("Yes"))
 
 
@@ -59,7 +59,7 @@ def prescreen(chat: Conversation, again: bool = False) -> str:
     assert "may be a good fit" in texts(chat(ELIGIBLE_BUTTONS[-1]))
     if again:
         reused = texts(chat("Yes, share my answers"))
-        assert f"details you gave before: {NAME}. Is that OK?" in reused, reused
+        assert f"details you gave before: {NAME}, " in reused and "Is that OK?" in reused, reused
         return texts(chat("Yes"))
     assert "contact you" in texts(chat("Yes, share my answers"))
     chat(NAME)
