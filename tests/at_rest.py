@@ -46,7 +46,6 @@ def full_prescreen_with_a_question(chat: Callable[[str], list[dict[str, Any]]]) 
     for answer in ["Yes"] * 7 + ["Does not apply"]:
         reply = texts(chat(answer))
     assert "may be a good fit" in reply, reply
-    chat("Yes, share my answers")
-    chat(NAME)
-    chat(f"{EMAIL} or {PHONE}")
-    return asked, texts(chat(BEST_TIME))
+    # The question before gave the details: the prescreen offers to send it with them.
+    assert "details you gave before" in texts(chat("Yes, share my answers"))
+    return asked, texts(chat("Yes"))
