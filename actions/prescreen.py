@@ -1,5 +1,9 @@
 """The prescreen form's actions: thin glue between Rasa and bot.prescreen.dialogue (the
-conversation)."""
+conversation).
+
+Over 300 lines on purpose: every Rasa action of the prescreen (start, ask, validate, done,
+submit retry) sits in one module so the form's slot handling is read in one place; each stays
+thin and calls bot.prescreen.dialogue."""
 
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ answering (no chat means no 911/988 answer): `from_env()`, which the deep reader
 to that variable's default and logs one warning naming the variable (never a key's value).
 `Settings.validated()` is strict: `python -m bot run` checks the whole environment once,
 before it starts anything, and refuses with the variable's name (bot.ops.stack.checked_settings).
+
+Over 300 lines on purpose: every setting, its default and its parser in one place, so the
+README's settings table and this module can be checked against each other.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ The rules work clause by clause. A clause that starts with a clear marker ("yes"
 "not sure") is read by that marker. A clause that is a question ("is there a placebo?") is
 not an answer. Other clauses are read by phrase ("I think so", "I haven't"). When clauses
 disagree ("yes and no"), the reply is "unsure", which the prescreen sends to the study team.
+
+Over 300 lines on purpose: the clause reader and its phrase lists belong together; the
+reading stage (bot.prescreen.reading) calls them as one unit.
 """
 
 from __future__ import annotations
