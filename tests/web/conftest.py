@@ -171,3 +171,25 @@ async def login(client: TestClient, user: str = USER, password: str = PASSWORD) 
 async def staff_client(client: TestClient) -> TestClient:
     assert await login(client) == 303
     return client
+
+
+DEMO_FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-hand-eczema"
+# A demo-trial record's answers, as the store keeps them.
+DEMO_ANSWERS = {
+    "answers": {"age": 40, "hand_eczema": "yes", "flares": 5, "jak_pills": "no"},
+    "reasons": {},
+    "trial": "DEMO-0017",
+}
+
+
+@pytest.fixture
+def two_trials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This trial and the demo trial served from one deployment (TRIALS)."""
+    from bot import content
+
+    monkeypatch.delenv("TRIAL", raising=False)
+    monkeypatch.setenv("TRIALS", f"nct06857240,{DEMO_FOLDER}")
+    content.reset()
+    yield
+    monkeypatch.undo()
+    content.reset()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,25 +19,20 @@ from bot.store.handoff import HandoffStore
 from bot.store.schema import funnel_counts, handoffs
 from bot.web import public
 from bot.web.state import ENGINE
-from tests.web.conftest import API_TOKEN, ClientFactory, handoff, login, seed
+from tests.web.conftest import (
+    API_TOKEN,
+    DEMO_ANSWERS,
+    DEMO_FOLDER,
+    ClientFactory,
+    handoff,
+    login,
+    seed,
+)
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-DEMO_FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-hand-eczema"
-DEMO_ANSWERS = {
-    "answers": {"age": 40, "hand_eczema": "yes", "flares": 5, "jak_pills": "no"},
-    "reasons": {},
-    "trial": "DEMO-0017",
-}
 
 
-@pytest.fixture(autouse=True)
-def two_trials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("TRIAL", raising=False)
-    monkeypatch.setenv("TRIALS", f"nct06857240,{DEMO_FOLDER}")
-    content.reset()
-    yield
-    monkeypatch.undo()
-    content.reset()
+pytestmark = pytest.mark.usefixtures("two_trials")
 
 
 @pytest.fixture

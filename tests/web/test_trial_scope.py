@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,25 +22,21 @@ from bot.store.handoff import HandoffStore
 from bot.store.schema import handoffs, staff_trials, staff_users
 from bot.web import changes, queries
 from bot.web.state import ENGINE
-from tests.web.conftest import API_TOKEN, PASSWORD, ClientFactory, csrf_from, handoff, login, seed
+from tests.web.conftest import (
+    API_TOKEN,
+    DEMO_ANSWERS,
+    PASSWORD,
+    ClientFactory,
+    csrf_from,
+    handoff,
+    login,
+    seed,
+)
 
-DEMO_FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "demo-hand-eczema"
 DEMO, MAIN = "DEMO-0017", "NCT06857240"
-DEMO_ANSWERS = {
-    "answers": {"age": 40, "hand_eczema": "yes", "flares": 5, "jak_pills": "no"},
-    "reasons": {},
-    "trial": DEMO,
-}
 
 
-@pytest.fixture(autouse=True)
-def two_trials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("TRIAL", raising=False)
-    monkeypatch.setenv("TRIALS", f"nct06857240,{DEMO_FOLDER}")
-    content.reset()
-    yield
-    monkeypatch.undo()
-    content.reset()
+pytestmark = pytest.mark.usefixtures("two_trials")
 
 
 def _store(url: str) -> dict[str, int]:
