@@ -447,6 +447,8 @@ def _anaphoric_status(
     for i in range(c_start, c_end):
         if tokens[i] in _ANAPHORS:
             status, _ = _status(tokens, in_mention, cues, i, i + 1, c_start, c_end)
+            if status == "never" and _negates_other_verb(tokens, cues, c_start, i):
+                continue  # "..., I'm not changing it": about the dose, not about taking it
             if status is not None:
                 return status, False
     clause_cues = [c for c in cues if c_start <= c.start and c.end <= c_end]
@@ -464,6 +466,21 @@ def _anaphoric_status(
             if any(w in _EFFECT_WORDS for w in following):
                 return "past", False
     return None, False
+
+
+def _negates_other_verb(tokens: Sequence[str], cues: Sequence[Cue], c_start: int, at: int) -> bool:
+    """A negation before "it" whose verb is not one of taking it ("not changing it", "don't
+    want to stop it"), so "it" was not said to be never taken."""
+    negs = [c for c in cues if c.kind in _NEG_KINDS and c_start <= c.start and c.end <= at]
+    if not negs:
+        return False
+    between = [w for w in tokens[negs[-1].end : at] if w not in _SKIP_IN_GAPS]
+    return any(w not in _TAKE_WORDS and w not in _ANAPHOR_FILLERS for w in between)
+
+
+_ANAPHOR_FILLERS = frozenset(
+    "using taking applying use take apply on really even ever yet been tried".split()
+)
 
 
 def _crosses_sentence(tokens: Sequence[str], start: int, end: int) -> bool:

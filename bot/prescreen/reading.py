@@ -73,7 +73,7 @@ Value = str | int
 TRAITS = (
     "time", "affirm", "deny", "topic", "helped_means", "stop_plan", "change_means",
     "cannot_be_pregnant", "for_only", "only_other", "unsure_words", "about_medicines",
-    "also_when", "yes_even_after_no", "ignore", "not_applicable",
+    "also_when", "yes_even_after_no", "ignore", "not_applicable", "fix_cues", "near",
 )  # fmt: skip
 WHO = "who"  # the "for yourself or for someone else?" question
 IMPLAUSIBLE_AGE = "implausible_age"  # value of an unclear reading: "I'm 250"
@@ -160,7 +160,12 @@ _RESTART = _rx(
 )
 _WITHDRAW = _rx(
     r"\b(do|does) not (really )?(want|wish) to (continue|go on|keep going|take part|"
-    r"participate|be in|join|finish|answer|carry on)\b",
+    r"participate|be in|join|finish|answer|carry on|proceed|go (any )?(further|farther)|"
+    r"go on with (this|it))\b",
+    r"\b(would rather not|will not|not going to|am not going to) (go (any )?(further|farther)|"
+    r"proceed)\b",
+    # "I'm going to pass on this trial": a no to the study ("pass on this one" is not saying)
+    r"\b(pass|passing) on (this|the|your) (trial|study|research)\b",
     # "I don't want to do this", not "she doesn't want to do the monthly tests" (an answer)
     r"\b(do|does) not (really )?(want|wish) to do( (this|it|that|these|any of (this|it)|"
     r"this anymore|it anymore|any more|anymore|the (questions|rest)))?( anymore| any more)?$",
@@ -244,7 +249,7 @@ _FOR_OTHER = _rx(
     r"\bon behalf of\b",
     r"\b(answering|filling (it |this )?(in|out)|doing (this|it)) for (my|her|him|them)\b",
     rf"^(this is |it is |its |it s )?for my ({_REL})\b",
-    rf"\b(this is|it is|its|it s) (for|about) my ({_REL})\b",
+    rf"\b(this is|it is|its|it s) (actually |really |all )?(for|about) my ({_REL})\b",
     rf"\b(i am|im) (his|her|their) ({_REL})\b",
 )
 _SELF_WHO = _rx(
@@ -292,18 +297,25 @@ _EXPLICIT_FIX = re.compile(
     r"wrong button|"
     r"i meant|i mean|meant to say|i typed (it |that |my \w+ )?wrong|i was wrong|"
     r"correction|change (that|my answer|the last answer|it) to|scratch that|my (mistake|bad)|"
-    r"should (be|have been|say) (no|yes|not sure)|"
+    r"should (be|have been|say) (a |an )?(no|yes|not sure)|"
+    r"make (it|that) (a )?(no|yes|not sure)|"
     r"should have (said|put|answered|picked|pressed|chosen|clicked) (no|yes|not sure)|"
     r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
     r"(in )?wrong(ly)?|"
     r"i (misread|misunderstood|mistyped|misclicked|messed up)|"
     r"(that|it|my answer) was wrong|i made a mistake|i got (it|that) wrong|"
-    r"(change|fix|update|correct) (my|the|that|an) (\w+ )?(answer|one)|"
+    r"(change|fix|update|correct|redo) (my|the|that|an) (\w+ ){0,3}(answer|one|question)( to)?|"
+    r"(change|fix|update|correct) my age|"
     r"the \w+ (answer|one|question) (is|should be|was) (no|yes|not sure))\b"
 )
 _SOFT_FIX = re.compile(
     r"\b(actually|wait|sorry|oops|oh no|earlier|before i said|i forgot|forgot to (say|mention|"
-    r"tell you)|go back|going back|back to the|about the (\w+ )?(question|one)|also)\b"
+    r"tell you)|go back|going back|back to the|about the (\w+ ){0,3}(question|one|answer)|also|"
+    # naming an earlier question: "that question about steroid pills", "about stopping the
+    # creams, ...", "I'm second-guessing the biopsy answer", "before we go on"
+    r"(that|the) (\w+ ){0,2}question (about|on|for)|^(about|regarding|as for|re) |"
+    r"second ?guess\w*|rethinking|thinking about it|before we (go on|continue|move on)|"
+    r"(the|my) \w+ answer)\b"
 )
 # What a correction says about itself, left out when its new value is read: "I said no
 # before", "I misread the last one", "the rash question".
@@ -317,7 +329,9 @@ _FIX_TALK = re.compile(
     r"i (put|typed|entered|gave|got|answered|did|filled) (my |the |that |it |in )?(\w+ )?(\w+ )?"
     r"(in )?wrong(ly)?|"
     r"go(ing)? back|i forgot|forgot to (say|mention|tell you)|i made a mistake|"
-    r"should have (said|put|answered|picked|pressed|chosen|clicked))\b"
+    r"should have (said|put|answered|picked|pressed|chosen|clicked)|"
+    r"(that|the) (\w+ ){0,2}question (about|on|for)|^(about|regarding|as for|re) |"
+    r"second ?guess\w*|before we (go on|continue|move on))\b"
 )
 _BACK_REF = re.compile(
     r"\b(for|to|on|about|in) the (last|previous|first|other|earlier|last) (one|question|answer)\b"
@@ -406,8 +420,9 @@ _UNSURE = _rx(
     rf"\b(do not|did not) (think|believe) (he|she|my ({_REL}))\b",
     r"\b(unsure|uncertain)\b",
     r"\bno (idea|clue)\b",
-    r"\b(do|did) not (really )?know\b",
-    r"\b(can not|could not|do not|did not) (really )?(remember|recall|say|tell)\b",
+    r"\b(do|did) not (really |actually |even |honestly )?know\b",
+    r"\b(can not|could not|do not|did not) (really |actually |even |honestly )?"
+    r"(remember|recall|say|tell)\b",
     r"\bforg[eo]t\b",
     r"\b(maybe|perhaps|possibly)\b",
     r"\bhard to say\b",
@@ -521,6 +536,7 @@ class _Condition:
     for_self: re.Pattern[str]  # "I'm the one with dermatomyositis": about themselves
     said_it_is: re.Pattern[str]  # "the doctor said it was dermatomyositis": a yes
     still_has: re.Pattern[str]  # "she still has the rash": the treatment did not help
+    names: re.Pattern[str] = re.compile(r"(?!x)x")  # the condition's names, as words
 
 
 _NOTHING = re.compile(r"(?!x)x")  # matches nothing: a trial without condition words
@@ -555,6 +571,7 @@ def _condition() -> _Condition:
             if signs
             else r"(?!x)x"
         ),
+        names=re.compile(rf"\b({names})\b") if names else _NOTHING,
     )
 
 
@@ -660,6 +677,8 @@ def _clause_value(clause: str, present_use: bool = True) -> tuple[Value, Sure] |
         inner = _clause_value(rest, present_use) if rest and rest != clause else None
         if inner is not None:
             return inner[0], "inferred"
+        if _NEVER.search(clause) or re.search(r"\bnot\b", clause):
+            return "unsure", "clear"  # "he never told me it was, he just said probably"
         return "yes", "inferred"
     if _NEVER.search(clause):
         return "no", "clear"
@@ -1049,7 +1068,8 @@ _HELPED_NOT = _rx(
     r"difference|"
     r"do anything|did much|does much|enough|change|better)\b",
     r"\b(did|does|do) nothing\b",
-    r"\bno (change|difference|better|improvement|help)\b",
+    r"\bno (change|difference|better|improv\w*|help)\b",
+    r"\b(did|does|do) not (do )?(a (single )?thing|squat|much of anything)\b",
     r"\bnot enough\b",
     r"\bbarely\b",
     r"\bnothing (has |have )?(work|help)",
@@ -1059,14 +1079,16 @@ _HELPED_NOT = _rx(
     r"\bstill (there|bad|active|red)\b",
     r"\bno (luck|joy|dice|success|use|good)\b",
     r"\b(all |both |they |it |each )?(failed|fail|fails|flopped)\b",
-    r"\b(useless|pointless|a waste)\b",
+    r"\b(useless|worthless|pointless|a waste|waste of)\b",
     r"\b(stopped|quit|stop) (working|helping)\b",
     r"\bwore off\b",
     r"\b(came|comes|keeps coming|kept coming) back\b",
+    r"\b(is|s|was|are|were) (right |straight |just |all )?back\b",
     r"\b(did|does|do) (zip|zilch|squat|jack)\b",
 )
 _HELPED_PART = _rx(
     r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
+    r"\bhelp(s|ed)? (for )?(a|one|two|a few|a couple of) (day|days|week|weeks|month|months)\b",
     r"\b(helped|worked) for a while\b",
 )
 _HELPED = _rx(
@@ -1213,7 +1235,8 @@ def _answer_yes_no(
     if traits.get("helped_means") == "no":
         if _HELPED_PART.search(norm) and not re.search(
             r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b"
-            r"|\b(comes|came|keeps coming|kept coming) back\b",
+            r"|\b(comes|came|keeps coming|kept coming) back\b"
+            r"|\b(is|s|was|are|were) (right |straight |just |all )?back\b",
             norm,
         ):
             return "unsure", "clear"
@@ -1348,6 +1371,9 @@ def _answer_yes_no(
             return "no", "clear"  # "the doctor wanted me to try it but I said no"
 
     time = traits.get("time")
+    named = [m.group(0) for m in _condition().names.finditer(norm)] if traits.get("affirm") else []
+    if named and all(_negated(norm, w) for w in named) and traits.get("yes_even_after_no"):
+        return "no", "clear"  # "they diagnosed me with lupus, not dermatomyositis"
     for pattern in traits.get("yes_even_after_no", ()):
         m = re.search(str(pattern), norm)
         if m and not _negated(norm, m.group(0).split()[-1]):
@@ -1584,7 +1610,8 @@ def _topic_of(norm: str, candidates: Sequence[eligibility.Criterion]) -> str | N
 
 
 _AGE_CLAIM = re.compile(
-    rf"\b(i am|my age is|age is|i turned|i will be)\s+(?:actually |really |only |just )?"
+    rf"\b(i am|my age is|age is|age should be|age s|i turned|i will be)\s+"
+    rf"(?:actually |really |only |just |now )?"
     rf"(\d{{1,3}}|{WORD_NUMBER})\b|"
     r"\b(\d{1,3}) not (\d{1,3})\b|\b(\d{1,3}),? not (\d{1,3})\b",
     re.IGNORECASE,
@@ -1603,7 +1630,11 @@ def _age_fixed(norm: str, answered: Mapping[str, Value]) -> Reading | None:
     if age_id is None or not isinstance(old, int) or not claim:
         return None
     named_old = re.search(rf"\b{old}\b", norm[claim.end() :] + " " + norm[: claim.start()])
-    if not named_old and not _AGE_TYPO.search(norm):
+    # "I'm 66, not 58", "I put 58 but I just had a birthday": an age given before is named
+    said_before = re.search(
+        r"\b\d{1,3},? not \d{1,3}\b|\bi (put|said|typed|wrote|entered|gave) \d{1,3}\b", norm
+    )
+    if not named_old and not said_before and not _AGE_TYPO.search(norm):
         return None
     years = parse_number(next(g for g in claim.groups()[1:] if g))
     if years is None or int(years) == old or not answers.MIN_AGE <= years <= answers.MAX_AGE:
@@ -1611,6 +1642,24 @@ def _age_fixed(norm: str, answered: Mapping[str, Value]) -> Reading | None:
     criterion = next(c for c in eligibility.load_criteria() if c.id == age_id)
     sure: Sure = "inferred" if _fails_and_ends(criterion, int(years)) else "clear"
     return Reading("correction", int(years), sure, target=age_id)
+
+
+def _moved_by_content(
+    norm: str, target: str | None, earlier: Sequence[eligibility.Criterion]
+) -> str | None:
+    """A correction that names its question loosely ("about the cream question", "the
+    medicine one") or not at all, whose words say what a neighbouring question asks ("I
+    don't want to stop", "a new pill next month"): that neighbour (criteria data: a
+    question's ``fix_cues`` patterns, and ``near``, the questions it may be mistaken for)."""
+    for criterion in earlier:
+        cues = criterion.reading.get("fix_cues")
+        if not cues or criterion.id == target:
+            continue
+        if target is not None and target not in criterion.reading.get("near", ()):
+            continue
+        if _cues(tuple(str(p) for p in cues)).search(norm):
+            return criterion.id
+    return None
 
 
 def _correction(
@@ -1671,6 +1720,9 @@ def _correction(
                 if roles[role] in answered and (asking is None or roles[role] != asking.id):
                     target = roles[role]
                     break
+    moved = _moved_by_content(norm, target, earlier)
+    if moved is not None:
+        target = moved
     if target is None and explicit:
         target = last
     if target is None or target not in by_id or target not in answered:
