@@ -218,7 +218,8 @@ _PAUSE = _rx(
     r"\b(i will|i ll|i would like to|i want to|can i) "
     r"(come back|be back|finish (this |it )?later)\b",
     r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
-    r"list|records|notes)\b.*\b(later|come back|get back|then)\b",
+    r"list|records|notes|pill bottles|bottles|pills|papers|chart|files?)\b.*"
+    r"\b(later|come back|get back|then)\b",
     # a moment away: "hang on, need to grab my glasses", "gotta take my meds one sec"
     r"^(hang on|hold on|one sec|one second|one moment|just a (sec|second|minute|moment))\b.*"
     r"\b(need to|have to|gotta|got to|let me|lemme) (grab|get|find|take|check|look|answer)\b",
@@ -237,7 +238,7 @@ _STOP = re.compile(
 _WHY = _rx(
     r"^why\b",
     r"^(and |but )?why\b",
-    r"\bwhat (does|do|has) (\w+ ){1,4}(have|got) to do with\b",
+    r"\bwhat (does|do|has|is|s) (\w+ ){1,4}(have|got) to do with\b",
     r"^what is (that|this) for\b",
     r"^why (do|does|would|is)\b",
 )
@@ -438,6 +439,10 @@ _UNSURE = _rx(
     r"\bdepends\b",
     r"\bthey (think|suspect)\b",
     r"\bsuspect\b",
+    # "something like myositis", "something starting with M", "still running tests"
+    r"\bsomething (like|starting with|beginning with|with an?)\b",
+    r"\bstill (running|doing|waiting on|waiting for|waiting to hear)\b",
+    r"\b(can not|could not|do not) (really )?(remember|recall|say) (if|whether)\b",
     r"\bnothing (official|confirmed|definite|certain|for sure)\b",
     r"\b(hard|difficult|tough|not easy) to (say|tell|know)\b",
     r"\bunless\b",
@@ -461,7 +466,7 @@ _SOFT_YES = _rx(
     r"\btechnically\b",
 )
 _YES_IDIOMS = _rx(
-    r"\bno (problem|doubt|worries)\b",
+    r"\bno (problem|doubt|worries|big deal|bother)\b",
     r"\bnot a problem\b",
     # "I wouldn't have a problem with that", "she doesn't mind the tests"
     r"\b(do|does|did|would|will|d) not (really )?(mind|object|have (a|any) (problem|issue))\b",
@@ -481,6 +486,7 @@ _NO_PHRASES = _rx(
     r"^no way\b",
     r"\brather not\b",
     r"^(no one|nobody|none|nothing|neither)\b",
+    r"\b(on|taking|take|use|using) nothing\b",  # "I'm on nothing but vitamins"
 )
 # "no luck with prednisone", "no joy from the methotrexate": an outcome, not a no.
 _NO_OUTCOME = re.compile(r"^(no|nope|nah) (luck|joy|success|improvement|relief|benefit|results?)\b")
@@ -488,7 +494,7 @@ _YES_WORDS = frozenset(
     "yes yeah yea yep yup ya yah yeh y ye yess yse ys sure definitely absolutely certainly "
     "correct affirmative indeed totally exactly true yessir def defo".split()
 )
-_NO_WORDS = frozenset("no nope nah n nay negative noo nop".split())
+_NO_WORDS = frozenset("no nope nah n nay negative noo nop nada".split())
 _FILLERS = frozenset(
     "well um umm uh uhh er erm hmm hm oh ah so then honestly and but lol haha hahaha oops hey "
     "ok okay ugh ahh geez jeez omg wow".split()
@@ -595,7 +601,7 @@ def _normalise(text: str) -> str:
 
 _TYPOS = (
     (re.compile(r"\b(do|did) not no\b"), r"\1 not know"),  # "i dont no"
-    (re.compile(r"\bshure\b"), "sure"),
+    (re.compile(r"\b(shure|sur|suer|srue)\b"), "sure"),
     (re.compile(r"^(nuh uh|uh uh|nuh)\b"), "no"),
 )
 
@@ -626,7 +632,14 @@ def _is_question(segment: str) -> bool:
     if not words:
         return False
     if words[0] in _WH:
-        return True
+        # "when I first got the rash, the doctor took a piece": a statement, not a question
+        statement = (
+            words[0] in ("when", "where", "which", "who", "whom", "whose")
+            and not segment.strip().endswith("?")
+            and len(words) > 1
+            and words[1] not in _AUX_Q
+        )
+        return not statement
     if words[0] in _AUX_Q and (segment.strip().endswith("?") or len(words) > 2):
         # "is there a placebo", "does it hurt?", but not "did" or "would be fine"
         return segment.strip().endswith("?") or words[1] in answers._SUBJECTS  # noqa: SLF001
@@ -894,7 +907,7 @@ _DECADE = re.compile(
     r"\b(early|mid|late|in (my|her|his|their|the))( |-)?(\w+ties|\d0 ?s)\b" r"|^(\w+ties|\d0 ?s)$"
 )
 _BOUND = re.compile(
-    r"\b(over|under|above|below|older than|younger than|more than|less than|at least)\s+"
+    r"\b(over|under|above|below|older than|younger than|more than|less than|at least|pushing)\s+"
     r"(\d{1,3}|" + WORD_NUMBER + r")\b|\b\d{1,3} ?\+|\b\d{1,3} (or|and) (older|over|up|above)\b",
     re.IGNORECASE,
 )
@@ -1209,6 +1222,9 @@ def _answer_yes_no(
     if not segments:
         return None
     norm = " ".join(segments)
+    concluded = _CONCLUSION.search(norm)
+    if concluded and len(norm.split()) > 6:
+        return ("yes" if concluded.group("v") == "yes" else "no"), "inferred"
     present_use = bool(traits.get("medicines")) or traits.get("cannot_be_pregnant") == (
         "not_applicable"
     )
@@ -1383,7 +1399,7 @@ def _answer_yes_no(
     if time == "now":
         if _ON_OFF.search(norm):
             return "unsure", "clear"
-        if _PAST_NOW.search(norm) and not _ONGOING.search(norm):
+        if _PAST_NOW.search(norm) and not _ONGOING.search(re.sub(r"\bnot since\b", " ", norm)):
             return "no", "clear"
     if time == "ever":
         past = _PAST.search(norm) or re.search(r"\bsince\b", norm)
@@ -1420,6 +1436,14 @@ def _answer_yes_no(
     ):
         return "yes", "inferred"
     return None
+
+
+# A reply that ends with its own conclusion: "... my gynecologist says I'm not through it yet.
+# So technically yes.", "..., so that's a no".
+_CONCLUSION = re.compile(
+    r"\bso (technically |basically |i guess |i would say |i d say )?(that is |that s |it is |it s )?"
+    r"(a |the answer is )?(?P<v>yes|no)( for me| then)?$"
+)
 
 
 _THEN = re.compile(
@@ -1502,7 +1526,11 @@ def _checked(
     sure", or none (the question is asked again).
     """
     low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
-    fixes = [m for m in _SELF_FIX.finditer(low) if low[: m.start()].strip(" ,.!-")]
+    fixes = [
+        m
+        for m in _SELF_FIX.finditer(low)
+        if low[: m.start()].strip(" ,.!-") and not _ADVERB_SPOT.search(low[: m.start()])
+    ]
     if fixes:
         cut = fixes[-1]
         after = _answer_yes_no(
@@ -1565,6 +1593,13 @@ def _checked(
             if said and said[0] == "yes" and said[1] == "clear" and _FIRST_HAND.match(clause):
                 return "unsure", "clear"  # "no, my rheumatologist did"
     return found
+
+
+# "I don't actually know", "he never actually said": "actually" after a verb or a negation
+# is an adverb inside the sentence, not the person taking back what they said.
+_ADVERB_SPOT = re.compile(
+    r"\b(not|n t|never|do|did|does|is|was|am|are|have|has|had|i|he|she|it|they|we|just)\s*$"
+)
 
 
 # A clause about the person or their doctor (not "but my sister did").
@@ -1825,7 +1860,12 @@ def _relation(norm: str) -> str | None:
 
 def _read_who(norm: str) -> Reading | None:
     helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
-    if _OTHER_WHO.search(norm) and not re.search(r"\b(about|for) me\b|\bit is me\b", norm):
+    if not _OTHER_WHO.search(norm):
+        m = re.search(r"\bfor (my|her|his) (\w+)\b", norm)
+        if m and difflib.get_close_matches(m.group(2), list(RELATIONS), n=1, cutoff=0.8):
+            norm = norm.replace(m.group(2), difflib.get_close_matches(m.group(2), list(RELATIONS))[0])
+    self_too = re.search(r"(?<!\bnot )\b(about|for) me\b|\bit is me\b", norm)
+    if _OTHER_WHO.search(norm) and not self_too:
         if helped:
             return Reading("answer", "self", "clear", target=WHO)  # "my daughter is helping me"
         return Reading("answer", "someone_else", "clear", target=WHO, relation=_relation(norm))
@@ -1878,7 +1918,8 @@ def read(
         if who is not None:
             also = {**facts_from_entities(reply.entities), **_other_facts(text, WHO, answered, ())}
             stated = re.search(
-                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|age|aged) (\d{1,3})\b", norm
+                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|he's|she's|age|aged) (\d{1,3})\b",
+                norm,
             )
             if "age" not in also and stated and "age" not in answered:
                 years = int(stated.group(2))
