@@ -30,6 +30,11 @@ trial's criteria.yml (trials/<id>/):
   yes_even_after_no    patterns that answer yes past a leading no ("no, not now, but I was
                        diagnosed in 2010")
   ignore               clauses that do not answer it ("I'm not planning to", for "could you")
+  every_part           the parts of a two-part question ("birth control", "test"): a plain no
+                       to one of them is a no ("I'll take the tests but not birth control")
+  fix_cues / near      what a correction says when it is about this question, and the
+                       questions it may be named as ("about the cream question, I don't want
+                       to stop" corrects the washout question, not the cream one)
 
 Nothing here logs or stores what a person typed. This module is long on purpose: it is the
 one place the prescreen's free text is read (issue 15), and its rules are only checked
@@ -74,6 +79,7 @@ TRAITS = (
     "time", "affirm", "deny", "topic", "helped_means", "stop_plan", "change_means",
     "cannot_be_pregnant", "for_only", "only_other", "unsure_words", "about_medicines",
     "also_when", "yes_even_after_no", "ignore", "not_applicable", "fix_cues", "near",
+    "every_part",
 )  # fmt: skip
 WHO = "who"  # the "for yourself or for someone else?" question
 IMPLAUSIBLE_AGE = "implausible_age"  # value of an unclear reading: "I'm 250"
@@ -1114,7 +1120,7 @@ _NO_CREAM = _rx(
     r"\bnever used one\b",
 )
 _CAN_STOP = _rx(
-    r"\b(can|could|would|will|cud|cn|happy to|willing to|able to|ok to|fine to) (\w+ )?stop\b",
+    r"\b(can|could|would|will|cud|cn|d|ll|happy to|willing to|able to|ok to|fine to) (\w+ )?stop\b",
     r"\bno problem\b",
 )
 _WONT_STOP = _rx(
@@ -1233,6 +1239,8 @@ def _answer_yes_no(
     cannot = traits.get("cannot_be_pregnant")
     not_able = _not_able(criterion.id)
     if cannot and not_able is not None:
+        if _words_in(norm, traits.get("unsure_words", ())):
+            return "unsure", "clear"  # "I'm going through menopause now"
         if not_able.search(norm) or (lexical is None and norm in ("na", "n a", "not applicable")):
             return str(cannot), "clear"
         if cannot == "no" and _NO_LONGER.search(norm):
@@ -1248,6 +1256,16 @@ def _answer_yes_no(
         if not (lexical and lexical[0] == "yes" and norm.split()[0] in _YES_WORDS):
             return "unsure", "clear"  # "my husband had a vasectomy": the team asks
 
+    if traits.get("every_part") and lexical is not None and lexical[0] == "unsure":
+        said = [_clause_value(c, present_use) for seg in segments for c in _clauses(seg)]
+        values = {v[0] for v in said if v is not None}
+        parts = [str(w) for w in traits.get("every_part", ())]
+        plain_no = any(
+            v == ("no", "clear") and _words_in(c, parts)
+            for v, c in zip(said, [c for seg in segments for c in _clauses(seg)], strict=True)
+        )
+        if plain_no and values <= {"yes", "no"} and not _UNSURE.search(norm):
+            return "no", "inferred"  # "I'll take the tests but I don't want to use birth control"
     if traits.get("helped_means") == "no":
         if _HELPED_PART.search(norm) and not re.search(
             r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b"
