@@ -217,6 +217,8 @@ _PAUSE = _rx(
     r"another time|some other time|next time|tonight|in a bit|in a while|this evening|after)\b",
     r"\b(do|finish|continue|talk|try|pick)\b.{0,20}\b(another|some other|a different) (time|day)\b",
     r"^(another|some other) time\b",
+    # "can we stop here for now"; not "I could stop for a while" (the washout answer)
+    r"(?<!\bcould )(?<!\bcan )(?<!\bwould )(?<!\bwill )(?<!willing to )(?<!able to )(?<!\bd )"
     r"\b(pause|stop)( this| it)? (here|for now|for today|for the day|"
     r"for a (bit|while|minute|sec))\b",
     r"^(let s|lets|let us|can we|could we|can i|could i) (pause|stop|quit)( now| here)?$",
@@ -1182,7 +1184,16 @@ def _answer(
         return _read_age(text, entities, other, reply.today if reply else None)
     if criterion.kind in ("number", "choice"):
         return _read_number_or_choice(criterion, text)
+    segments = _segments(text)
+    if len(segments) > 1 and _COUNTS.search(_norm(segments[-1])) and "?" in segments[-1]:
+        return None  # "my husband had a vasectomy, does that count?": a question to answer
     return _checked(criterion, text, entities)
+
+
+_COUNTS = re.compile(
+    r"^(but |and |so )?(does|would|will|is|do) (that|this|it|these|those|\w+)( \w+)? "
+    r"(count|counts|matter|qualify|apply|work)\b"
+)
 
 
 _NUMBER_IN_REPLY = re.compile(rf"\b(\d{{1,4}}|{WORD_NUMBER})\b")
@@ -1218,6 +1229,9 @@ def _answer_yes_no(
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
     if len(segments) > 1 and segments[0] in ("oh no", "oh no no"):
         segments = segments[1:]  # "oh no, my scalp is itchy as ever": an exclamation
+    concluded = _CONCLUSION.search(" ".join(segments))
+    if concluded and len(" ".join(segments).split()) > 6:
+        return ("yes" if concluded.group("v") == "yes" else "no"), "inferred"
     ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
     if ignore:  # "technically yes but I'm not planning to": plans do not answer "could you"
         segments = [
@@ -1228,9 +1242,6 @@ def _answer_yes_no(
     if not segments:
         return None
     norm = " ".join(segments)
-    concluded = _CONCLUSION.search(norm)
-    if concluded and len(norm.split()) > 6:
-        return ("yes" if concluded.group("v") == "yes" else "no"), "inferred"
     present_use = bool(traits.get("medicines")) or traits.get("cannot_be_pregnant") == (
         "not_applicable"
     )
@@ -1267,6 +1278,8 @@ def _answer_yes_no(
         if plain_no and values <= {"yes", "no"} and not _UNSURE.search(norm):
             return "no", "inferred"  # "I'll take the tests but I don't want to use birth control"
     if traits.get("helped_means") == "no":
+        if re.search(r"\b(remember|recall|know|sure) (if|whether)\b", norm):
+            return "unsure", "clear"  # "I can't remember if it helped"
         if _HELPED_PART.search(norm) and not re.search(
             r"\bnot enough\b|\bbut not\b|\bstill (there|has|have|bad|red|active)\b"
             r"|\b(comes|came|keeps coming|kept coming) back\b"
@@ -1616,7 +1629,8 @@ def _checked(
 # "I don't actually know", "he never actually said": "actually" after a verb or a negation
 # is an adverb inside the sentence, not the person taking back what they said.
 _ADVERB_SPOT = re.compile(
-    r"\b(not|n t|never|do|did|does|is|was|am|are|have|has|had|i|he|she|it|they|we|just)\s*$"
+    r"(n't|nt|\b(not|n t|never|do|did|does|is|was|am|are|have|has|had|i|he|she|it|they|we|"
+    r"just))\s*$"
 )
 
 
