@@ -46,7 +46,9 @@ def test_the_corpus_is_big_enough_and_half_of_it_held_out() -> None:
 def test_development_set() -> None:
     # 845/845 after the issue-15 second pass (141 new rows in our own words; three old labels
     # changed to agree with the heldout2 writer: "not skin" is no, "5o" is 50, "I'm her
-    # daughter" is someone else).
+    # daughter" is someone else). Fourth pass: two labels now also hold the other fact the
+    # v3 / v4 writers label ("for my wife, she's 59" gives the age, "44, diagnosed 3 years ago"
+    # the diagnosis); still 845/845.
     assert sum(r.ok for r in scored("dev.yml")) >= 845
 
 
@@ -81,13 +83,14 @@ HELDOUT2_EXACT = {
 # Replies read as an answer that would end the prescreen, wrongly (each is typed text, read as
 # "inferred", so "Just to check" asks first): none in any set after the second pass (heldout2
 # had seven at its blind scoring, heldout3 seven at its own; none after the third pass).
-# heldout4.yml: six at its one blind scoring (2026-12-01, README), each asked "Just to check" first.
+# heldout4.yml: six at its one blind scoring (2026-12-01, README), each asked "Just to check"
+# first; none after the fourth pass, which used it as development data.
 WRONG_ENDINGS = {
     "dev.yml": 0,
     "heldout.yml": 0,
     "heldout2.yml": 0,
     "heldout3.yml": 0,
-    "heldout4.yml": 6,
+    "heldout4.yml": 0,
 }
 
 
@@ -107,10 +110,10 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     # writer's brief said na); both skip the next question. README, "One reading stage".
     # Since then development data (issue 15, third pass: the families behind its wrong
     # endings and largest misses, tests/reading/test_reading_families.py), so the floor is
-    # the score after that pass.
+    # the score after that pass (346), and 350 after the fourth pass.
     results = scored("heldout3.yml")
     assert len(results) == 395
-    assert sum(r.ok for r in results) >= 346
+    assert sum(r.ok for r in results) >= 350
 
 
 def test_fourth_held_out_set_first_score_is_the_floor() -> None:
@@ -120,9 +123,12 @@ def test_fourth_held_out_set_first_score_is_the_floor() -> None:
     # that the writer also labels as a switch to someone else; the reading gives the answer
     # right and does not switch by itself (a tester found a switch on "they did a biopsy"
     # wrong). Counting the answer alone: 340/400 (85.0%). README, "One reading stage".
+    # Since then development data (issue 15, fourth pass: its wrong endings and its
+    # correction, hedge, several-facts and story families,
+    # tests/reading/test_reading_families_fourth.py): 360/400, 0 that would end wrongly.
     results = scored("heldout4.yml")
     assert len(results) == 400
-    assert sum(r.ok for r in results) >= 307
+    assert sum(r.ok for r in results) >= 360
 
 
 @pytest.mark.parametrize(
