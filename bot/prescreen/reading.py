@@ -1472,8 +1472,8 @@ def _answer_yes_no(
 # A reply that ends with its own conclusion: "... my gynecologist says I'm not through it yet.
 # So technically yes.", "..., so that's a no".
 _CONCLUSION = re.compile(
-    r"\bso (technically |basically |i guess |i would say |i d say )?(that is |that s |it is |it s )?"
-    r"(a |the answer is )?(?P<v>yes|no)( for me| then)?$"
+    r"\bso (technically |basically |i guess |i would say |i d say )?"
+    r"(that is |that s |it is |it s )?(a |the answer is )?(?P<v>yes|no)( for me| then)?$"
 )
 
 
@@ -1893,9 +1893,10 @@ def _relation(norm: str) -> str | None:
 def _read_who(norm: str) -> Reading | None:
     helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
     if not _OTHER_WHO.search(norm):
-        m = re.search(r"\bfor (my|her|his) (\w+)\b", norm)
-        if m and difflib.get_close_matches(m.group(2), list(RELATIONS), n=1, cutoff=0.8):
-            norm = norm.replace(m.group(2), difflib.get_close_matches(m.group(2), list(RELATIONS))[0])
+        m = re.search(r"\bfor (my|her|his) (\w+)\b", norm)  # "for my husbnad"
+        close = difflib.get_close_matches(m.group(2), list(RELATIONS), 1, 0.8) if m else []
+        if m and close:
+            norm = norm.replace(m.group(2), close[0])
     self_too = re.search(r"(?<!\bnot )\b(about|for) me\b|\bit is me\b", norm)
     if _OTHER_WHO.search(norm) and not self_too:
         if helped:
@@ -1950,7 +1951,8 @@ def read(
         if who is not None:
             also = {**facts_from_entities(reply.entities), **_other_facts(text, WHO, answered, ())}
             stated = re.search(
-                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|he's|she's|age|aged) (\d{1,3})\b",
+                r"\b(i am|he is|she is|they are|he s|she s|hes|shes|he's|she's|age|aged) "
+                r"(\d{1,3})\b",
                 norm,
             )
             if "age" not in also and stated and "age" not in answered:
