@@ -1005,10 +1005,26 @@ def _read_age(
     return found
 
 
+_TENS_THEN = re.compile(
+    r"\b(twenty|thirty|forty|fourty|fifty|sixty|seventy|eighty|ninety)[ -]([a-z]{3,6})\b"
+)
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _unit_typos(low: str) -> str:
+    """ "fifty sevn", "sixty too": a misspelt unit after a tens word, as the word it is."""
+
+    def fix(m: re.Match[str]) -> str:
+        close = difflib.get_close_matches(m.group(2), _UNITS, 1, 0.75)
+        return f"{m.group(1)} {close[0]}" if close else m.group(0)
+
+    return _TENS_THEN.sub(fix, low)
+
+
 def _read_age_value(
     text: str, entities: Sequence[Mapping[str, Any]], today: date | None
 ) -> tuple[Value, Sure] | None:
-    low = text.translate(answers._QUOTES).lower()  # noqa: SLF001
+    low = _unit_typos(text.translate(answers._QUOTES).lower())  # noqa: SLF001
     norm = _norm(text)
     garbled = _GARBLED.search(low)
     if garbled:

@@ -110,10 +110,10 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     # writer's brief said na); both skip the next question. README, "One reading stage".
     # Since then development data (issue 15, third pass: the families behind its wrong
     # endings and largest misses, tests/reading/test_reading_families.py), so the floor is
-    # the score after that pass (346), and 350 after the fourth pass.
+    # the score after that pass (346), and 351 after the fourth pass.
     results = scored("heldout3.yml")
     assert len(results) == 395
-    assert sum(r.ok for r in results) >= 350
+    assert sum(r.ok for r in results) >= 351
 
 
 def test_fourth_held_out_set_first_score_is_the_floor() -> None:

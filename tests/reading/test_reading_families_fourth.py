@@ -151,3 +151,8 @@ def test_a_diagnosis_year_beside_an_age() -> None:
 
 def test_does_that_count_is_a_question() -> None:
     assert read("pregnancy", "I only use condoms, does that count?").kind == "question"
+
+
+@pytest.mark.parametrize(("text", "age"), [("sixty fiv", 65), ("fourty-thre", 43)])
+def test_a_misspelt_unit_after_a_tens_word(text: str, age: int) -> None:
+    assert said("age", text) == age
