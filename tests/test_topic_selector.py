@@ -88,3 +88,10 @@ def test_a_story_without_a_question_keeps_its_acknowledgement(selector: TopicSel
         )["name"]
         == "faq"
     )
+
+
+def test_a_story_that_starts_with_a_question_word_is_a_question(selector: TopicSelector) -> None:
+    # v6/v5 wrong answers: "has the fda ok'd it for DM yet", "do i qualify if ive been on
+    # prednisone ..." (no question mark) got "Thank you for telling me".
+    message = _read(selector, "is there a placebo cream in it", "share_story")
+    assert message.get(INTENT)["name"] == "faq"

@@ -72,6 +72,12 @@ _LEAD = re.compile(r"^(?:and|but|also|so|ok|okay|well)\b[\s,]*", re.I)
 _QUESTION = re.compile(rf"\?\s*$|^{_QUESTION_WORDS}", re.I)
 
 
+def asks(text: str) -> bool:
+    """The message reads as a question: a question mark, or it starts with a question word
+    ("has the fda ok'd it for DM yet", "do i qualify if ive been on prednisone ...")."""
+    return "?" in text or bool(_QUESTION.search(text.strip()))
+
+
 def question_parts(text: str) -> list[str]:
     """The questions of a message with more than one sentence or clause."""
     parts = []
@@ -238,7 +244,7 @@ class TopicSelector(GraphComponent):
             best, sure = keys[int(order[0])], float(probabilities[order[0]])
             intent = (message.get(INTENT) or {}).get("name")
             # A story without a question keeps its kind acknowledgement.
-            story = intent == STORY and not per_question and "?" not in str(message.get(TEXT))
+            story = intent == STORY and not per_question and not asks(str(message.get(TEXT)))
             if intent in REPLACES and not story and sure >= float(self._config["sure"]):
                 self._to_reading(message, best.split("/")[0], sure)
             elif best not in OTHERS:
@@ -256,7 +262,7 @@ class TopicSelector(GraphComponent):
         force_intent(message, name, max(probability, said), drop=tuple(REPLACES))
 
     @staticmethod
-    def _follow_topic(message: Message, group: str, asks: bool) -> None:
+    def _follow_topic(message: Message, group: str, parts: bool) -> None:
         """When the classifier's belief is mostly "a topic question" (faq and ask_team
         together), the intent is the chosen topic's group, with their summed confidence:
         "can this give me cancer" split 0.41 ask_team / 0.18 faq is a confident question
@@ -264,7 +270,7 @@ class TopicSelector(GraphComponent):
         diagnosed as a teenager... Could I still be accepted?") is a question too."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         intent = (message.get(INTENT) or {}).get("name")
-        if intent == STORY and (asks or "?" in str(message.get(TEXT) or "")):
+        if intent == STORY and (parts or asks(str(message.get(TEXT) or ""))):
             selected = (message.get("response_selector") or {}).get(group) or {}
             force_intent(message, group, float(selected.get("overall_confidence") or 0.0))
             return
