@@ -3,7 +3,7 @@
 Settings (environment): BENCH_SECONDS per load phase (default 40), BENCH_LEVELS (default
 "1,10,50" concurrent conversations), BENCH_PORT_BASE (default 34000; ports base+5..base+400),
 BENCH_TIMEOUT per turn (default 30 s), BENCH_SKIP (comma list of: training, stock,
-production, profile) to shorten a development run. Writes bench/RESULTS.md and
+stock-training, production, profile) to shorten a development run. Writes bench/RESULTS.md and
 bench/latency.png; logs and work files go to var/bench/.
 """
 
@@ -199,7 +199,9 @@ def main() -> int:
             f"    {bench.training.full:.0f} s, model {bench.training.model_mb:.0f} MB", flush=True
         )
     with_stock = "stock" not in skip
-    if with_stock:
+    # stock-training: reuse the stock bot a previous run made in var/bench/stock (short
+    # development runs); it is made if there is none.
+    if with_stock and ("stock-training" not in skip or not stock.trained()):
         print("==> Stock bot: rasa init --no-prompt (trains the initial model)", flush=True)
         bench.stock_training = stock.init_and_train()
         print(f"    {bench.stock_training:.0f} s", flush=True)

@@ -36,6 +36,11 @@ def init_and_train(directory: Path = STOCK_DIR) -> float:
     return seconds
 
 
+def trained(directory: Path = STOCK_DIR) -> bool:
+    """A stock model from an earlier run is there (BENCH_SKIP=stock-training reuses it)."""
+    return bool(list((directory / "models").glob("*.tar.gz")))
+
+
 def server(directory: Path = STOCK_DIR) -> Server:
     """`rasa run` on the stock model with the REST channel (its own credentials.yml)."""
     rasa_port = port(105)
