@@ -109,9 +109,12 @@ test-stories: $(MODEL)
 		|| { tail -n 40 var/log/rasa-test.log; echo 'rasa test failed: see var/results/failed_test_stories.yml'; exit 1; }
 	@grep -hE 'Correct:|Accuracy:' var/log/rasa-test.log | head -n 4
 
+# Two worker processes, each taking whole test files (its own live stack and ports:
+# tests/conftest.py): one process mostly waits on the bot, so a second keeps both cores busy.
+PYTEST_WORKERS ?= 2
 pytest: $(ENCODER) $(MODEL) $(WIDGET_ASSETS)
-	@echo "==> pytest (unit, live bot over HTTP, held-out questions)"
-	@$(PY) -m pytest
+	@echo "==> pytest (unit, live bot over HTTP, held-out questions; $(PYTEST_WORKERS) workers)"
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: system lint test-stories pytest
 

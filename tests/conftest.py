@@ -78,7 +78,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_reserved_ports = itertools.count(int(os.environ.get("TEST_PORT_BASE", "0") or 0))
+# `make test` runs two pytest workers (pytest-xdist, a whole file to one worker): each has its
+# own live stack, mailbox and temporary folders, and its own ports, WORKER * PORT_STRIDE above
+# the configured ones.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PORT_STRIDE = 500
+
+
+def worker_port(name: str, default: int) -> int:
+    """A configured port (TEST_RASA_PORT, ...) for this worker."""
+    configured = int(os.environ.get(name, "") or default)
+    return configured + WORKER * PORT_STRIDE if configured else 0
+
+
+_reserved_ports = itertools.count(worker_port("TEST_PORT_BASE", 0))
 
 
 def spare_port() -> int:
@@ -107,9 +120,9 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture(scope="session")
 def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings.from_env(
-        rasa_port=int(os.environ.get("TEST_RASA_PORT", "25005")),
-        action_port=int(os.environ.get("TEST_ACTION_PORT", "25055")),
-        web_port=int(os.environ.get("TEST_WEB_PORT", "25080")),
+        rasa_port=worker_port("TEST_RASA_PORT", 25005),
+        action_port=worker_port("TEST_ACTION_PORT", 25055),
+        web_port=worker_port("TEST_WEB_PORT", 25080),
         var_dir=tmp_path_factory.mktemp("var"),
     )
 

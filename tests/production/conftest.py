@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet
 from bot.ops.production import ProductionConfig, ProductionStack, check_stores
 from bot.ops.settings import Settings
 from bot.ops.stack import StartupError
+from tests.conftest import worker_port
 from tests.stores import scratch_stores
 
 TIMEOUT = 60
@@ -84,7 +85,7 @@ def prod(
 
     Ports: free ones, or TEST_PROD_BASE_PORT .. +6 where several test runs share a machine.
     """
-    base = int(os.environ.get("TEST_PROD_BASE_PORT", "0"))
+    base = worker_port("TEST_PROD_BASE_PORT", 0)
     ports = list(range(base, base + 7)) if base else free_ports(7)
     rasa_a, rasa_b, act_a, act_b, web, lb, actions_lb = ports
     settings = Settings.from_env(
