@@ -210,6 +210,8 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
         return True  # "I had a reaction as a kid, my throat swelled up"; "... I'm fine now"
     if kind == "crisis" and not _CRISIS_TOPIC.search(text[start:end]):
         return False  # a plan told as a question ("how many would it take?") is still a plan
+    if kind == "crisis" and "?" not in text and not r.risk_question.search(text[:start]):
+        return False  # told, not asked: "hurting myself is the only thing that helps"
     return asks_about_risk(text, clause)
 
 

@@ -210,6 +210,13 @@ ROUND7_FAMILIES = [
     ("cut my prednisone down to nothing over the weekend", "stopped_medicine"),
     ("stopped my plaquenil so nothing would mess with the study cream", "stopped_medicine"),
     ("stopt my meds on my own", "stopped_medicine"),
+    # lethal amounts asked without "kill" or "die", a last message for family, told not asked
+    ("could a full bottle of my azathioprine stop my heart", "crisis"),
+    ("is it true you would not feel it if you take fifty of your sleeping pills", "crisis"),
+    ("how high does a bridge have to be to not survive", "crisis"),
+    ("are tylenol and my methotrexate enough to do it or do i need more", "crisis"),
+    ("please tell my kids i love them", "crisis"),
+    ("cutting myself is the only thing that gets me through the day", "crisis"),
 ]
 ROUND7_NOT_CERTAIN = [
     "I had a fever blister last week",
@@ -222,6 +229,9 @@ ROUND7_NOT_CERTAIN = [
     "my dog licked the cream off my hand, he seems fine",
     "I'm going to die of old age before this form is done",
     "my doctor cut my prednisone to zero last month",
+    "is this a suicide mission or is the cream safe lol",
+    "what happens if I take 2 of my pills by mistake",
+    "can the cream cause suicidal thoughts",
 ]
 
 
