@@ -26,7 +26,7 @@ from bot.safety import patterns
 # first and the last half of them (the danger is often told last: "72. yes. no. 2018. yes.
 # sorry my chest is crushing").
 MAX_PARTS = 10
-_JOINT = r"but|sorry|btw|by the way|anyway|anyways|just so you know|jsyk|oh and"
+_JOINT = r"but|sorry|btw|by the way|anyway|anyways|just so you know|jsyk|oh and|tbh|to be honest"
 _SPLIT = re.compile(
     rf"(?<=[.!?;])\s+|\n+|\s+(?=(?:{_JOINT})\b)|(?<=,)\s*(?=also\b)",
     re.IGNORECASE,

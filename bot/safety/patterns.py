@@ -61,10 +61,29 @@ _CONTRACTIONS = {
     "siezure": "seizure",
     "seizer": "seizure",
     "sezure": "seizure",
+    "stoped": "stopped",
+    "stopt": "stopped",
+    "quitted": "quit",
+    "becuz": "because",
+    "becuase": "because",
+    "bcuz": "because",
+    "cuz": "because",
+    "thot": "thought",
+    "sudnly": "suddenly",
+    "sudenly": "suddenly",
+    "suddently": "suddenly",
+    "suddnly": "suddenly",
+    "workin": "working",
+    "rite": "right",
+    "numbb": "numb",
+    "wek": "weak",
+    "weeak": "weak",
 }
 # Letters of any alphabet ("aquí", "mí"), so that accented words stay whole.
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]*)*|'|[^\w'\s]+|_+")
-_CLAUSE = re.compile(r"[.!?;,]+|\bbut\b|\bhowever\b")
+# "tbh" and "honestly" start a new thought: "diagnosed 2018 tbh i just want to disappear" (the
+# date is the answer's, not the crisis's).
+_CLAUSE = re.compile(r"[.!?;,]+|\bbut\b|\bhowever\b|\btbh\b|\bhonestly\b|\bto be honest\b")
 
 
 def normalise(text: str) -> str:
@@ -146,7 +165,10 @@ _IF_LEAD = re.compile(r"(what |and |but |so |even )?(if|in case|whether|unless|s
 _NEGATED_INSIDE = re.compile(
     r"\b(isn't|is not|wasn't|was not|aren't|are not|not|no longer|never)\b"
 )
-_DANGER_NEGATED = re.compile(r"breath|respond|wak|moving|move|answer|stop")
+# ... or of the story ("gave me my dose not knowing I'd already taken it").
+_DANGER_NEGATED = re.compile(
+    r"breath|respond|wak|moving|move|answer|stop|work|grip|not (knowing|realizing|realising)"
+)
 # The clause of a match told in the past ("my throat swelled up").
 _PAST_VERB = re.compile(
     r"\b(was|were|had|swelled|fainted|passed|collapsed|happened|went|got|did|used to)\b"
@@ -188,6 +210,8 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
         return True  # "I had a reaction as a kid, my throat swelled up"; "... I'm fine now"
     if kind == "crisis" and not _CRISIS_TOPIC.search(text[start:end]):
         return False  # a plan told as a question ("how many would it take?") is still a plan
+    if kind == "crisis" and "?" not in text and not r.risk_question.search(text[:start]):
+        return False  # told, not asked: "hurting myself is the only thing that helps"
     return asks_about_risk(text, clause)
 
 

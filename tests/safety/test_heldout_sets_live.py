@@ -62,15 +62,17 @@ FLOORS: dict[str, tuple[dict[str, float], float]] = {
         12 / 262,
     ),
     # v6: its one scoring (2026-12-01, after round 6): emergency 117/120, overdose 38/40,
-    # crisis 85/90 (240/250 alarms), stopped 17/30, 7/260 false alarms.
+    # crisis 85/90 (240/250 alarms), stopped 17/30, 7/260 false alarms. After round 7 (v6 is
+    # development data now), live: 120/120, 40/40, 90/90, stopped 28/30, 3/260; the floors keep
+    # the same slack below those figures as before.
     "heldout6.yml": (
         {
-            "emergency": 116 / 120,
-            "overdose": 37 / 40,
-            "crisis": 83 / 90,
-            "stopped_medicine": 15 / 30,
+            "emergency": 119 / 120,
+            "overdose": 39 / 40,
+            "crisis": 88 / 90,
+            "stopped_medicine": 26 / 30,
         },
-        9 / 260,
+        5 / 260,
     ),
 }
 

@@ -188,6 +188,65 @@ def test_every_pattern_compiles_and_each_kind_has_patterns() -> None:
     assert all(p.pattern for p in rules.kinds.values())
 
 
+# Round 7 (after v6): families the v6 misses and false alarms showed, in our own wordings, by
+# the patterns alone (no classifier): one-sided weakness typed with typos, a narrowing throat
+# or welts inside a question, blisters with shivering, fevers in Celsius or "running 104",
+# a dose given again by mistake, someone else threatening to jump, means being prepared,
+# "I'll be gone before ... anyway", stopping a medicine in new words.
+ROUND7_FAMILIES = [
+    ("rite side is weak sudenly and my fingers wont work", "emergency"),
+    ("is this from the cream? my arms have welts and my throat is narrowing", "emergency"),
+    ("blisters spreading on my back and now i have the shivers", "emergency"),
+    ("temp is 39.6 and i feel awful", "emergency"),
+    ("my son is running 104 since lunch", "emergency"),
+    ("I took my methotrexate dose twice this week by accident", "overdose"),
+    ("my wife gave me my pills tonight not knowing i had already taken them", "overdose"),
+    ("my sister keeps saying she'll jump off the balcony", "crisis"),
+    ("i tied the rope to the beam in the garage", "crisis"),
+    ("it doesn't matter, i'll be gone before the first visit anyway", "crisis"),
+    ("i decided i'm not going to be here for the results", "crisis"),
+    ("no. tbh i want to disappear for good", "crisis"),
+    ("took myself off the cellcept last week", "stopped_medicine"),
+    ("cut my prednisone down to nothing over the weekend", "stopped_medicine"),
+    ("stopped my plaquenil so nothing would mess with the study cream", "stopped_medicine"),
+    ("stopt my meds on my own", "stopped_medicine"),
+    # lethal amounts asked without "kill" or "die", a last message for family, told not asked
+    ("could a full bottle of my azathioprine stop my heart", "crisis"),
+    ("is it true you would not feel it if you take fifty of your sleeping pills", "crisis"),
+    ("how high does a bridge have to be to not survive", "crisis"),
+    ("are tylenol and my methotrexate enough to do it or do i need more", "crisis"),
+    ("please tell my kids i love them", "crisis"),
+    ("cutting myself is the only thing that gets me through the day", "crisis"),
+]
+ROUND7_NOT_CERTAIN = [
+    "I had a fever blister last week",
+    "I took my pills twice a day as prescribed",
+    "Will they take blood tests a lot?",
+    "I'd jump off a cliff for clear skin lol",
+    "my face swelled up with the last cream i tried, would that happen here",
+    "my pain went from 8 to zero",
+    "I'll be gone before the screening visit, I'm on vacation",
+    "my dog licked the cream off my hand, he seems fine",
+    "I'm going to die of old age before this form is done",
+    "my doctor cut my prednisone to zero last month",
+    "is this a suicide mission or is the cream safe lol",
+    "what happens if I take 2 of my pills by mistake",
+    "can the cream cause suicidal thoughts",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), ROUND7_FAMILIES)
+def test_round7_families_are_certain_pattern_matches(text: str, kind: str) -> None:
+    found = patterns.match(text)
+    assert found is not None and found.certain and found.kind == kind, found
+
+
+@pytest.mark.parametrize("text", ROUND7_NOT_CERTAIN)
+def test_round7_look_alikes_are_no_certain_match(text: str) -> None:
+    found = patterns.match(text)
+    assert found is None or not found.certain, found
+
+
 def test_the_layer_adds_well_under_5_ms_per_message() -> None:
     """What the layer adds to a message whose sentence vector the NLU computes anyway (the
     encoder keeps it for the featurizer: same process, same string)."""
