@@ -91,6 +91,10 @@ WRONG_ENDINGS = {
     "heldout2.yml": 0,
     "heldout3.yml": 0,
     "heldout4.yml": 0,
+    # heldout5.yml: two at its one blind scoring (2026-12-01, late), each asked "Just to check"
+    # first: "not that I remember" to the steroid question, "tried Protopic last winter, no real
+    # change" to the cream question, both read as "no".
+    "heldout5.yml": 2,
 }
 
 
@@ -131,8 +135,19 @@ def test_fourth_held_out_set_first_score_is_the_floor() -> None:
     assert sum(r.ok for r in results) >= 360
 
 
+def test_fifth_held_out_set_first_score_is_the_floor() -> None:
+    # heldout5.yml: written blind after the fourth pass, committed, scored once (2026-12-01,
+    # late): 280/350 (80.0%) exact, 2 that would end the prescreen wrongly (each asked "Just
+    # to check" first). Largest misses: corrections (26/45), several facts in one reply
+    # (14/26), hedges (21/33), third person (9/16), stories (16/23). README, "One reading stage".
+    results = scored("heldout5.yml")
+    assert len(results) == 350
+    assert sum(r.ok for r in results) >= 280
+
+
 @pytest.mark.parametrize(
-    "name", ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml", "heldout4.yml"]
+    "name",
+    ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml", "heldout4.yml", "heldout5.yml"],
 )
 def test_a_typed_reply_that_would_end_the_prescreen_is_never_read_as_sure(name: str) -> None:
     """Only a button press ends it at once; a typed reading that would end it is "inferred",
