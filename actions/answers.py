@@ -9,6 +9,7 @@ that sends the topic's question back as text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -59,8 +60,24 @@ class ActionAnswer(Action):
         return []
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str | None) -> None:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if key in NEXT_STEP_TOPICS and NEXT_STEPS.search(text) and just_handed_off(tracker):
+            # "thank u, what happens now" right after a handoff asks about that handoff's next
+            # steps (the team contacts them), not about the study's schedule.
+            dispatcher.utter_message(response="utter_after_handoff")
+            return
         extra = fallback.second_topic(tracker.latest_message or {}, key) if key else None
         say(dispatcher, key, extra)
+
+
+# Topics a "what happens now?" is read as; right after a handoff it asks what happens next.
+NEXT_STEP_TOPICS = ("faq/timeline", "faq/joining")
+NEXT_STEPS = re.compile(r"\bwhat (happens )?(now|next)\b|\bnow what\b|\bnext steps?\b", re.I)
+
+
+def just_handed_off(tracker: Tracker) -> bool:
+    """The assistant's last turn passed this person's prescreen or question to the team."""
+    return bool(tracker.get_slot("handed_off")) and _last_action(tracker) == HANDOFF_DONE
 
 
 class ActionAnswerTeam(ActionAnswer):
@@ -109,8 +126,7 @@ class ActionThanks(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        after = bool(tracker.get_slot("handed_off")) and _last_action(tracker) == HANDOFF_DONE
-        response = "utter_after_handoff" if after else "utter_you_are_welcome"
+        response = "utter_after_handoff" if just_handed_off(tracker) else "utter_you_are_welcome"
         dispatcher.utter_message(response=response)
         return []
 
