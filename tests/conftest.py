@@ -258,7 +258,23 @@ def live_bot(live_settings: Settings, mailbox: Mailbox) -> Iterator[str]:
     Handoffs go to a SQLite file in a temporary folder; notifications to the test mailbox.
     """
     with running_stack(live_settings, live_environment(mailbox)):
+        LIVE_KEYS.update(
+            {k: os.environ[k] for k in ("HANDOFF_KEY", "CHAT_SESSION_KEY") if k in os.environ}
+        )
         yield live_settings.rasa_url
+
+
+# The keys the session's live stack was started with (a test reads them here, not from the
+# environment at its own time, which another file's fixtures may have put back meanwhile).
+LIVE_KEYS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def live_chat_key(live_bot: str) -> bytes:
+    """The key the live Rasa server signs chat session ids with (bot/rasa/session_token.py)."""
+    from bot.rasa.session_token import key_from_env
+
+    return key_from_env(Settings.from_env(LIVE_KEYS))
 
 
 def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.ops.settings import Settings
-from bot.rasa.session_token import SessionTokens, key_from_env
+from bot.rasa.session_token import SessionTokens
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -131,7 +131,9 @@ def test_whole_prescreen_by_buttons_and_typing_reaches_the_staff_api(
     assert mine[0]["outcome"] == "likely_eligible"
 
 
-def test_reload_mid_prescreen_shows_the_chat_and_continues(page: Page, site: str) -> None:
+def test_reload_mid_prescreen_shows_the_chat_and_continues(
+    page: Page, site: str, live_chat_key: bytes
+) -> None:
     chat = open_page(page, site)
     start_prescreen(chat)
     after = chat.say("47")
@@ -141,7 +143,7 @@ def test_reload_mid_prescreen_shows_the_chat_and_continues(page: Page, site: str
     sender, shown = session_id(page), chat.log.locator(".msg").count()
     # The id and its token were issued by our channel (bot/rasa/session_token.py), not made up here.
     saved = page.evaluate("() => JSON.parse(sessionStorage.getItem('ruxChat.v1'))")
-    assert SessionTokens(key_from_env()).valid(saved["sessionId"], saved["token"])
+    assert SessionTokens(live_chat_key).valid(saved["sessionId"], saved["token"])
 
     page.reload()
     expect(chat.panel).to_be_visible()
