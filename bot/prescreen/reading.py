@@ -178,6 +178,9 @@ _WITHDRAW = _rx(
     r"\b(do|does) not (really )?(want|wish) to do (this|it|these questions|any of this)\b"
     r"(?! (test|tests|visit|visits|cream))",
     r"\bwould rather not (do|continue|go on|answer)\b",
+    # "I'm going to quit here, I don't want to do the study"
+    r"\b(do|does) not (really )?(want|wish) to do (the|this|your) (study|trial|research)\b",
+    r"\b(going to|gonna|will|ll|want to|wanna) quit (here|now|right here|right now)\b",
     r"\bchanged? my mind\b",
     r"\bnot interested\b",
     r"\bforget (it|this|about it)\b",
@@ -225,6 +228,12 @@ _PAUSE = _rx(
     r"\b(need|have|want) to stop now\b",
     r"\b(i will|i ll|i would like to|i want to|can i) "
     r"(come back|be back|finish (this |it )?later)\b",
+    # "I'll have to come back to this, my ride is here"; "let me check with my daughter and
+    # get back to you"
+    r"\b(have to|need to|will|ll|going to|gonna) come back to (this|it|you)\b",
+    r"\bmy (ride|bus|taxi|cab|uber|appointment) is here\b",
+    r"\b(let me|lemme|i ll|i will|i need to|i have to) (check|ask|talk) .{0,40}"
+    r"\b(get back to you|come back)\b",
     r"\b(look (up|at)|find|check|grab|get) my (med|meds|medicine|medication|medications|"
     r"list|records|notes|pill bottles|bottles|pills|papers|chart|files?)\b.*"
     r"\b(later|come back|get back|then)\b",
@@ -1105,7 +1114,8 @@ _HELPED_NOT = _rx(
     r"difference|"
     r"do anything|did much|does much|enough|change|better)\b",
     r"\b(did|does|do) nothing\b",
-    r"\bno (change|difference|better|improv\w*|help)\b",
+    r"\bno ((real|big|much|major|noticeable|visible|significant) )?"
+    r"(change|difference|better|improv\w*|help)\b",
     r"\b(did|does|do) not (do )?(a (single )?thing|squat|much of anything)\b",
     r"\bnot enough\b",
     r"\bbarely\b",

@@ -93,8 +93,8 @@ WRONG_ENDINGS = {
     "heldout4.yml": 0,
     # heldout5.yml: two at its one blind scoring (2026-12-01, late), each asked "Just to check"
     # first: "not that I remember" to the steroid question, "tried Protopic last winter, no real
-    # change" to the cream question, both read as "no".
-    "heldout5.yml": 2,
+    # change" to the cream question, both read as "no"; the second is read right since.
+    "heldout5.yml": 1,
 }
 
 
@@ -140,9 +140,11 @@ def test_fifth_held_out_set_first_score_is_the_floor() -> None:
     # late): 280/350 (80.0%) exact, 2 that would end the prescreen wrongly (each asked "Just
     # to check" first). Largest misses: corrections (26/45), several facts in one reply
     # (14/26), hedges (21/33), third person (9/16), stories (16/23). README, "One reading stage".
+    # Since then development data: 284/350 and 1 wrong ending after its first families
+    # (tests/reading/test_reading_families_fifth.py).
     results = scored("heldout5.yml")
     assert len(results) == 350
-    assert sum(r.ok for r in results) >= 280
+    assert sum(r.ok for r in results) >= 284
 
 
 @pytest.mark.parametrize(
