@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bot.ops.production import ProductionConfig
 from bot.ops.settings import Settings
+from bot.store.handoff import migrations_config
 
 
 @contextlib.contextmanager
@@ -39,3 +40,14 @@ def scratch_stores(base: ProductionConfig | None = None) -> Iterator[ProductionC
         with admin.begin() as connection:
             connection.execute(sa.text(f"drop schema {schema} cascade"))
         admin.dispose()
+
+
+def migrate_to(engine: sa.engine.Engine, revision: str, down: bool = False) -> None:
+    """Run the store's migrations up (or, with down, back) to `revision`, as an operator's
+    `alembic upgrade/downgrade` would."""
+    from alembic import command
+
+    config = migrations_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from cryptography.fernet import Fernet, InvalidToken
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -25,9 +23,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa.tracker_store import EncryptedTrackerStore
 from bot.store import crypto, private
-from bot.store.handoff import MIGRATIONS, Handoff, HandoffStore
+from bot.store.handoff import Handoff, HandoffStore
 from bot.store.spool import Spool
 from bot.web import changes, queries
+from tests.stores import migrate_to
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "Quintessa Marlowe-Vance"
@@ -139,12 +138,8 @@ def test_a_tracker_written_in_plain_json_before_encryption_is_still_read(tmp_pat
 
 
 def _upgrade(url: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     engine = sa.create_engine(url, future=True)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    migrate_to(engine, revision)
     engine.dispose()
 
 
@@ -201,12 +196,8 @@ def test_migration_0003_downgrades_to_plain_one_per_conversation(
     store = HandoffStore(url, channels=[])
     store.submit(_handoff("conv-1"))
     store.engine.dispose()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     engine = sa.create_engine(url, future=True)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
+    migrate_to(engine, "0002", down=True)
     assert json.loads(_raw_column(url, "select questions from handoffs")[0]) == [QUESTION]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
         connection.execute(

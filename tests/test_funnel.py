@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from cryptography.fernet import Fernet
 
 from bot.prescreen import dialogue as prescreen
 from bot.prescreen.dialogue import Turn
 from bot.staff import funnel
-from bot.store.handoff import MIGRATIONS, migrate
+from bot.store.handoff import migrate
+from tests.stores import migrate_to
 
 ELIGIBLE = ["52", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "does not apply"]
 ASKED_WHEN_ELIGIBLE = [
@@ -245,16 +244,12 @@ def test_recording_never_raises(caplog: pytest.LogCaptureFixture) -> None:
 def test_migration_0006_up_and_down(backend: str, tmp_path: Path, postgres_url: str) -> None:
     url = f"sqlite:///{tmp_path / 'handoffs.db'}" if backend == "sqlite" else postgres_url
     engine = sa.create_engine(url, future=True)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     try:
         migrate(engine)
         assert "funnel_counts" in sa.inspect(engine).get_table_names()
         columns = {c["name"] for c in sa.inspect(engine).get_columns("funnel_counts")}
         assert columns == {"trial", "day", "event", "key", "count"}  # no person, no text
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0005")
+        migrate_to(engine, "0005", down=True)
         assert "funnel_counts" not in sa.inspect(engine).get_table_names()
         migrate(engine)
         with engine.begin() as connection:

@@ -68,10 +68,16 @@ def new_reference() -> str:
 _MIGRATING = threading.Lock()
 
 
-def migrate(engine: sa.engine.Engine) -> None:
-    """Bring the schema to the newest revision (safe from several threads and processes)."""
+def migrations_config() -> Config:
+    """Alembic's config for the store's migrations (bot/store/migrations)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: sa.engine.Engine) -> None:
+    """Bring the schema to the newest revision (safe from several threads and processes)."""
+    config = migrations_config()
     for attempt in range(5):
         try:
             with _MIGRATING, engine.begin() as connection:

@@ -29,6 +29,7 @@ from bot.store.outbox import OutboxWorker
 from bot.store.schema import audit, handoff_search, handoffs
 from bot.web import changes, present, queries
 from tests.conftest import Mailbox
+from tests.stores import migrate_to
 from tests.web.conftest import API_TOKEN, PASSWORD, USER, ClientFactory, csrf_from, handoff, login
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -540,20 +541,12 @@ def test_openapi_lists_every_filter_and_the_attempts_endpoint() -> None:
 def test_migration_0005_down_and_up_keeps_records_and_makes_old_users_admins(db_url: str) -> None:
     """Downgrade to 0004 and upgrade again on SQLite and PostgreSQL: the records stay, their
     search keys are rebuilt on the next start, and a user made before 0005 is an admin."""
-    from alembic import command
-    from alembic.config import Config
-
-    from bot.store.handoff import MIGRATIONS
     from bot.store.schema import staff_users
 
     ids = build(db_url)
     engine = sa.create_engine(db_url, future=True)
     changes.log_attempt(engine, ids["c-maria"], actor=USER, channel="call", result="no_answer")
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
+    migrate_to(engine, "0004", down=True)
     with engine.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("handoffs")}
         assert "version" not in columns and not sa.inspect(connection).has_table("api_tokens")

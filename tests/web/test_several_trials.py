@@ -19,6 +19,7 @@ from bot.store.handoff import HandoffStore
 from bot.store.schema import funnel_counts, handoffs
 from bot.web import public
 from bot.web.state import ENGINE
+from tests.stores import migrate_to
 from tests.web.conftest import (
     API_TOKEN,
     DEMO_ANSWERS,
@@ -118,27 +119,17 @@ async def test_inbox_csv_and_fhir(both: tuple[TestClient, dict[str, int]]) -> No
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_migration_0007_down_and_up(backend: str, request: pytest.FixtureRequest) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from bot.store.handoff import MIGRATIONS
     from bot.web import queries
 
     url = request.getfixturevalue(f"{backend}_url")
     store = HandoffStore(url, channels=[])
     store.submit(handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017"))
     assert [r["trial"] for r in queries.list_handoffs(store.engine)] == ["DEMO-0017"]
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0006")
+        migrate_to(store.engine, "0006", down=True)
         columns = {c["name"] for c in sa.inspect(store.engine).get_columns("handoffs")}
         assert "trial" not in columns
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        migrate_to(store.engine, "head")
         records = queries.list_handoffs(store.engine, trial="NCT06857240")
         assert [r["trial"] for r in records] == ["NCT06857240"]  # kept, now the default's
         assert queries.list_handoffs(store.engine, trial="DEMO-0017") == []
@@ -157,10 +148,6 @@ def test_migration_0008_backfills_the_default_trial(
 ) -> None:
     """Review 7: records made before 0007 (trial NULL) get the default trial's nct_id when
     0008 runs, then the column is NOT NULL; a later TRIALS order does not move them."""
-    from alembic import command
-    from alembic.config import Config
-
-    from bot.store.handoff import MIGRATIONS
     from bot.web import queries
 
     url = request.getfixturevalue(f"{backend}_url")
@@ -168,22 +155,14 @@ def test_migration_0008_backfills_the_default_trial(
     store.submit(handoff("c-demo", answers=DEMO_ANSWERS, trial="DEMO-0017"))
     store.submit(handoff("c-old"))
     assert not _trial_column(store.engine)["nullable"]
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def migrate(to: str, down: bool = False) -> None:
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(config, to)
-
     try:
-        migrate("0007", down=True)
+        migrate_to(store.engine, "0007", down=True)
         assert _trial_column(store.engine)["nullable"]
         with store.engine.begin() as connection:  # as 0007 left a record made before it
             connection.execute(
                 handoffs.update().where(handoffs.c.conversation_id == "c-old").values(trial=None)
             )
-        migrate("head")
+        migrate_to(store.engine, "head")
         assert not _trial_column(store.engine)["nullable"]
         with store.engine.connect() as connection:
             trials = dict(
@@ -202,14 +181,14 @@ def test_migration_0008_backfills_the_default_trial(
             old = queries.list_handoffs(store.engine, trial="NCT06857240")
             assert [r["conversation_id"] for r in old] == ["c-old"]
         content.reset()
-        migrate("0007", down=True)  # and back down: nullable, the values kept
+        migrate_to(store.engine, "0007", down=True)  # and back down: nullable, the values kept
         assert _trial_column(store.engine)["nullable"]
         with store.engine.connect() as connection:
             kept = connection.execute(
                 sa.select(handoffs.c.trial).where(handoffs.c.conversation_id == "c-old")
             ).scalar_one()
         assert kept == "NCT06857240"
-        migrate("head")
+        migrate_to(store.engine, "head")
     finally:
         store.engine.dispose()
 

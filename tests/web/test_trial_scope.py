@@ -22,6 +22,7 @@ from bot.store.handoff import HandoffStore
 from bot.store.schema import handoffs, staff_trials, staff_users
 from bot.web import changes, queries
 from bot.web.state import ENGINE
+from tests.stores import migrate_to
 from tests.web.conftest import (
     API_TOKEN,
     DEMO_ANSWERS,
@@ -160,27 +161,14 @@ def test_cli_set_trials(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_migration_0009_up_and_down(backend: str, request: pytest.FixtureRequest) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from bot.store.handoff import MIGRATIONS
-
     url = request.getfixturevalue(f"{backend}_url")
     store = HandoffStore(url, channels=[])
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-
-    def migrate(to: str, down: bool = False) -> None:
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(config, to)
-
     try:
         staff.add_user(store.engine, "dana", PASSWORD)
         staff.set_trials(store.engine, "dana", [DEMO])
-        migrate("0008", down=True)
+        migrate_to(store.engine, "0008", down=True)
         assert "staff_trials" not in sa.inspect(store.engine).get_table_names()
-        migrate("head")
+        migrate_to(store.engine, "head")
         assert "staff_trials" in sa.inspect(store.engine).get_table_names()
         assert staff.assigned_trials(store.engine) == {}  # no rows: the default rule applies
         staff.set_trials(store.engine, "dana", [DEMO, MAIN])
