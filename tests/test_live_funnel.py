@@ -126,7 +126,7 @@ def test_funnel_counts_a_scripted_day_exactly(live_bot: str, live_settings: Sett
     d("can I join the study?")
     d("Yes, let's start")
     d("52")
-    assert "will not keep" in texts(d("stop"))
+    assert "do not save them when you stop" in texts(d("stop"))
     assert "did not keep your answers" in texts(d("Yes, stop"))
 
     # E: offered the prescreen, says no.

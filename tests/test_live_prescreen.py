@@ -138,7 +138,7 @@ def test_age_correction_mid_way(chat: Conversation) -> None:
 def test_stop_asks_to_confirm_and_keeps_nothing(chat: Conversation, store: HandoffStore) -> None:
     start(chat)
     chat("52")
-    assert "will not keep" in texts(chat("stop"))
+    assert "do not save them when you stop" in texts(chat("stop"))
     assert "keep going" in texts(chat("No, keep going")).lower()
     chat("cancel")
     assert "did not keep your answers" in texts(chat("Yes, stop"))
@@ -291,9 +291,23 @@ def test_used_the_cream_last_week_asks_about_stopping_not_a_no(
 
 
 def test_not_wanting_the_monthly_tests_is_never_read_as_stop(chat: Conversation) -> None:
-    """Tester C6: this asked "Do you want to stop? ... I will not keep any of your answers"."""
+    """Tester C6: this asked "Do you want to stop? ..." (then: "I will not keep any of your
+    answers")."""
     to_question(chat, 10)
     assert "birth control" in texts(chat("Yes"))  # could become pregnant: question 11
     reply = texts(chat("she doesnt want to do the monthly tests, is that a problem?"))
-    assert "Do you want to stop" not in reply and "not keep any of your answers" not in reply
+    assert "Do you want to stop" not in reply and "do not save them when you stop" not in reply
     assert "Question 11 of" in reply, reply
+
+
+@pytest.mark.parametrize("typed", ["For myself", "ok go ahead", "I'm 66"])
+def test_typed_replies_at_consent_start_for_oneself(chat: Conversation, typed: str) -> None:
+    """New-user check (2026-12-01, late): "For myself" at "Do you want to start?" was not
+    understood, and "I'm 66" got the study's age rule instead of a start."""
+    assert "2 minutes" in texts(chat("can I join the study?"))
+    reply = texts(chat(typed))
+    assert "didn't get that" not in reply and "Question" in reply, reply
+    if typed == "I'm 66":
+        assert "Age: 66" in reply and "How old" not in reply, reply
+    else:
+        assert "How old are you?" in reply, reply

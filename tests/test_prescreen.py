@@ -159,7 +159,7 @@ def test_stop_needs_confirmation_then_keeps_nothing() -> None:
     p = started()
     p.say("52")
     reply = p.say("stop", intent="stop_prescreen")
-    assert p.phase == "confirm_stop" and "will not keep" in reply[-1]
+    assert p.phase == "confirm_stop" and "do not save them when you stop" in reply[-1]
     p.say("no", intent="deny")
     assert p.phase == "questions" and p.answers == {"age": 52}
     p.say("cancel", intent="stop_prescreen")
@@ -756,3 +756,39 @@ def test_the_buttons_after_the_988_answer_get_no_check_in() -> None:
     for intent in ("safety_resume", "safety_stop"):
         assert not prescreen.checks_in(Turn("/" + intent, intent, after_crisis=True))
     assert not prescreen.checks_in(Turn("yes", "affirm", after_safety=True))  # after a 911
+
+
+# New-user check (2026-12-01, late): "For myself" typed at "Do you want to start?" was not
+# understood, and "ok" / "go ahead" got "Sorry, I didn't get that".
+@pytest.mark.parametrize(
+    "text", ["For myself", "myself", "for me", "ok", "Okay, go ahead", "let's do it", "ready"]
+)
+def test_a_go_ahead_or_for_myself_at_consent_starts_for_oneself(text: str) -> None:
+    p = Patient()
+    reply = p.say(text)
+    assert p.phase == "questions" and p.state is not None and not p.state.for_someone_else
+    assert "How old are you?" in reply[-1], reply
+
+
+def test_an_age_typed_at_consent_starts_and_is_noted() -> None:
+    p = Patient()
+    reply = " ".join(p.say("I'm 66"))
+    assert p.phase == "questions" and p.answers == {"age": 66}, p.answers
+    assert "Age: 66" in reply and "How old" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["for me, but is the cream safe?", "ok what is this about?"])
+def test_a_go_ahead_that_also_asks_is_not_a_start(text: str) -> None:
+    p = Patient()
+    p.say(text)
+    assert p.phase == "consent"
+
+
+def test_the_stop_question_is_kind_to_someone_coming_back() -> None:
+    p = started()
+    p.say("52")
+    reply = p.say("I'll have to come back to this later")
+    assert p.phase == "confirm_stop", reply
+    assert "start again any time" in reply[-1] and "2 minutes" in reply[-1], reply
+    done = " ".join(p.say("Yes, stop"))
+    assert p.finished and p.answers == {} and "start the questions" in done, done

@@ -993,6 +993,15 @@ def _unreadable(state: State, turn: Turn) -> list[Message] | None:
     return None
 
 
+# A go-ahead to "Do you want to start?" that is no yes elsewhere: "ok", "go ahead", "let's do
+# it", "ready". (At a health question "ok" stays unclear: it could be either answer.)
+_GO_AHEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|k|alright|all right|fine|sure thing|ready|i'?m ready|go ahead|"
+    r"go for it|let'?s (?:go|do (?:it|this)|start|begin)|start|begin|go|sounds good)"
+    r"[\s,.!]*)+(?:please)?[.!\s]*$"
+)
+
+
 def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     pressed = " ".join(turn.text.lower().split())
@@ -1005,7 +1014,12 @@ def _consent_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     )
     if found.kind == "answer" and found.value == "someone_else":
         someone_else = True
-    if pressed in (start, other) or reply == "yes" or someone_else:
+    # "For myself", "me", "I'm 66" (an answer about oneself) or "ok, go ahead" start too, unless
+    # the reply also asks something ("for me, is it safe?" is answered first).
+    go_ahead = not reading.asks_something(turn.text) and (
+        (found.kind == "answer" and found.value == "self") or bool(_GO_AHEAD.match(pressed))
+    )
+    if pressed in (start, other) or reply == "yes" or someone_else or go_ahead:
         state.phase, state.consent_at = Phase.QUESTIONS, _now()
         if someone_else:
             _set_someone_else(state, found.relation)
