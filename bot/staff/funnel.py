@@ -464,11 +464,20 @@ class Row:
     count: int
 
 
-def rows(engine: sa.engine.Engine, first: date, last: date, trial: str | None = None) -> list[Row]:
+def rows(
+    engine: sa.engine.Engine,
+    first: date,
+    last: date,
+    trial: str | None = None,
+    scope: frozenset[str] | None = None,
+) -> list[Row]:
+    """The counters of first..last; of ``trial`` if given; only of the trials in ``scope``
+    (what a signed-in coordinator may see, bot.staff.users.scope; None: every trial)."""
     query = (
         sa.select(funnel_counts)
         .where(funnel_counts.c.day >= first, funnel_counts.c.day <= last)
         .where(funnel_counts.c.trial == trial if trial else sa.true())
+        .where(funnel_counts.c.trial.in_(sorted(scope)) if scope is not None else sa.true())
         .order_by(
             funnel_counts.c.day,
             funnel_counts.c.trial,
@@ -552,10 +561,15 @@ def summarize(found: Iterable[Row], first: date, last: date) -> dict[str, Any]:
 
 
 def summary(
-    engine: sa.engine.Engine, first: date, last: date, trial: str | None = None
+    engine: sa.engine.Engine,
+    first: date,
+    last: date,
+    trial: str | None = None,
+    scope: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The funnel of the days first..last (both included), of one trial or all."""
-    return summarize(rows(engine, first, last, trial), first, last)
+    """The funnel of the days first..last (both included), of one trial or all (of those in
+    ``scope``, when given)."""
+    return summarize(rows(engine, first, last, trial, scope), first, last)
 
 
 TRIAL_ID = re.compile(r"[A-Za-z0-9-]{1,32}")

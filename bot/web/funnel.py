@@ -1,7 +1,9 @@
 """The recruitment funnel for staff: the page /staff/funnel (charts as server-drawn SVG) and
 `GET /api/funnel?from=YYYY-MM-DD&to=YYYY-MM-DD` (bearer token, like the rest of /api/).
 
-Counts only (bot/staff/funnel.py): nothing here is personal, so every staff role may see it.
+Counts only (bot/staff/funnel.py): nothing here is personal, so every staff role may see it;
+a signed-in coordinator or viewer sees the counts of their own trials only (the scope of the
+queue and records, bot.staff.users.scope), the API's deployment-wide tokens every trial.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.staff import funnel
+from bot.web.security import scope
 from bot.web.state import ENGINE
 
 routes = web.RouteTableDef()
@@ -60,7 +63,9 @@ async def api_funnel(request: web.Request) -> web.StreamResponse:
         first, last, trial = _range(request)
     except funnel.BadRange as error:
         return web.json_response({"error": str(error)}, status=400)
-    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last, trial)
+    found = await asyncio.to_thread(
+        funnel.summary, request.app[ENGINE], first, last, trial, scope(request)
+    )
     return web.json_response(found)
 
 
@@ -140,7 +145,9 @@ async def funnel_page(request: web.Request) -> web.StreamResponse:
         error = str(problem)
         first, last = funnel.parse_range(None, None)
         trial = None
-    found = await asyncio.to_thread(funnel.summary, request.app[ENGINE], first, last, trial)
+    found = await asyncio.to_thread(
+        funnel.summary, request.app[ENGINE], first, last, trial, scope(request)
+    )
     return await render(
         request,
         "funnel.html",

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
 from bot import content
+from bot.staff import funnel
 from bot.staff import users as staff
 from bot.store.handoff import HandoffStore
 from bot.store.schema import handoffs, staff_trials, staff_users
@@ -273,3 +274,31 @@ async def test_api_and_fhir_tokens_are_deployment_wide(
         if e["resource"]["resourceType"] == "ResearchSubject"
     }
     assert studies == {DEMO, MAIN}
+
+
+async def test_the_funnel_shows_a_coordinator_only_their_trials(
+    app: tuple[TestClient, dict[str, int]],
+) -> None:
+    """Review leftover (2026-12-01, late): the funnel page counted every trial for everyone."""
+    client, _ = app
+    today = funnel.local_day()
+    with client.app[ENGINE].begin() as connection:
+        funnel.add(
+            connection,
+            {
+                (DEMO, today, "prescreen_started", ""): 7,
+                (MAIN, today, "prescreen_started", ""): 41,
+            },
+        )
+    assert await login(client, "dana") == 303
+    page = await (await client.get("/staff/funnel")).text()
+    assert "<td>7</td>" in page and "<td>41</td>" not in page
+    page = await (await client.get(f"/staff/funnel?trial={MAIN}")).text()
+    assert "<td>41</td>" not in page
+    assert await login(client, "root") == 303
+    page = await (await client.get("/staff/funnel")).text()
+    assert "<td>7</td>" in page and "<td>41</td>" in page
+    # The API's tokens are deployment-wide: every trial's counts.
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    found = json.loads(await (await client.get("/api/funnel", headers=auth)).text())
+    assert set(found["trials"]) == {DEMO, MAIN}
