@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.prescreen import contact
 from bot.prescreen.contact import own_name
 
 
@@ -35,3 +36,22 @@ def test_the_name_in_the_reply(reply: str, name: str) -> None:
 )  # fmt: skip
 def test_no_name_in_the_reply(reply: str) -> None:
     assert own_name(reply) is None
+
+
+# New-user check (2026-12-02): numbers said aloud by voice typing got "That does not look like
+# an email or a US phone number".
+@pytest.mark.parametrize(
+    ("reply", "phone"),
+    [
+        ("four four zero five five five zero one nine nine", "+14405550199"),
+        ("my number is two one six, five five five, zero one two three", "+12165550123"),
+        ("Two one six five five five oh one two three please", "+12165550123"),
+    ],
+)
+def test_a_phone_number_said_aloud(reply: str, phone: str) -> None:
+    assert contact.parse_contact(reply).phone == phone
+
+
+@pytest.mark.parametrize("reply", ["one or two things", "I have one, two, three kids"])
+def test_a_few_number_words_are_no_phone(reply: str) -> None:
+    assert contact.parse_contact(reply).phone is None

@@ -110,9 +110,19 @@ def test_the_same_as_the_pills_says_only_what_the_sources_say(chat: Chat) -> Non
     ("text", "words"),
     [
         ("can my son join? he is 15", "under 18 cannot join"),
-        ("he turns 18 in march. can he join then?", "turns 18 may be able to join"),
+        ("he turns 18 in march. can he join then?", "may be able to after they turn 18"),
     ],
 )
 def test_an_age_question_gets_the_age_rule_answered(chat: Chat, text: str, words: str) -> None:
     said = texts(chat(text))
     assert "18 to 89" in said and words in said, said
+
+
+@pytest.mark.parametrize("text", ["can my grandma join she is 80", "can my husband join? he is 58"])
+def test_an_age_in_range_is_not_told_about_under_18_first(chat: Chat, text: str) -> None:
+    """New-user check (2026-12-02): these began "Only adults aged 18 to 89 can take part, so
+    someone under 18 cannot join", with no way on to the prescreen."""
+    reply = chat(text)
+    first = texts(reply).split(". ")[0]
+    assert "18 to 89" in first and "under 18" not in first, first
+    assert "Check if I might qualify" in button_titles(reply)

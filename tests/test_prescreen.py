@@ -792,3 +792,86 @@ def test_the_stop_question_is_kind_to_someone_coming_back() -> None:
     assert "start again any time" in reply[-1] and "2 minutes" in reply[-1], reply
     done = " ".join(p.say("Yes, stop"))
     assert p.finished and p.answers == {} and "start the questions" in done, done
+
+
+def _caregiver_at_share() -> Patient:
+    p = Patient()
+    p.say("Yes, for someone else")
+    for answer in ["74", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "no"]:
+        p.say(answer)
+    assert p.phase == "share"
+    return p
+
+
+# New-user check (2026-12-02): a caregiver's "she doesn't know yet" and "ok I'll ask her
+# first" at "Please only say yes if the person knows about this and agrees" went on to the
+# names, as if she had agreed; "No, thanks" there then could not undo it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she doesn't know yet, I want to surprise her. just share it",
+        "ok I'll ask her first then",
+        "not yet",
+        "I haven't told him about it",
+        "let me talk to her first",
+    ],
+)
+def test_a_caregiver_whose_person_has_not_agreed_is_asked_to_ask_first(text: str) -> None:
+    p = _caregiver_at_share()
+    reply = " ".join(p.say(text))
+    assert p.phase == "share" and "Please ask them first" in reply, reply
+    assert p.state is not None and p.state.share_consent_at is None
+    assert p.state.caregiver is None or p.state.caregiver.agreed_at is None
+
+
+def test_not_yet_after_saying_yes_goes_back_and_no_thanks_at_a_name_offers_to_stop() -> None:
+    p = _caregiver_at_share()
+    p.say("Yes, they know and agree")
+    assert p.phase == "name"
+    reply = " ".join(p.say("no! I said she doesn't know yet. don't send anything"))
+    assert p.phase == "share" and "Please ask them first" in reply, reply
+    assert p.state is not None and p.state.caregiver is not None
+    assert p.state.caregiver.agreed_at is None and p.state.share_consent_at is None
+    p.say("Yes, they know and agree")
+    p.say("No, thanks")
+    assert p.phase == "confirm_stop"
+    p.say("Yes, stop")
+    assert p.finished and p.answers == {}
+
+
+def test_a_name_typed_at_the_share_question_says_a_yes_or_no_is_needed_first() -> None:
+    p = Patient()
+    p.say("yes")
+    for answer in ELIGIBLE:
+        p.say(answer)
+    assert p.phase == "share"
+    reply = " ".join(p.say("Gerald Novak"))
+    assert p.phase == "share" and "yes or a no to this first" in reply, reply
+
+
+def test_a_caregiver_who_asks_the_team_to_call_the_person_is_asked_their_best_time() -> None:
+    """New-user check (2026-12-02): after "Call the person", "When is the best time to reach
+    you?"; the summary also said "Told by a doctor you have dermatomyositis" to a daughter."""
+    p = _caregiver_at_share()
+    p.say("Yes, they know and agree")
+    reply = " ".join(p.say("Her name is Rosa Bianchi, I'm her daughter Lucia"))
+    assert p.phase == "call_who", reply
+    p.say("Call the person")
+    reply = " ".join(p.say("rosa@example.com"))
+    assert "best time to reach them" in reply, reply
+    labels = [c.label for c in prescreen.eligibility.load_criteria()]
+    assert not [label for label in labels if re.search(r"\b(you|your)\b", label, re.I)], labels
+
+
+def test_the_not_a_fit_ending_offers_a_way_to_the_study_team() -> None:
+    """New-user check (2026-12-02): "the study team can check", then "ok so how do i get the
+    study team to check then?" got "Sorry, I still don't understand"."""
+    p = started()
+    p.say("52")
+    p.say("no")  # no dermatomyositis diagnosis
+    assert p.phase == "not_eligible"
+    result = prescreen.step(p.state, Turn("No, that's right"))
+    assert result.finished
+    assert {"title": "Ask the study team", "payload": "/talk_to_person"} in [
+        b for m in result.messages for b in m.get("buttons", [])
+    ]

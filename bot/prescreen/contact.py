@@ -33,8 +33,27 @@ def clean_name(text: str) -> str | None:
     return name
 
 
+# Digits said aloud (voice typing): "four four zero five five five ..." -> "440555...".
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_DIGIT_WORD = "|".join(_DIGIT_WORDS)
+_SPOKEN_DIGITS = re.compile(rf"\b(?:(?:{_DIGIT_WORD})[\s,.-]+){{6,}}(?:{_DIGIT_WORD})\b", re.I)
+
+
+def _spoken_digits(text: str) -> str:
+    """Runs of seven or more digit words become digits; other words stay as they are."""
+    return _SPOKEN_DIGITS.sub(
+        lambda m: "".join(_DIGIT_WORDS[w.lower()] for w in re.findall(r"[a-z]+", m[0], re.I)),
+        text,
+    )
+
+
 def parse_contact(text: str, region: str = DEFAULT_REGION) -> Contact:
-    """Find a valid email and/or phone number in the text (no DNS look-ups)."""
+    """Find a valid email and/or phone number in the text (no DNS look-ups); a number said
+    aloud by voice typing counts ("two one six five five five ...")."""
+    text = _spoken_digits(text)
     email = None
     rest = text
     match = _EMAIL_LIKE.search(text)

@@ -286,7 +286,9 @@ def prompt(state: State) -> list[Message]:
             return [_say(t["ask_contact_patient"])]
         return [_say(t["ask_contact"])]
     if phase == "best_time":
-        return [_say(t["ask_best_time"])]
+        calls_patient = other and state.caregiver is not None and state.caregiver.call == "patient"
+        patient_text = t.get("ask_best_time_patient") if calls_patient else None
+        return [_say(patient_text or t["ask_best_time"])]
     return []
 
 
@@ -577,7 +579,13 @@ def _not_eligible_turn(state: State, turn: Turn, messages: list[Message]) -> Non
         # "Not sure" answer goes to the study team.
         messages.append(_say(t["not_eligible_unsure"]))
         return
-    messages.append(_say(t["not_eligible_next"]))
+    ending = _say(t["not_eligible_next"])
+    ask_team = t["choices"].get("ask_team")
+    if ask_team:
+        # "the study team can check": a way to them ("Talk to a person", bot.prescreen's
+        # question flow; the answers are not kept, so the person says what they think is wrong).
+        ending["buttons"] = [{"title": ask_team, "payload": "/talk_to_person"}]
+    messages.append(ending)
     _forget(state, Phase.ENDED)
 
 
@@ -593,10 +601,39 @@ def _restart(state: State, messages: list[Message]) -> None:
     messages.append(_say(texts()["restarted"]))
 
 
+# A caregiver saying the person has not agreed yet ("she doesn't know yet, I want to surprise
+# her", "ok I'll ask him first"): never a yes to "they know and agree".
+_NOT_AGREED = re.compile(
+    r"\b(?:doesn'?t|does not|didn'?t|did not|hasn'?t|has not|won'?t|wouldn'?t|don'?t)\s+"
+    r"(?:know|agree|approve|realize"
+    r"|want (?:this|it|to be (?:contacted|called)|to join|to do (?:it|this)))\b"
+    r"|\bnot yet\b|\bask (?:her|him|them)\b|\bsurprise (?:her|him|them)\b"
+    r"|\b(?:haven'?t|have not|didn'?t|did not) (?:told|tell|asked|ask)\b"
+    r"|\bwithout (?:her|him|them) knowing\b|\bdon'?t tell (?:her|him|them)\b"
+    r"|\b(?:check|talk|speak) (?:with|to) (?:her|him|them) first\b",
+    re.I,
+)
+
+
+def _not_agreed_yet(state: State, turn: Turn) -> bool:
+    return for_someone_else(state) and bool(_NOT_AGREED.search(turn.text.replace("\u2019", "'")))
+
+
+def _ask_first(state: State, messages: list[Message]) -> None:
+    """Nothing is shared until the person knows and agrees: say so; the share question waits."""
+    state.phase, state.share_consent_at = Phase.SHARE, None
+    if state.caregiver is not None:
+        state.caregiver.agreed_at = None
+    messages.append(_say(texts()["share_ask_first"]))
+
+
 def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     t = texts()
     if turn.intent == "change_answer" or "change" in turn.text.lower():
         state.phase = Phase.PICK
+        return
+    if _not_agreed_yet(state, turn):
+        _ask_first(state, messages)
         return
     pressed = " ".join(turn.text.lower().split())
     declines = {b.lower() for b in (t["buttons"]["share"][1], t["choices"]["share_other"][1])}
@@ -623,7 +660,9 @@ def _share_turn(state: State, turn: Turn, messages: list[Message]) -> None:
         messages.append(_say(t["declined_share"]))
         _forget(state, Phase.DECLINED)
     else:
-        messages.append(_interruption(turn, state) or _say(t["not_understood"]))
+        # A name or a phone number typed here is not a yes: say what is needed first.
+        not_understood = t.get("share_not_understood") or t["not_understood"]
+        messages.append(_interruption(turn, state) or _say(not_understood))
 
 
 def _words(text: str) -> set[str]:
@@ -1055,7 +1094,13 @@ def step(state: State | None, turn: Turn) -> Result:
         # "No" to "are you safe right now?": 988 again, and the check-in still waits.
         state.check_in = True
         return Result(state, [{"response": "utter_crisis"}])
-    if turn.intent == "safety_stop":  # "Stop for now" under a 911 / 988 answer
+    if turn.intent == "safety_stop" and phase not in ENDINGS:
+        # "Stop for now" under a 911 / 988 answer: the 911 / 988 reminder first, then "do you
+        # want to stop?" (the answers stay until the person says yes).
+        if phase != Phase.CONFIRM_STOP:
+            state.resume, state.phase = phase, Phase.CONFIRM_STOP
+        return Result(state, [{"response": "utter_safety_stop"}])
+    if turn.intent == "safety_stop":
         turn = dataclasses.replace(turn, intent="stop_prescreen")
     elif checks_in(turn):
         # Ask how the person is before any question; the reply after it is not read as an
@@ -1122,6 +1167,12 @@ def step(state: State | None, turn: Turn) -> Result:
         _callback_turn(state, turn, messages)
     elif phase == "call_who":
         _call_who_turn(state, turn, messages)
+    elif phase in ("name", "contact", "best_time") and _not_agreed_yet(state, turn):
+        # "no! she doesn't know yet, don't send anything" after the share question: back to it.
+        _ask_first(state, messages)
+    elif phase in ("name", "contact", "best_time") and reading.clear_decline(turn.text):
+        # "No, thanks" at "what is your name?": do they want to stop? (nothing is sent yet)
+        state.resume, state.phase = phase, Phase.CONFIRM_STOP
     elif phase in ("name", "contact", "best_time"):
         _contact_turn(state, turn, messages)
     return Result(state, messages)

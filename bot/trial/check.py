@@ -46,7 +46,7 @@ PRESCREEN_TEXTS = (
     "answering_for_other", "share_ask_other", "ask_names_other", "ask_patient_name",
     "ask_caregiver_name", "ask_call_who", "ask_contact_patient", "offer_callback",
     "share_callback", "callback_note", "reuse_contact", "after_handoff_wait",
-    "after_handoff_reference",
+    "after_handoff_reference", "share_ask_first",
 )  # fmt: skip
 PRESCREEN_OPTIONAL = (
     "not_understood_number",
@@ -55,6 +55,8 @@ PRESCREEN_OPTIONAL = (
     "not_eligible_unsure",
     "answering_for_self",
     "ask_willing_to_stop",
+    "share_not_understood",
+    "ask_best_time_patient",
 )
 PRESCREEN_BUTTONS = {
     "buttons": ("answer", "answer_not_applicable", "consent", "share", "stop",
@@ -62,7 +64,7 @@ PRESCREEN_BUTTONS = {
     "choices": ("consent_other", "confirm_undo", "not_eligible", "share_other", "call_who",
                 "offer_callback", "reuse_contact"),
 }  # fmt: skip
-PRESCREEN_OPTIONAL_BUTTONS = {"choices": ("pick_self",)}
+PRESCREEN_OPTIONAL_BUTTONS = {"choices": ("pick_self", "ask_team")}
 STAFF_TOP = ("criteria", "verdicts", "answers", "why")
 STAFF_ENTRY = ("label", "short", "review")
 STAFF_GROUPS = {

@@ -50,3 +50,14 @@ def test_a_reply_typed_right_after_a_safety_answer_is_not_an_answer() -> None:
 def test_stop_for_now_asks_before_forgetting() -> None:
     result = prescreen.step(in_questions(), Turn("/safety_stop", "safety_stop"))
     assert result.state.phase == "confirm_stop" and result.state.answers == {"age": 52}
+
+
+def test_stop_for_now_repeats_911_and_988_before_asking() -> None:
+    """New-user check (2026-12-02): after a 911 answer, "Stop for now" asked "Do you want to
+    stop?" and ended with no word of 911."""
+    result = prescreen.step(in_questions(), Turn("/safety_stop", "safety_stop"))
+    assert result.messages == [{"response": "utter_safety_stop"}]
+    asked = prescreen.prompt(result.state)
+    assert "Do you want to stop" in asked[0]["text"]
+    done = prescreen.step(result.state, Turn("Yes, stop", "affirm"))
+    assert done.finished and done.state.answers == {}
