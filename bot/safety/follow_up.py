@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from functools import cache
@@ -44,6 +45,21 @@ _CLEARS = ("/safety_resume", "/safety_stop")
 _KINDS = ("emergency", "overdose")
 # Seconds a Redis connect or reply may take before the memory is used instead.
 REDIS_TIMEOUT = 0.5
+
+
+@cache
+def _all_clear() -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str]]:
+    service = content.load("service")
+    said = tuple(re.compile(rx, re.I) for rx in service.get("all_clear") or ())
+    return said, re.compile(service.get("all_clear_unless") or r"(?!)", re.I)
+
+
+def says_all_clear(text: str) -> bool:
+    """The message says there is no emergency ("nobody is in danger", "false alarm", "I'm
+    fine") and names no problem: no more reminders."""
+    norm = " ".join(text.lower().replace("\u2019", "'").split())
+    said, unless = _all_clear()
+    return any(rx.search(norm) for rx in said) and not unless.search(norm)
 
 
 class Store(Protocol):
@@ -165,7 +181,7 @@ class FollowUps:
     def line_before(self, sender: str, text: str) -> str | None:
         """The reminder to send before this message's reply, if one is due (it counts a
         turn)."""
-        if text.strip().split("{")[0] in _CLEARS:
+        if text.strip().split("{")[0] in _CLEARS or says_all_clear(text):
             self.clear(sender)
             return None
         kind = self.take(sender)

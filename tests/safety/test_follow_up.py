@@ -72,3 +72,26 @@ def test_after_a_911_answer_the_reminder_is_the_turns_one_safety_line() -> None:
     assert len(first) == 2 and first[0].startswith("If you still have") and "911" in first[0]
     assert first[1] == "the normal answer"
     assert _turn(_sender(), possible) == ["the normal answer", "If you feel very unwell, call 911."]
+
+
+def test_a_message_saying_there_is_no_emergency_ends_the_reminders() -> None:
+    """New-user check (2026-12-02): after a false 911 answer, "what?? nobody is in danger, he
+    just takes his cellcept like the doctor says" and the next three messages all began "If
+    you still have the problem you told me about, call 911 now"."""
+    for text in (
+        "what?? nobody is in danger, he just takes his cellcept like the doctor says",
+        "false alarm, sorry",
+        "I'm fine",
+        "that's his normal dose",
+    ):
+        sender = _sender()
+        follow_up.answered(sender, "emergency")
+        assert follow_up.line_before(sender, text) is None, text
+        assert follow_up.line_before(sender, "his number is 614-555-0177") is None, text
+
+
+def test_an_all_clear_that_names_a_problem_keeps_them() -> None:
+    for text in ("I'm fine but my chest still hurts", "im ok i think, just dizzy", "ok"):
+        sender = _sender()
+        follow_up.answered(sender, "emergency")
+        assert follow_up.line_before(sender, text) is not None, text
