@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 
 import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bot.staff import tokens
 from bot.staff import users as staff
 from bot.store.handoff import HandoffStore
 from bot.store.schema import handoffs
@@ -213,3 +215,24 @@ async def test_who_to_call_in_the_queue_and_last_in_the_csv(
     assert "Lucia" not in queue and "Rosa" not in queue
     page = text_of(await (await viewer.get(f"/staff/handoffs/{ids['c-rosa']}")).text())
     assert "Lucia" not in page and "Answered by: daughter" in page
+
+
+async def test_the_api_gives_the_same_words(sqlite_url: str, make_client: ClientFactory) -> None:
+    ids = build(sqlite_url)
+    engine = sa.create_engine(sqlite_url)
+    look = tokens.add(engine, "dashboard", role="viewer")
+    engine.dispose()
+    client = await make_client(sqlite_url)
+    listed = await (await client.get("/api/handoffs?sort=queue", headers=AUTH)).json()
+    rosa = next(i for i in listed["items"] if i["id"] == ids["c-rosa"])
+    assert rosa["answered_by"] == "daughter (Lucia)"
+    assert rosa["who_to_call"] == "Lucia (daughter), the person who answered"
+    one = await (await client.get(f"/api/handoffs/{ids['c-ruth']}", headers=AUTH)).json()
+    assert (
+        one["answered_by"] == ""
+        and one["who_to_call"] == "Mrs. Ruth Abernathy, the person themselves"
+    )
+    viewer = {"Authorization": f"Bearer {look}"}
+    seen = await (await client.get(f"/api/handoffs/{ids['c-rosa']}", headers=viewer)).json()
+    assert seen["answered_by"] == "daughter" and seen["who_to_call"] == ""
+    assert "Lucia" not in json.dumps(seen)
