@@ -60,7 +60,7 @@ def trials(scope: frozenset[str] | None = None) -> list[dict[str, str]]:
 
 def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[str, Any]:
     """record + overdue, due_at, why (a few words), phone {display, tel}, answered_by
-    ('daughter (Lucia)' or '') and who_to_call (whom the phone reaches)."""
+    ('daughter (Lucia)' or ''), who_to_call (whom the phone reaches) and calls_caregiver."""
     created = record["created_at"]
     due = hours.due(created) if created is not None else None
     record["due_at"] = due
@@ -70,6 +70,7 @@ def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[st
     record["phone"] = present.phone(record["contact"].get("phone"))
     record["answered_by"] = present.answered_by(record["contact"])
     record["who_to_call"] = present.who_to_call(record["contact"])
+    record["calls_caregiver"] = present.calls_caregiver(record["contact"])
     return record
 
 
@@ -87,4 +88,5 @@ def redact(record: dict[str, Any]) -> dict[str, Any]:
     record["phone"] = None
     record["answered_by"] = present.answered_by(contact)  # the relation only
     record["who_to_call"] = ""
+    record["calls_caregiver"] = False
     return record

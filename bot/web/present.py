@@ -189,11 +189,16 @@ def answered_by(contact: dict[str, Any]) -> str:
     return f"{relation} ({name})" if name else relation
 
 
+def calls_caregiver(contact: dict[str, Any]) -> bool:
+    """A caregiver answered and asked the team to call them (the phone is theirs)."""
+    return isinstance(contact.get("answered_by"), dict) and contact.get("call") == "caregiver"
+
+
 def who_to_call(contact: dict[str, Any]) -> str:
     """Whom the phone and e-mail reach: 'Lucia (daughter), the person who answered' when a
     caregiver asked to be called; else 'Rosa Bianchi, the person themselves'."""
     carer = contact.get("answered_by")
-    if isinstance(carer, dict) and contact.get("call") == "caregiver":
+    if isinstance(carer, dict) and calls_caregiver(contact):
         name = _text(carer.get("name"))
         relation = _text(carer.get("relation")) or "someone else"
         if name:
