@@ -218,7 +218,9 @@ def test_a_daughter_answers_for_her_mother_and_the_handoff_shows_both(
     assert record["answers"]["answers"]["age"] == 74
     assert record["answers"]["answered_by"] == "daughter"
     page = _inbox_page(live_settings, record["id"])
-    assert "Rosa Bianchi" in page and "answered by: daughter" in page and "Lucia" in page
+    assert "Rosa Bianchi" in page and 'class="answered-by">daughter (Lucia)' in page
+    assert "answered by: " not in page.lower()  # the label once, not "Answered by answered by"
+    assert "Lucia (daughter), the person who answered" in page  # who to call
 
 
 # --- the tester's report (2026-12-01) -------------------------------------------------------

@@ -5,6 +5,8 @@ caregiver who answered for the person) are kept only as keyed hashes, HMAC-SHA25
 SEARCH_KEY (made once into .env; else derived from the oldest HANDOFF_KEY, so a key rotation
 keeps the index). A search hashes the query the same ways and looks the hashes up: exact
 matches only ("maria" finds "Maria Lopez", "mar" does not), never a scan of decrypted data.
+A name of several words also finds a record whose keys hold every one of its words, in any
+order ("Ruth Abernathy" finds "Mrs. Ruth Abernathy"; "Abernathy Ruth" too).
 The reference code is not secret and is matched directly.
 """
 
@@ -106,6 +108,21 @@ def query_digests(query: str, secret: bytes | None = None) -> set[str]:
     return {_digest(kind, value, secret) for kind, value in wanted}
 
 
+def query_word_digests(query: str, secret: bytes | None = None) -> set[str]:
+    """The name-part keys of each word of a name typed ('Ruth Abernathy' -> 'ruth',
+    'abernathy'), split and folded as values_of() splits a stored name; words shorter than the
+    parts the index keeps are left out. Empty for an e-mail or a single word (the full-name
+    key already covers those)."""
+    secret = secret or key()
+    text = query.strip()
+    if "@" in text:
+        return set()
+    words = {part for part in _NAME_PARTS.split(_fold(text)) if len(part) >= 2}
+    if len(words) < 2:
+        return set()
+    return {_digest("name", word, secret) for word in words}
+
+
 def index(connection: sa.engine.Connection, handoff_id: int, contact: dict[str, Any]) -> None:
     """(Re)write one record's search keys, inside the caller's transaction."""
     connection.execute(handoff_search.delete().where(handoff_search.c.handoff_id == handoff_id))
@@ -143,8 +160,21 @@ def reindex_all(engine: sa.engine.Engine) -> int:
 
 
 def matching_ids(query: str) -> sa.sql.CompoundSelect:
-    """A subquery of the ids of the records the query finds (reference or contact)."""
-    digests = sorted(query_digests(query))
+    """A subquery of the ids of the records the query finds (reference or contact): a
+    reference, an exact full name, name part, e-mail or phone, or a record holding every word
+    of the name typed, in any order ('Ruth Abernathy' finds 'Mrs. Ruth Abernathy'). All in
+    SQL, on the keyed hashes: the records are never decrypted to search them."""
+    secret = key()
+    digests = sorted(query_digests(query, secret))
     by_digest = sa.select(handoff_search.c.handoff_id).where(handoff_search.c.digest.in_(digests))
     by_reference = sa.select(handoffs.c.id).where(handoffs.c.reference == query.strip().upper())
-    return sa.union(by_digest, by_reference)
+    words = sorted(query_word_digests(query, secret))
+    if not words:
+        return sa.union(by_digest, by_reference)
+    by_every_word = (
+        sa.select(handoff_search.c.handoff_id)
+        .where(handoff_search.c.digest.in_(words))
+        .group_by(handoff_search.c.handoff_id)
+        .having(sa.func.count(sa.distinct(handoff_search.c.digest)) == len(words))
+    )
+    return sa.union(by_digest, by_reference, by_every_word)

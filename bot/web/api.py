@@ -110,6 +110,9 @@ def item(record: dict[str, Any], request: web.Request | None = None) -> dict[str
         "overdue": record.get("overdue", False),
         "due_at": _iso(record.get("due_at")),
         "why": record.get("why", ""),
+        # The same words as the queue and the CSV (bot.web.listing.annotate, redact).
+        "answered_by": record.get("answered_by", ""),
+        "who_to_call": record.get("who_to_call", ""),
     }
 
 

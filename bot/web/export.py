@@ -50,6 +50,9 @@ def csv_columns(with_contact: bool) -> list[str]:
     columns += ["questions"]
     columns += [present.criterion_label(key) for key in present.criterion_ids()]
     columns += ["consent_version", "consent_at", "share_consent_at"]
+    if with_contact:
+        # Added last, so a spreadsheet import keyed on the older columns' order still works.
+        columns += ["who_to_call"]
     return columns
 
 
@@ -82,21 +85,18 @@ def to_csv(records: list[dict[str, Any]], with_contact: bool = True) -> str:
             present.why(record),
         ]
         if with_contact:
-            answered_by = contact.get("answered_by")
             row += [
                 contact.get("name"),
                 contact.get("email"),
                 present.phone_for_csv(contact.get("phone")),
                 contact.get("best_time"),
-                (
-                    f"{answered_by.get('relation') or 'someone else'} ({answered_by.get('name')})"
-                    if isinstance(answered_by, dict)
-                    else ""
-                ),
+                present.answered_by(contact),  # "daughter (Lucia)": the header is the label
             ]
         row.append(" | ".join(shown(q) for q in record["questions"]))
         row += [present.answer_text(given.get(key)) for key in keys]
         row += [record["consent_version"], record["consent_at"], record["share_consent_at"]]
+        if with_contact:
+            row.append(present.who_to_call(contact))
         writer.writerow([spreadsheet_safe(cell) for cell in row])
     return out.getvalue()
 

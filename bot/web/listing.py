@@ -59,7 +59,8 @@ def trials(scope: frozenset[str] | None = None) -> list[dict[str, str]]:
 
 
 def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[str, Any]:
-    """record + overdue, due_at, why (a few words), phone {display, tel}."""
+    """record + overdue, due_at, why (a few words), phone {display, tel}, answered_by
+    ('daughter (Lucia)' or ''), who_to_call (whom the phone reaches) and calls_caregiver."""
     created = record["created_at"]
     due = hours.due(created) if created is not None else None
     record["due_at"] = due
@@ -67,6 +68,9 @@ def annotate(record: dict[str, Any], hours: WorkHours, now: datetime) -> dict[st
     with content.serving(content.from_nct(record.get("trial"))):  # its own trial's labels
         record["why"] = present.why(record)
     record["phone"] = present.phone(record["contact"].get("phone"))
+    record["answered_by"] = present.answered_by(record["contact"])
+    record["who_to_call"] = present.who_to_call(record["contact"])
+    record["calls_caregiver"] = present.calls_caregiver(record["contact"])
     return record
 
 
@@ -82,4 +86,7 @@ def redact(record: dict[str, Any]) -> dict[str, Any]:
     contact.pop("call", None)
     record = {**record, "contact": contact, "transcript": [], "contact_hidden": True}
     record["phone"] = None
+    record["answered_by"] = present.answered_by(contact)  # the relation only
+    record["who_to_call"] = ""
+    record["calls_caregiver"] = False
     return record

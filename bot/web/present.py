@@ -174,6 +174,40 @@ def phone_for_csv(text: str | None) -> str:
     return shown["display"] if shown else ""
 
 
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if isinstance(value, str) else ""
+
+
+def answered_by(contact: dict[str, Any]) -> str:
+    """Who answered for the person, without a label (the page, queue and CSV add one once):
+    'daughter (Lucia)'; '' when the person answered themselves."""
+    carer = contact.get("answered_by")
+    if not isinstance(carer, dict):
+        return ""
+    relation = _text(carer.get("relation")) or "someone else"
+    name = _text(carer.get("name"))
+    return f"{relation} ({name})" if name else relation
+
+
+def calls_caregiver(contact: dict[str, Any]) -> bool:
+    """A caregiver answered and asked the team to call them (the phone is theirs)."""
+    return isinstance(contact.get("answered_by"), dict) and contact.get("call") == "caregiver"
+
+
+def who_to_call(contact: dict[str, Any]) -> str:
+    """Whom the phone and e-mail reach: 'Lucia (daughter), the person who answered' when a
+    caregiver asked to be called; else 'Rosa Bianchi, the person themselves'."""
+    carer = contact.get("answered_by")
+    if isinstance(carer, dict) and calls_caregiver(contact):
+        name = _text(carer.get("name"))
+        relation = _text(carer.get("relation")) or "someone else"
+        if name:
+            return f"{name} ({relation}), the person who answered"
+        return f"the person who answered ({relation})"
+    name = _text(contact.get("name"))
+    return f"{name}, the person themselves" if name else "the person themselves"
+
+
 def local_time(moment: datetime | None, hours: WorkHours) -> str:
     """'Tue 1 Dec 2026, 9:05 AM EST' in the team's time zone."""
     if moment is None:
