@@ -82,9 +82,11 @@ def test_i_dont_want_to_do_this_anymore_is_not_a_no_and_keeps_the_answers(
     reply = chat("actually I don't want to do this anymore")
     assert NOT_A_FIT not in texts(reply) and "988" not in texts(reply)
     # A withdrawal: asked whether to stop, and the answers are kept until the person says yes.
-    assert "Do you want to stop?" in texts(reply) and "Yes, stop" in button_titles(reply)
+    assert "Do you want to stop for now?" in texts(reply) and "Yes, stop" in button_titles(reply)
     assert "doctor told you" in texts(chat("No, keep going"))
-    assert "Do you want to stop?" in texts(chat("I changed my mind, I don't want to continue"))
+    assert "Do you want to stop for now?" in texts(
+        chat("I changed my mind, I don't want to continue")
+    )
     assert "did not keep your answers" in texts(chat("Yes, stop"))
     assert store.count(chat.sender) == 0
 

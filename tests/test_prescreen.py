@@ -875,3 +875,15 @@ def test_the_not_a_fit_ending_offers_a_way_to_the_study_team() -> None:
     assert {"title": "Ask the study team", "payload": "/talk_to_person"} in [
         b for m in result.messages for b in m.get("buttons", [])
     ]
+
+
+def test_an_answer_asked_again_after_a_change_keeps_its_number() -> None:
+    """New-user check (2026-12-02): "Question 9 of about 11: How old are you?" after
+    "Change an answer"."""
+    p = started()
+    for answer in ELIGIBLE:
+        p.say(answer)
+    p.say("Change an answer")
+    assert p.phase == "pick"
+    reply = p.say("Age")
+    assert reply[-1].startswith("Question 1 of about 11: How old"), reply

@@ -218,8 +218,12 @@ def prompt(state: State) -> list[Message]:
         criterion = current_question(state)
         if criterion is None:  # pragma: no cover - step() moves on before asking
             return []
-        total = len(eligibility.load_criteria())
-        number = len(state.answers) + 1
+        every = eligibility.load_criteria()
+        total = len(every)
+        # Its place in the list, so an answer asked again after "Change an answer" keeps its
+        # number ("Question 1: How old are you?", not "Question 9").
+        ids = [c.id for c in every]
+        number = ids.index(criterion.id) + 1 if criterion.id in ids else len(state.answers) + 1
         header = t["progress"].format(number=min(number, total), total=total)
         offered: Sequence[str] = (
             ()

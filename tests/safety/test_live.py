@@ -193,7 +193,7 @@ def test_stop_for_now_in_the_prescreen_asks_before_forgetting(chat: Conversation
     start(chat)
     chat("52")
     assert_safety_answer(chat("my throat is closing up"), "emergency")
-    assert "Do you want to stop?" in texts(chat("/safety_stop"))
+    assert "Do you want to stop for now?" in texts(chat("/safety_stop"))
 
 
 def test_a_safety_button_typed_is_that_button(chat: Conversation) -> None:
@@ -202,7 +202,7 @@ def test_a_safety_button_typed_is_that_button(chat: Conversation) -> None:
     start(chat)
     chat("52")
     assert_safety_answer(chat("nothing helps. whats the point of any of this"), "crisis")
-    assert "Do you want to stop?" in texts(chat("Stop for now"))
+    assert "Do you want to stop for now?" in texts(chat("Stop for now"))
     other = Conversation(chat.base_url)
     assert_safety_answer(other("i dont see the point in going on"), "crisis")
     reply = texts(other("I'm safe, go on"))
