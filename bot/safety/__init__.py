@@ -163,6 +163,12 @@ def _judge(text: str, limits: dict[str, float], scores: Callable[[], model.Score
     if found is not None and found.certain:
         if _vetoed(text, found, scores, limits):
             return Verdict(possible=found.kind)
+        if found.kind == "stopped_medicine":
+            # A stopped medicine never hides a crisis the classifier sees ("I've stopped all my
+            # meds on purpose. I don't want to get better, I want it over").
+            alarm = _classified(text, None, scores(), limits)
+            if alarm.kind in ALARMS:
+                return alarm
         return Verdict(found.kind, "pattern")
     return _classified(text, found, scores(), limits)
 
