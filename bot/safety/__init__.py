@@ -225,6 +225,10 @@ def _classified(
     # crisis; for an overdose only when it is over (one is often told in the past tense).
     if label != "crisis" and patterns.over(text, past=label == "emergency"):
         return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
+    # An everyday message the classifier alone misreads ("I bought some rope for the garden",
+    # "the dog just knocked over my coffee"): the one line at most.
+    if found is None and patterns.everyday(text):
+        return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
     alarm = limits["crisis_alarm"] if label == "crisis" else limits["alarm"]
     if probability >= alarm and not hypothetical:
         return Verdict(label, "classifier")

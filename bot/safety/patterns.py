@@ -112,6 +112,7 @@ class _Rules:
     urgent: re.Pattern[str]
     not_stopped: re.Pattern[str]
     long_ago: re.Pattern[str]
+    everyday: re.Pattern[str]
 
 
 @cache
@@ -131,6 +132,7 @@ def rules() -> _Rules:
         urgent=re.compile(context["urgent"]),
         not_stopped=re.compile(context["not_stopped"]),
         long_ago=re.compile(context["long_ago"]),
+        everyday=_compile(raw.get("everyday") or ["(?!)"]),
     )
 
 
@@ -281,6 +283,14 @@ def _not_stopped(text: str, start: int) -> bool:
     if r.not_stopped.search(text) is not None:
         return True
     return r.negation.search(before.rstrip() + " ") is not None
+
+
+def everyday(text: str) -> bool:
+    """An everyday message that the classifier alone may misread (`everyday` in the patterns'
+    file: "I bought some rope for the garden"), with no urgent words."""
+    cleaned = normalise(text)
+    r = rules()
+    return r.everyday.search(cleaned) is not None and r.urgent.search(cleaned) is None
 
 
 def long_ago(text: str) -> bool:

@@ -85,3 +85,28 @@ def test_stopping_a_medicine_on_ones_own_gets_its_answer(text: str) -> None:
 )
 def test_everyday_words_of_those_families_stay_ordinary(text: str) -> None:
     assert safety.assess(text).kind is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I bought some rope for the garden",
+        "got some rope to tie the tarp down",
+        "Methotrexate. the dog just knocked over my coffee, one sec",
+        "sorry, the cat knocked my glasses off the table, where was I",
+    ],
+)
+def test_an_everyday_message_the_classifier_misreads_is_ordinary(text: str) -> None:
+    assert safety.assess(text).kind is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the dog knocked over my coffee and I just want to die",
+        "I bought some rope for the garden and I'm going to hang myself tonight",
+        "I bought a rope today.",
+    ],
+)
+def test_an_everyday_phrase_never_hides_a_danger(text: str) -> None:
+    assert safety.assess(text).kind == "crisis"
