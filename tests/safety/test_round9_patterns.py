@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import safety
+from bot.safety import patterns
 
 ALARMS = ("emergency", "overdose", "crisis")
 
@@ -110,3 +111,21 @@ def test_an_everyday_message_the_classifier_misreads_is_ordinary(text: str) -> N
 )
 def test_an_everyday_phrase_never_hides_a_danger(text: str) -> None:
     assert safety.assess(text).kind == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he had a fit when he saw the bill, first time I saw him so angry",
+        "I cut back on coffee myself",
+        "we lowered the dose on my own after talking to the nurse",
+        "this is the last time you will hear from me today, off to bed",
+        "I cut my wrist on a tin can, its bleeding a bit",
+        "I picked the day that works best",
+        "I want to donate my body to science when I die, does the study mind?",
+        "I don't think I'll make it that far without scratching",
+    ],
+)
+def test_round9_look_alikes_are_no_certain_match(text: str) -> None:
+    found = patterns.match(text)
+    assert found is None or not found.certain or found.kind == "emergency", found
