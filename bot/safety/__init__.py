@@ -163,6 +163,12 @@ def _judge(text: str, limits: dict[str, float], scores: Callable[[], model.Score
     if found is not None and found.certain:
         if _vetoed(text, found, scores, limits):
             return Verdict(possible=found.kind)
+        if found.kind == "stopped_medicine":
+            # A stopped medicine never hides a crisis the classifier sees ("I've stopped all my
+            # meds on purpose. I don't want to get better, I want it over").
+            alarm = _classified(text, None, scores(), limits)
+            if alarm.kind in ALARMS:
+                return alarm
         return Verdict(found.kind, "pattern")
     return _classified(text, found, scores(), limits)
 
@@ -218,6 +224,10 @@ def _classified(
     # little lightheaded, goes away in a second") or long past gets the one line. Never for a
     # crisis; for an overdose only when it is over (one is often told in the past tense).
     if label != "crisis" and patterns.over(text, past=label == "emergency"):
+        return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
+    # An everyday message the classifier alone misreads ("I bought some rope for the garden",
+    # "the dog just knocked over my coffee"): the one line at most.
+    if found is None and patterns.everyday(text):
         return Verdict(possible=label) if probability >= limits["possible"] else Verdict()
     alarm = limits["crisis_alarm"] if label == "crisis" else limits["alarm"]
     if probability >= alarm and not hypothetical:

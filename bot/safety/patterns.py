@@ -112,6 +112,7 @@ class _Rules:
     urgent: re.Pattern[str]
     not_stopped: re.Pattern[str]
     long_ago: re.Pattern[str]
+    everyday: re.Pattern[str]
 
 
 @cache
@@ -131,6 +132,7 @@ def rules() -> _Rules:
         urgent=re.compile(context["urgent"]),
         not_stopped=re.compile(context["not_stopped"]),
         long_ago=re.compile(context["long_ago"]),
+        everyday=_compile(raw.get("everyday") or ["(?!)"]),
     )
 
 
@@ -167,7 +169,7 @@ _NEGATED_INSIDE = re.compile(
 )
 # ... or of the story ("gave me my dose not knowing I'd already taken it").
 _DANGER_NEGATED = re.compile(
-    r"breath|respond|wak|moving|move|answer|stop|work|grip|not (knowing|realizing|realising)"
+    r"breath|respond|wak|moving|move|answer|stop|work|grip|sense|not (knowing|realizing|realising)"
 )
 # The clause of a match told in the past ("my throat swelled up").
 _PAST_VERB = re.compile(
@@ -177,6 +179,33 @@ _PAST_VERB = re.compile(
 _CRISIS_TOPIC = re.compile(
     r"suicid|self[- ]?harm|hurt(ing)? myself|kill(ing)? myself|depress|death|dying"
 )
+
+
+# Asking whether to get care now ("should I go in?", "do we take her in?") is no question about
+# a risk, unless it is a supposition ("if I get a fever, should I go in?").
+_SEEK_CARE = re.compile(
+    r"\b(should|do|shall|must) (i|we) (go|head|get|take (him|her|them|my [\w']+)) "
+    r"(in|to (the|a) (er|hospital|emergency( room)?|urgent care|a&e))\b"
+)
+_SUPPOSED = re.compile(r"\b(if|in case|whether|suppose|unless)\b")
+# A question that supposes the danger ("what would happen if someone swallowed the cream?"),
+# even when another sentence says "I have a curious toddler".
+_WHAT_IF = re.compile(
+    r"\b(what (would|will|could) happen|what happens|what if|what (should|do|would) (i|we) do)"
+    r"( [\w']+){0,2} (if|when)\b|\bwhat if\b"
+)
+_NOW = re.compile(r"\b(now|just|right now|tonight|today|happening|help)\b")
+
+
+def _supposed(text: str, start: int, end: int) -> bool:
+    """The match is inside a sentence that asks what would happen if it did."""
+    begin = max((m.end() for m in re.finditer(r"[.!?]", text[:start])), default=0)
+    after = re.search(r"[.!?]", text[end:])
+    stop = end + after.end() if after else len(text)
+    sentence = text[begin:stop]
+    if not sentence.rstrip().endswith("?") or not _WHAT_IF.search(text[begin:start]):
+        return False
+    return _NOW.search(text) is None and rules().urgent.search(sentence) is None
 
 
 def _negated(kind: Kind, text: str, start: int, end: int) -> bool:
@@ -200,6 +229,8 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     # "if I fainted at home, would the study want to know": a match inside an if-clause.
     if kind == "emergency" and _IF_LEAD.match(before.strip()) and not r.urgent.search(text):
         return True
+    if kind != "crisis" and _supposed(text, start, end):
+        return True
     if r.present_anywhere.search(text):
         return False
     over = r.resolved.search(text) is not None
@@ -220,6 +251,8 @@ def asks_about_risk(text: str, clause: str | None = None) -> bool:
     r = rules()
     asks = "?" in text or r.risk_question.search(clause or text) is not None
     if not asks or r.risk_question.search(text) is None:
+        return False
+    if _SEEK_CARE.search(text) and not _SUPPOSED.search(text):
         return False
     return r.urgent.search(_IF_CLAUSE.sub(" ", text)) is None
 
@@ -250,6 +283,14 @@ def _not_stopped(text: str, start: int) -> bool:
     if r.not_stopped.search(text) is not None:
         return True
     return r.negation.search(before.rstrip() + " ") is not None
+
+
+def everyday(text: str) -> bool:
+    """An everyday message that the classifier alone may misread (`everyday` in the patterns'
+    file: "I bought some rope for the garden"), with no urgent words."""
+    cleaned = normalise(text)
+    r = rules()
+    return r.everyday.search(cleaned) is not None and r.urgent.search(cleaned) is None
 
 
 def long_ago(text: str) -> bool:
