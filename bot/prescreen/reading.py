@@ -47,7 +47,7 @@ import difflib
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -1908,6 +1908,108 @@ def _cues(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return _rx(*patterns)
 
 
+# --- beside the main reading: another person's facts, and the question asked ---------------
+
+# A clause whose subject is someone else ("my sister was on prednisone for her DM") beside one
+# about the person ("I haven't been"): only the person's own clause answers for them.
+_OTHER_SUBJECT = re.compile(rf"^(and |but |while |whereas )?(my ({_REL})|she|he)\b")
+_OWN_SUBJECT = re.compile(r"\b(i|me|myself|mine)\b")
+_NOT_ME = re.compile(r"^(but )?(not|never) (me|myself|for me)$")
+_CLAUSE_SPLIT = re.compile(r"\b(?:but|while|whereas|though|although)\b")
+
+
+def _part(reply: Reply, part: str) -> Reply:
+    """Part of a reply, with only the mentions inside it (their offsets moved to match)."""
+    at = reply.text.find(part)
+    if at < 0:  # rebuilt text: mentions matched by their words, offsets dropped
+        kept = [
+            {k: v for k, v in e.items() if k not in ("start", "end")}
+            for e in reply.entities
+            if _norm(_surface(reply.text, e)) in _norm(part)
+        ]
+        return replace(reply, text=part, entities=kept)
+    inside = []
+    for e in reply.entities:
+        start, end = e.get("start"), e.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            if at <= start and end <= at + len(part):
+                inside.append({**e, "start": start - at, "end": end - at})
+        elif _norm(str(e.get("value", ""))) in _norm(part):
+            inside.append(dict(e))
+    return replace(reply, text=part, entities=inside)
+
+
+def _own_part(reply: Reply, norm: str) -> Reply | None:
+    """The reply without the clauses about another person, when it also speaks of the person
+    themselves; None when it does not do both (then the whole reply is read as it is)."""
+    if reply.for_someone_else or not _NAMES_OTHER.search(norm):
+        return None
+    parts = [
+        p.strip()
+        for segment in _segments(reply.text)
+        for p in _CLAUSE_SPLIT.split(_norm(segment))
+        if p and p.strip()
+    ]
+    other = [p for p in parts if _OTHER_SUBJECT.match(p) and not _OWN_SUBJECT.search(p)]
+    own = [p for p in parts if p not in other]
+    if not other or not own or not any(_OWN_SUBJECT.search(p) for p in own):
+        return None
+    return _part(reply, ", ".join("no" if _NOT_ME.match(p) else p for p in own))
+
+
+# After a correction, a new sentence "And yes ..." / "Yes to this one" answers the question
+# being asked too: "I put my age wrong, I'm 63. And yes I can stop them".
+_AND_ANSWER = re.compile(
+    r"^(and |also |plus |so |but |oh )*(yes|yeah|yep|yup|no|nope|nah|not sure)\b"
+    r"|\b(to|for|on) this (one|question)\b|\bthis one too\b"
+)
+
+
+def _split_trailing_answer(text: str) -> tuple[str, str] | None:
+    """A reply's head and its last sentences, when those start with a plain answer word."""
+    segments = _segments(text)
+    for i in range(1, len(segments)):
+        if not re.search(r"[.!?\n]\s*$", segments[i - 1]):
+            continue  # a new sentence, not "wait, the rash, yes I have it" (the fix's value)
+        if _AND_ANSWER.search(_norm(segments[i])) and not _is_question(segments[i]):
+            head = "".join(segments[:i]).strip()
+            tail = "".join(segments[i:]).strip()
+            if head and tail:
+                return head, tail
+    return None
+
+
+def _answer_in(
+    reply: Reply, criterion: eligibility.Criterion, text: str, other: bool = False
+) -> Value | None:
+    """A clear answer to ``criterion`` in part of a reply (its own mentions only), or None."""
+    values: list[Value] = []
+    for segment in _segments(text):
+        seg_norm = _norm(segment)
+        if not seg_norm or _is_question(segment) or _FOR_OTHER.search(seg_norm):
+            continue
+        part = replace(_part(reply, segment), for_someone_else=other or reply.for_someone_else)
+        found = _answer(criterion, part.text, part.entities, part)
+        if found is not None and (criterion.takes_number or criterion.accepts(found[0])):
+            values.append(found[0])
+    if not values or len(set(values)) > 1:
+        return None
+    return values[0]
+
+
+def _after_other(reply: Reply, criterion: eligibility.Criterion | None) -> dict[str, Value]:
+    """ "This is for my husband. He's on methotrexate": what follows the switch answers the
+    question being asked, about that person."""
+    if criterion is None:
+        return {}
+    segments = _segments(reply.text)
+    at = next((i for i, s in enumerate(segments) if _FOR_OTHER.search(_norm(s))), None)
+    if at is None or at + 1 >= len(segments):
+        return {}
+    value = _answer_in(reply, criterion, "".join(segments[at + 1 :]), other=True)
+    return {} if value is None else {criterion.id: value}
+
+
 # --- the whole reply -------------------------------------------------------------------------
 
 
@@ -1989,7 +2091,8 @@ def read(
                 who.kind, who.value, who.sure, who.target, also, who.someone_else, who.relation
             )
     elif _FOR_OTHER.search(norm):
-        return Reading("someone_else", someone_else=True, relation=_relation(norm))
+        also = _after_other(reply, criterion)
+        return Reading("someone_else", also=also, someone_else=True, relation=_relation(norm))
     elif _FOR_SELF.search(norm) or _condition().for_self.search(norm):
         return Reading("self")
     if _WHY.search(norm):
@@ -2004,9 +2107,25 @@ def read(
         not_able = _not_able(criterion.id)
         if not_able is not None and not_able.search(norm) and not back_fix:
             return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
+    split = _split_trailing_answer(text) if criterion is not None else None
+    if split is not None and criterion is not None:
+        head, tail = split
+        fixed = _correction(_part(reply, head), criterion, answered, last)
+        now = _answer_in(reply, criterion, tail) if fixed is not None else None
+        if fixed is not None and fixed.target != criterion.id:
+            also = {**fixed.also, **({criterion.id: now} if now is not None else {})}
+            return replace(fixed, also=also)
     fixed = _correction(reply, criterion, answered, last)
     if fixed is not None:
         return fixed
+    own = _own_part(reply, norm) if criterion is not None else None
+    if own is not None and criterion is not None:
+        found = _answer(criterion, own.text, own.entities, own)
+        if found is not None and criterion.accepts(found[0]):
+            value, sure = found
+            if _fails_and_ends(criterion, value):
+                sure = "inferred"
+            return Reading("answer", value, sure, target=asking)
     if criterion is not None:
         found = _answer(criterion, text, reply.entities, reply)
         if found is not None and (criterion.takes_number or criterion.accepts(found[0])):
