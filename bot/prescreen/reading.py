@@ -452,6 +452,11 @@ _UNSURE = _rx(
     r"\bnot (officially|formally|yet confirmed|definite)\b",
     r"\binconclusive\b",
     r"\b(have|need|needs|would need) to (think|ask|check)\b",
+    # a say left to someone else or to how it goes: "I'd want to ask my dermatologist first",
+    # "I'd have to see how bad it gets"
+    r"\b(want|like|have|need|ought|got) to (ask|check with|talk to|run it by|speak to|clear it "
+    r"with) (my |the |her |his )?\w+( \w+)? (first|before)\b",
+    r"\b(have|need|want|would like|ll|will|d) (to )?(see|wait and see) (how|what|if|whether)\b",
     r"\b(think|thinking) about it\b",
     r"\bdepends\b",
     r"\bthey (think|suspect)\b",
@@ -1155,6 +1160,13 @@ _WONT_STOP = _rx(
     r"\b(can not|could not|will not|would not|do not want to|not willing to) stop\b",
     r"\bneed (it|them) every day\b",
 )
+# Off the cream and meaning to stay off: willing to stop, whenever it last was.
+_STAYING_OFF = _rx(
+    r"\b(not|never|no plans? (on|of)|do not plan (on|to)|not planning (on|to)) "
+    r"(going |to go |go |gonna go )?back (on|to)\b",
+    r"\b(do not|will not|not going to|never going to|not gonna) (use|touch|need) (it|them) again\b",
+    r"\b(done|finished) with (it|them|that cream|those creams|the creams?)\b",
+)
 _RECENT_USE = _rx(
     r"\b(yesterday|today|this morning|last night|tonight|this week)\b",
     r"\bstill (use|using|on|put|apply)\b",
@@ -1255,7 +1267,7 @@ def _answer_yes_no(
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
     if len(segments) > 1 and segments[0] in ("oh no", "oh no no"):
         segments = segments[1:]  # "oh no, my scalp is itchy as ever": an exclamation
-    concluded = _CONCLUSION.search(" ".join(segments))
+    concluded = _CONCLUSION.search(" ".join(segments)) or _concluding_sentence(text)
     if concluded and len(" ".join(segments).split()) > 6:
         return ("yes" if concluded.group("v") == "yes" else "no"), "inferred"
     ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
@@ -1334,7 +1346,9 @@ def _answer_yes_no(
                 return "unsure", "clear"  # "he'd be willing, as long as the itch is ok"
             return "yes", "clear"  # "willing"
         if _CAN_STOP.search(norm):
-            return "yes", "clear"
+            return ("unsure" if _UNSURE.search(norm) else "yes"), "clear"
+        if _STAYING_OFF.search(norm):
+            return "yes", "clear"  # "stopped last week and not going back on it"
         rule = criterion_duration(criterion)
         days = [d for _, d in _durations(entities)]
         if _RECENT_USE.search(norm) and not _STOP_WORD.search(norm):
@@ -1501,6 +1515,21 @@ _CONCLUSION = re.compile(
     r"\bso (technically |basically |i guess |i would say |i d say )?"
     r"(that is |that s |it is |it s )?(a |the answer is )?(?P<v>yes|no)( for me| then)?$"
 )
+
+
+# A story's last sentence that starts with its answer and only stresses it: "... So no,
+# definitely not." / "... So yes, technically it's still possible, as crazy as that sounds."
+_CONCLUDING = re.compile(
+    r"^(and |but )?so (technically |basically |i guess |i would say |i d say )?(?P<v>yes|no)\b"
+    r"(?!.*\b(but|though|unless|except|maybe|not sure|if|yes|no)\b)"
+)
+
+
+def _concluding_sentence(text: str) -> re.Match[str] | None:
+    sentences = [s for s in re.split(r"[.!?\n]+", text) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    return _CONCLUDING.search(_norm(sentences[-1]))
 
 
 _THEN = re.compile(
@@ -2072,7 +2101,8 @@ def read(
         return Reading("restart")
     if _WITHDRAW.search(norm):
         return Reading("withdraw")
-    if _STOP.match(norm) or _PAUSE.search(norm):
+    plan = criterion is not None and criterion.reading.get("stop_plan")
+    if _STOP.match(norm) or (_PAUSE.search(norm) and not (plan and _CAN_STOP.search(norm))):
         return Reading("stop")
     if asking == WHO:
         who = _read_who(norm)

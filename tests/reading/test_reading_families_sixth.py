@@ -160,3 +160,58 @@ def test_the_prescreen_records_the_answer_given_with_the_switch() -> None:
     assert dialogue.for_someone_else(p.state)
     assert p.answers["could_be_pregnant"] == "no"
     assert "answer for them" in out
+
+
+# A story whose last sentence starts with its answer and only stresses it.
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        (
+            "could_be_pregnant",
+            "Ha, no more periods since I was 50 and the kids are grown. So no, definitely not.",
+            "no",
+        ),
+        (
+            "could_be_pregnant",
+            "my doc says im still perimenopausal, i get a period now and then. so yes its possible",
+            "yes",
+        ),
+        (
+            "active_skin",
+            "it was awful in the spring, then it calmed down with the cream. so no, not right now",
+            "no",
+        ),
+        (
+            "biopsy",
+            "they took a sample from my arm back in 2019 and sent it off. So yes, it showed DM",
+            "yes",
+        ),
+    ],
+)
+def test_a_story_ending_so_yes_or_so_no(question: str, text: str, value: str) -> None:
+    assert read(question, text).value == value
+
+
+def test_a_last_sentence_with_a_but_is_not_a_conclusion() -> None:
+    text = "it flares in winter and it's winter now. so yes, but only a little on my hands"
+    assert read("active_skin", text).value != "no"
+
+
+# The washout question: off the cream and not going back is a yes whenever it was; a say left
+# to a doctor or to how it goes is not sure; "I could stop for a while" is an answer, not a
+# pause.
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("quit it 5 days ago, not going back on it", "yes"),
+        ("stopped a few days back and i dont plan to go back to it", "yes"),
+        ("id need to talk to my derm before", "unsure"),
+        ("I'd like to check with my dermatologist first", "unsure"),
+        ("i can stop for a bit, will have to see how my skin does", "unsure"),
+        ("i could maybe stop for a while", "unsure"),
+        ("yes i can stop for a while", "yes"),
+    ],
+)
+def test_washout_plans(text: str, value: str) -> None:
+    found = read("topical_washout", text)
+    assert (found.kind, found.value) == ("answer", value)
