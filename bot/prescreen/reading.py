@@ -157,6 +157,10 @@ _rx = answers._rx  # noqa: SLF001 - the shared "one pattern of alternatives" hel
 
 _RESTART = _rx(
     r"\b(start|begin|do (it|this)|go) (all )?(over|again)\b",
+    # "can I start this whole thing again", "begin the questions over"
+    r"\b(start|begin|do|go through|take) (this|the|it|these)( whole| entire)?"
+    r"( thing| questionnaire| quiz| survey| form| questions| screening| prescreen)? "
+    r"(all )?(over|again)\b",
     r"\brestart\b",
     r"\bredo\b",
     r"\bfrom the (top|beginning|start)\b",
@@ -212,7 +216,8 @@ _PAUSE = _rx(
     r"\bbrb\b|\bbe right back\b|\bback in (a|five|ten|\d+) ?(bit|sec|second|min|minute|minutes)\b",
     r"\b(gotta|got to|have to|need to|must) (run|go|leave|dash|step away|head out)"
     r"( now| soon| sorry| for now| for a (bit|sec|minute))?$",
-    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b",
+    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b"
+    r"(?! back\b)",  # "I need to go back, I've never been on ..." is a correction
     # the person's own plan ("can I finish later", "finish later"), not "the rash will come
     # back after a week"
     r"(^|\b(i|we|me|us)\b( \w+){0,3} )(finish|continue|come back|do (this|it|the rest)|"
@@ -1784,6 +1789,9 @@ def _moved_by_content(
     return None
 
 
+_EXCEPT = r"\b(besides|other than|except( for)?|apart from|aside from)"
+
+
 def _correction(
     reply: Reply,
     asking: eligibility.Criterion | None,
@@ -1825,12 +1833,14 @@ def _correction(
     target: str | None = None
     if _BACK_REF.search(norm):
         target = last
+    # "never been on anything besides prednisone": what is excepted names no question
+    named_norm = re.sub(_EXCEPT + r" \w+", " ", norm)
     if target is None:
-        ref = _TOPIC_REF.search(norm)
+        ref = _TOPIC_REF.search(named_norm)
         if ref:
             target = _topic_of(ref.group(2), earlier)
     if target is None:
-        named = _topic_of(norm, earlier)
+        named = _topic_of(named_norm, earlier)
         if named is not None:
             target = named
     if target is None:
@@ -1838,6 +1848,9 @@ def _correction(
         roles = _medicine_roles(negated=True)
         for entity in reply.entities:
             role = str(entity.get("role"))
+            before = _norm(text[: _start(entity)]) if entity.get("start") is not None else ""
+            if re.search(_EXCEPT + "$", before):
+                continue  # "never been on anything besides prednisone": not about prednisone
             if entity.get("entity") == "medication" and _confident(entity) and role in roles:
                 if roles[role] in answered and (asking is None or roles[role] != asking.id):
                     target = roles[role]
@@ -2123,7 +2136,13 @@ def read(
     elif _FOR_OTHER.search(norm):
         also = _after_other(reply, criterion)
         return Reading("someone_else", also=also, someone_else=True, relation=_relation(norm))
-    elif _FOR_SELF.search(norm) or _condition().for_self.search(norm):
+    elif (_FOR_SELF.search(norm) or _condition().for_self.search(norm)) and not (
+        criterion is not None
+        and (not_able := _not_able(criterion.id)) is not None
+        and not_able.search(norm)
+    ):
+        # "I'm the patient" undoes a wrong switch, but "my wife could, but I'm the patient and
+        # I'm a guy" answers "could you become pregnant?"
         return Reading("self")
     if _WHY.search(norm):
         return Reading("why")
@@ -2140,7 +2159,14 @@ def read(
     split = _split_trailing_answer(text) if criterion is not None else None
     if split is not None and criterion is not None:
         head, tail = split
-        fixed = _correction(_part(reply, head), criterion, answered, last)
+        roles = _medicine_roles(negated=True)
+        # "No methotrexate or anything." names another question's medicine: still the fix
+        elsewhere = any(
+            roles.get(str(e.get("role"))) not in (None, criterion.id)
+            for e in _part(reply, tail).entities
+            if e.get("entity") == "medication"
+        )
+        fixed = None if elsewhere else _correction(_part(reply, head), criterion, answered, last)
         now = _answer_in(reply, criterion, tail) if fixed is not None else None
         if fixed is not None and fixed.target != criterion.id:
             also = {**fixed.also, **({criterion.id: now} if now is not None else {})}

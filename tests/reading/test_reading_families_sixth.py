@@ -13,7 +13,7 @@ from bot.nlu.component import to_rasa_entity
 from bot.nlu.extract import extract
 from bot.prescreen import engine as eligibility
 from bot.prescreen import reading
-from tests.reading.test_reading_families import read
+from tests.reading.test_reading_families import read, said
 
 TODAY = date(2026, 12, 1)
 
@@ -215,3 +215,42 @@ def test_a_last_sentence_with_a_but_is_not_a_conclusion() -> None:
 def test_washout_plans(text: str, value: str) -> None:
     found = read("topical_washout", text)
     assert (found.kind, found.value) == ("answer", value)
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("stable_meds", "can we do this whole thing over"),
+        ("biopsy", "could i take the questionnaire again from the start"),
+        ("diagnosis", "i want to begin the questions over"),
+    ],
+)
+def test_starting_the_whole_thing_again_is_a_restart(question: str, text: str) -> None:
+    assert read(question, text).kind == "restart"
+
+
+# "I need to go back" is a correction, not "I need to go"; what comes after "besides" is the
+# exception, so it names no question.
+@pytest.mark.parametrize(
+    ("question", "text", "target"),
+    [
+        (
+            "topical",
+            "i need to go back, i never took anything other than prednisone. no cellcept etc",
+            "steroid_sparing",
+        ),
+        (
+            "stable_meds",
+            "going back, I never had any immune medicine apart from prednisone",
+            "steroid_sparing",
+        ),
+    ],
+)
+def test_going_back_to_correct_with_an_exception(question: str, text: str, target: str) -> None:
+    found = read_after(question, text, {"steroid_sparing": "yes"})
+    assert (found.kind, found.target, found.value) == ("correction", target, "no")
+
+
+def test_a_man_saying_he_is_the_patient_answers_could_you_become_pregnant() -> None:
+    assert said("could_be_pregnant", "my girlfriend could, but im the patient and im a man") == "no"
+    assert read("could_be_pregnant", "no this is for me, i am the patient").kind == "self"
