@@ -1933,15 +1933,22 @@ def _other_facts(
         for c in re.split(r"\b(?:and|but|plus|also|so)\b", _norm(segment))
         if c.strip()
     ]
+    # whole sentences too, for a fact an "and" splits ("I still use clobetasol and it barely
+    # helps", "rash on my eyelids and knuckles right now"); clauses are tried first
+    sentences = [
+        _norm(s) for s in re.split(r"[.!?\n]+", text) if s.strip() and not s.strip().endswith("?")
+    ]
     found: dict[str, Value] = {}
     for criterion in wanted:
-        for clause in clauses:
+        for clause in [*clauses, *sentences]:
             if not cues[criterion.id].search(clause):
                 continue
             value = _answer_yes_no(criterion, clause, entities)
-            if value is not None and value[0] in ("yes", "no", "not_applicable"):
+            if value is None:
+                continue
+            if value[0] in ("yes", "no", "not_applicable"):
                 found[criterion.id] = value[0]
-                break
+            break  # a not sure one is not kept, and not read again in longer words
     return found
 
 

@@ -254,3 +254,42 @@ def test_going_back_to_correct_with_an_exception(question: str, text: str, targe
 def test_a_man_saying_he_is_the_patient_answers_could_you_become_pregnant() -> None:
     assert said("could_be_pregnant", "my girlfriend could, but im the patient and im a man") == "no"
     assert read("could_be_pregnant", "no this is for me, i am the patient").kind == "self"
+
+
+# A second fact in the same reply, said in a whole sentence an "and" would split, or in words
+# the question's `also_when` data now names.
+@pytest.mark.parametrize(
+    ("question", "text", "other", "value"),
+    [
+        (
+            "steroid_sparing",
+            "yes cellcept. i use triamcinolone too and it barely does anything",
+            "topical",
+            "yes",
+        ),
+        ("diagnosis", "yes. flares on my eyelids and knuckles right now", "active_skin", "yes"),
+        ("diagnosis", "yes since i was a kid, still flaring on my neck", "active_skin", "yes"),
+        ("age", "66. the punch biopsy confirmed dermatomyositis", "diagnosis", "yes"),
+        ("age", "49 and i've had dm since 2015", "diagnosis", "yes"),
+        ("steroid_sparing", "yep azathioprine, same dose since last winter", "stable_meds", "yes"),
+        (
+            "topical",
+            "clobetasol didnt help, i quit using it back in june",
+            "topical_washout",
+            "yes",
+        ),
+        (
+            "could_be_pregnant",
+            "yes. i have the nexplanon implant and im fine with the tests",
+            "pregnancy",
+            "yes",
+        ),
+    ],
+)
+def test_a_second_fact_in_the_same_reply(question: str, text: str, other: str, value: str) -> None:
+    assert read(question, text).also.get(other) == value
+
+
+def test_a_second_fact_said_unsure_is_not_kept() -> None:
+    found = read("steroid_sparing", "yes cellcept. maybe the clobetasol helped, hard to say")
+    assert "topical" not in found.also
