@@ -1165,6 +1165,23 @@ _WONT_STOP = _rx(
     r"\b(can not|could not|will not|would not|do not want to|not willing to) stop\b",
     r"\bneed (it|them) every day\b",
 )
+_TIME_UNITS = ("day", "days", "week", "weeks", "month", "months", "year", "years")
+_COUNTED = re.compile(rf"\b(\d{{1,3}}|{WORD_NUMBER}|a|an|few|of) ([a-z]{{2,8}})\b")
+
+
+def _unit_typos_fixed(norm: str) -> str:
+    """A misspelt time unit after a number ("3 weks", "4 wks", "2 mnths") spelt right."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(2)
+        if word in _TIME_UNITS:
+            return m.group(0)
+        close = difflib.get_close_matches(word, _TIME_UNITS, n=1, cutoff=0.75)
+        return f"{m.group(1)} {close[0]}" if close else m.group(0)
+
+    return _COUNTED.sub(fix, norm)
+
+
 # Off the cream and meaning to stay off: willing to stop, whenever it last was.
 _STAYING_OFF = _rx(
     r"\b(not|never|no plans? (on|of)|do not plan (on|to)|not planning (on|to)) "
@@ -1369,6 +1386,17 @@ def _answer_yes_no(
             if max(days) < rule[1] and hedged:
                 return "unsure", "clear"  # "it's been like a week": close, the team asks
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
+        norm = _unit_typos_fixed(norm)  # "havent used it in 3 weks"
+        ago = re.search(
+            r"\b(stopped|quit|last used|came off|been off|off (it|them))\b.*\b"
+            rf"(\d{{1,3}}|{WORD_NUMBER}) (day|days|week|weeks|month|months|year|years) ago\b",
+            norm,
+        )
+        if ago and rule is not None and not days:
+            number = parse_number(ago.group(3))
+            unit = {"day": 1, "week": 7, "month": 30, "year": 365}[ago.group(4).rstrip("s")]
+            if number is not None:
+                return ("yes" if number * unit >= rule[1] else "no"), "clear"
         unused = re.search(
             r"\b(have not|has not|not|never) (used|put|applied|touched|had)\b.*\b(in|for) "
             rf"(over |more than |about |almost )?(\d{{1,3}}|{WORD_NUMBER}|a|an|a few|a couple of) "

@@ -293,3 +293,18 @@ def test_a_second_fact_in_the_same_reply(question: str, text: str, other: str, v
 def test_a_second_fact_said_unsure_is_not_kept() -> None:
     found = read("steroid_sparing", "yes cellcept. maybe the clobetasol helped, hard to say")
     assert "topical" not in found.also
+
+
+# A misspelt time unit after a number still counts at the washout question.
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("havent put it on in 3 weks", "yes"),
+        ("stopped it 4 wks ago", "yes"),
+        ("quit 5 weeeks ago", "yes"),
+        ("not used it for 2 mnths", "yes"),
+        ("havent used it in 6 dys", "no"),
+    ],
+)
+def test_washout_with_a_misspelt_unit(text: str, value: str) -> None:
+    assert said("topical_washout", text) == value
