@@ -1142,6 +1142,8 @@ _HELPED_NOT = _rx(
     r"\b(came|comes|keeps coming|kept coming) back\b",
     r"\b(is|s|was|are|were) (right |straight |just |all )?back\b",
     r"\b(did|does|do) (zip|zilch|squat|jack)\b",
+    # "the creams aren't cutting it anymore", "isn't doing the trick"
+    r"\bnot (really |quite )?(cutting it|doing (it|the trick|the job|enough))\b",
 )
 _HELPED_PART = _rx(
     r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
@@ -1578,7 +1580,11 @@ def _symptom_now(segments: Sequence[str], traits: Mapping[str, Any]) -> bool:
     """A "right now?" question answered by a symptom said in the present, after a no about
     something else: "no rash right now but my scalp is itchy", "it hasn't cleared, still red"."""
     norm = " ".join(segments)
-    if not re.match(r"^(no|nope|nah|not|comes and goes|on and off|off and on)\b", norm):
+    if not re.match(
+        r"^((it|it s|it is|they) )?"
+        r"(no|nope|nah|not|comes and goes|come and go|on and off|off and on)\b",
+        norm,
+    ):
         return False
     clauses = [c for segment in segments for c in _clauses(segment)]
     for clause in clauses[1:] if norm.startswith(("no", "nah", "not")) else clauses:
@@ -2096,9 +2102,13 @@ def _relation(norm: str) -> str | None:
 
 
 def _read_who(norm: str) -> Reading | None:
-    helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
+    helped = re.search(
+        r"\b(helping|helps|help) me\b|\bi am the patient\b|\b(typing|writing) (this )?for me\b"
+        r"|\b(these|they|the answers) are (all )?(my own|my|mine)\b|\bmy (own )?answers\b",
+        norm,
+    )
     if not _OTHER_WHO.search(norm):
-        m = re.search(r"\bfor (my|her|his) (\w+)\b", norm)  # "for my husbnad"
+        m = re.search(r"\b(?:for )?(my|her|his) (\w+)\b", norm)  # "for my husbnad", "my dauter"
         close = difflib.get_close_matches(m.group(2), list(RELATIONS), 1, 0.8) if m else []
         if m and close:
             norm = norm.replace(m.group(2), close[0])

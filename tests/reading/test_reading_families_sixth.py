@@ -308,3 +308,20 @@ def test_a_second_fact_said_unsure_is_not_kept() -> None:
 )
 def test_washout_with_a_misspelt_unit(text: str, value: str) -> None:
     assert said("topical_washout", text) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        ("active_skin", "comes and goes. at the moment its flaring on my cheeks", "yes"),
+        ("active_skin", "it comes and goes, today my scalp is really itchy", "yes"),
+        ("biopsy", "its booked for next month", "no"),
+        ("topical", "the triamcinolone isnt doing the trick", "yes"),
+        ("topical", "protopic is not really cutting it", "yes"),
+        ("who", "my dauter has it, im asking for her", "someone_else"),
+        ("who", "my son is typing this for me", "self"),
+        ("who", "my husband is on the keyboard but these are my own answers", "self"),
+    ],
+)
+def test_more_everyday_wordings(question: str, text: str, value: str) -> None:
+    assert said(question, text) == value
