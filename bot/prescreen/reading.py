@@ -2171,6 +2171,15 @@ def read(
                 r"(\d{1,3})\b",
                 norm,
             )
+            if not stated and who.value == "self":  # "myself. 64, diagnosed in 2017"
+                stated = next(
+                    (
+                        m
+                        for seg in _segments(text)[1:]
+                        if (m := re.fullmatch(r"()(\d{2,3})", _norm(seg))) is not None
+                    ),
+                    None,
+                )
             if "age" not in also and stated and "age" not in answered:
                 years = int(stated.group(2))
                 if CHILD_AGE <= years <= answers.MAX_AGE:

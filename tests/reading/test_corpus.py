@@ -142,11 +142,11 @@ def test_fifth_held_out_set_first_score_is_the_floor() -> None:
     # to check" first). Largest misses: corrections (26/45), several facts in one reply
     # (14/26), hedges (21/33), third person (9/16), stories (16/23). README, "One reading stage".
     # Since then development data: 284/350 and 1 wrong ending after its first families
-    # (tests/reading/test_reading_families_fifth.py); 324/350 and 1 after the sixth pass
+    # (tests/reading/test_reading_families_fifth.py); 325/350 and 1 after the sixth pass
     # (tests/reading/test_reading_families_sixth.py).
     results = scored("heldout5.yml")
     assert len(results) == 350
-    assert sum(r.ok for r in results) >= 324
+    assert sum(r.ok for r in results) >= 325
 
 
 @pytest.mark.parametrize(

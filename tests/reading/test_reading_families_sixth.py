@@ -325,3 +325,16 @@ def test_washout_with_a_misspelt_unit(text: str, value: str) -> None:
 )
 def test_more_everyday_wordings(question: str, text: str, value: str) -> None:
     assert said(question, text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("myself. 64, diagnosed in 2017", 64), ("me, 71", 71), ("for me. 45.", 45)],
+)
+def test_an_age_said_alone_after_for_myself(text: str, age: int) -> None:
+    found = read(reading.WHO, text)
+    assert found.value == "self" and found.also.get("age") == age
+
+
+def test_a_number_that_is_no_age_after_for_myself() -> None:
+    assert "age" not in read(reading.WHO, "myself, 2 questions first").also
