@@ -488,6 +488,13 @@ def _questions_turn(state: State, turn: Turn, messages: list[Message]) -> None:
     if found.kind == "someone_else":
         _set_someone_else(state, found.relation)
         messages.append(_say(t["answering_for_other"]))
+        if criterion is not None and criterion.id in found.also:
+            # "this is for my husband. He's on methotrexate": the answer, about that person
+            value = found.also[criterion.id]
+            rest = {k: v for k, v in found.also.items() if k != criterion.id}
+            _apply(
+                state, reading.Reading("answer", value, "inferred", criterion.id, rest), messages
+            )
         return
     if found.kind == "self":
         _set_self(state, messages)  # never a yes or no to the question; it is asked again

@@ -47,7 +47,7 @@ import difflib
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -157,6 +157,10 @@ _rx = answers._rx  # noqa: SLF001 - the shared "one pattern of alternatives" hel
 
 _RESTART = _rx(
     r"\b(start|begin|do (it|this)|go) (all )?(over|again)\b",
+    # "can I start this whole thing again", "begin the questions over"
+    r"\b(start|begin|do|go through|take) (this|the|it|these)( whole| entire)?"
+    r"( thing| questionnaire| quiz| survey| form| questions| screening| prescreen)? "
+    r"(all )?(over|again)\b",
     r"\brestart\b",
     r"\bredo\b",
     r"\bfrom the (top|beginning|start)\b",
@@ -212,7 +216,8 @@ _PAUSE = _rx(
     r"\bbrb\b|\bbe right back\b|\bback in (a|five|ten|\d+) ?(bit|sec|second|min|minute|minutes)\b",
     r"\b(gotta|got to|have to|need to|must) (run|go|leave|dash|step away|head out)"
     r"( now| soon| sorry| for now| for a (bit|sec|minute))?$",
-    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b",
+    r"^(sorry |oh |ok |okay )?(i )?(gotta|got to|have to|need to|must) (run|go|leave|dash)\b"
+    r"(?! back\b)",  # "I need to go back, I've never been on ..." is a correction
     # the person's own plan ("can I finish later", "finish later"), not "the rash will come
     # back after a week"
     r"(^|\b(i|we|me|us)\b( \w+){0,3} )(finish|continue|come back|do (this|it|the rest)|"
@@ -452,6 +457,11 @@ _UNSURE = _rx(
     r"\bnot (officially|formally|yet confirmed|definite)\b",
     r"\binconclusive\b",
     r"\b(have|need|needs|would need) to (think|ask|check)\b",
+    # a say left to someone else or to how it goes: "I'd want to ask my dermatologist first",
+    # "I'd have to see how bad it gets"
+    r"\b(want|like|have|need|ought|got) to (ask|check with|talk to|run it by|speak to|clear it "
+    r"with) (my |the |her |his )?\w+( \w+)? (first|before)\b",
+    r"\b(have|need|want|would like|ll|will|d) (to )?(see|wait and see) (how|what|if|whether)\b",
     r"\b(think|thinking) about it\b",
     r"\bdepends\b",
     r"\bthey (think|suspect)\b",
@@ -1132,6 +1142,8 @@ _HELPED_NOT = _rx(
     r"\b(came|comes|keeps coming|kept coming) back\b",
     r"\b(is|s|was|are|were) (right |straight |just |all )?back\b",
     r"\b(did|does|do) (zip|zilch|squat|jack)\b",
+    # "the creams aren't cutting it anymore", "isn't doing the trick"
+    r"\bnot (really |quite )?(cutting it|doing (it|the trick|the job|enough))\b",
 )
 _HELPED_PART = _rx(
     r"\bhelp(s|ed)? (a (little|bit)|some|for a while|a little bit)\b",
@@ -1154,6 +1166,30 @@ _CAN_STOP = _rx(
 _WONT_STOP = _rx(
     r"\b(can not|could not|will not|would not|do not want to|not willing to) stop\b",
     r"\bneed (it|them) every day\b",
+)
+_TIME_UNITS = ("day", "days", "week", "weeks", "month", "months", "year", "years")
+_COUNTED = re.compile(rf"\b(\d{{1,3}}|{WORD_NUMBER}|a|an|few|of) ([a-z]{{2,8}})\b")
+
+
+def _unit_typos_fixed(norm: str) -> str:
+    """A misspelt time unit after a number ("3 weks", "4 wks", "2 mnths") spelt right."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(2)
+        if word in _TIME_UNITS:
+            return m.group(0)
+        close = difflib.get_close_matches(word, _TIME_UNITS, n=1, cutoff=0.75)
+        return f"{m.group(1)} {close[0]}" if close else m.group(0)
+
+    return _COUNTED.sub(fix, norm)
+
+
+# Off the cream and meaning to stay off: willing to stop, whenever it last was.
+_STAYING_OFF = _rx(
+    r"\b(not|never|no plans? (on|of)|do not plan (on|to)|not planning (on|to)) "
+    r"(going |to go |go |gonna go )?back (on|to)\b",
+    r"\b(do not|will not|not going to|never going to|not gonna) (use|touch|need) (it|them) again\b",
+    r"\b(done|finished) with (it|them|that cream|those creams|the creams?)\b",
 )
 _RECENT_USE = _rx(
     r"\b(yesterday|today|this morning|last night|tonight|this week)\b",
@@ -1255,7 +1291,7 @@ def _answer_yes_no(
     segments = [_norm(s) for s in raw_segments if not _is_question(s)]
     if len(segments) > 1 and segments[0] in ("oh no", "oh no no"):
         segments = segments[1:]  # "oh no, my scalp is itchy as ever": an exclamation
-    concluded = _CONCLUSION.search(" ".join(segments))
+    concluded = _CONCLUSION.search(" ".join(segments)) or _concluding_sentence(text)
     if concluded and len(" ".join(segments).split()) > 6:
         return ("yes" if concluded.group("v") == "yes" else "no"), "inferred"
     ignore = [re.compile(str(p)) for p in traits.get("ignore", ())]
@@ -1334,7 +1370,9 @@ def _answer_yes_no(
                 return "unsure", "clear"  # "he'd be willing, as long as the itch is ok"
             return "yes", "clear"  # "willing"
         if _CAN_STOP.search(norm):
-            return "yes", "clear"
+            return ("unsure" if _UNSURE.search(norm) else "yes"), "clear"
+        if _STAYING_OFF.search(norm):
+            return "yes", "clear"  # "stopped last week and not going back on it"
         rule = criterion_duration(criterion)
         days = [d for _, d in _durations(entities)]
         if _RECENT_USE.search(norm) and not _STOP_WORD.search(norm):
@@ -1350,6 +1388,17 @@ def _answer_yes_no(
             if max(days) < rule[1] and hedged:
                 return "unsure", "clear"  # "it's been like a week": close, the team asks
             return ("yes" if max(days) >= rule[1] else "no"), "clear"
+        norm = _unit_typos_fixed(norm)  # "havent used it in 3 weks"
+        ago = re.search(
+            r"\b(stopped|quit|last used|came off|been off|off (it|them))\b.*\b"
+            rf"(\d{{1,3}}|{WORD_NUMBER}) (day|days|week|weeks|month|months|year|years) ago\b",
+            norm,
+        )
+        if ago and rule is not None and not days:
+            number = parse_number(ago.group(3))
+            unit = {"day": 1, "week": 7, "month": 30, "year": 365}[ago.group(4).rstrip("s")]
+            if number is not None:
+                return ("yes" if number * unit >= rule[1] else "no"), "clear"
         unused = re.search(
             r"\b(have not|has not|not|never) (used|put|applied|touched|had)\b.*\b(in|for) "
             rf"(over |more than |about |almost )?(\d{{1,3}}|{WORD_NUMBER}|a|an|a few|a couple of) "
@@ -1503,6 +1552,21 @@ _CONCLUSION = re.compile(
 )
 
 
+# A story's last sentence that starts with its answer and only stresses it: "... So no,
+# definitely not." / "... So yes, technically it's still possible, as crazy as that sounds."
+_CONCLUDING = re.compile(
+    r"^(and |but )?so (technically |basically |i guess |i would say |i d say )?(?P<v>yes|no)\b"
+    r"(?!.*\b(but|though|unless|except|maybe|not sure|if|yes|no)\b)"
+)
+
+
+def _concluding_sentence(text: str) -> re.Match[str] | None:
+    sentences = [s for s in re.split(r"[.!?\n]+", text) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    return _CONCLUDING.search(_norm(sentences[-1]))
+
+
 _THEN = re.compile(
     r"\b(was|were|ago|last (week|month|year|time)|before|used to|had|went|cleared)\b"
 )
@@ -1516,7 +1580,11 @@ def _symptom_now(segments: Sequence[str], traits: Mapping[str, Any]) -> bool:
     """A "right now?" question answered by a symptom said in the present, after a no about
     something else: "no rash right now but my scalp is itchy", "it hasn't cleared, still red"."""
     norm = " ".join(segments)
-    if not re.match(r"^(no|nope|nah|not|comes and goes|on and off|off and on)\b", norm):
+    if not re.match(
+        r"^((it|it s|it is|they) )?"
+        r"(no|nope|nah|not|comes and goes|come and go|on and off|off and on)\b",
+        norm,
+    ):
         return False
     clauses = [c for segment in segments for c in _clauses(segment)]
     for clause in clauses[1:] if norm.startswith(("no", "nah", "not")) else clauses:
@@ -1755,6 +1823,9 @@ def _moved_by_content(
     return None
 
 
+_EXCEPT = r"\b(besides|other than|except( for)?|apart from|aside from)"
+
+
 def _correction(
     reply: Reply,
     asking: eligibility.Criterion | None,
@@ -1796,12 +1867,14 @@ def _correction(
     target: str | None = None
     if _BACK_REF.search(norm):
         target = last
+    # "never been on anything besides prednisone": what is excepted names no question
+    named_norm = re.sub(_EXCEPT + r" \w+", " ", norm)
     if target is None:
-        ref = _TOPIC_REF.search(norm)
+        ref = _TOPIC_REF.search(named_norm)
         if ref:
             target = _topic_of(ref.group(2), earlier)
     if target is None:
-        named = _topic_of(norm, earlier)
+        named = _topic_of(named_norm, earlier)
         if named is not None:
             target = named
     if target is None:
@@ -1809,6 +1882,9 @@ def _correction(
         roles = _medicine_roles(negated=True)
         for entity in reply.entities:
             role = str(entity.get("role"))
+            before = _norm(text[: _start(entity)]) if entity.get("start") is not None else ""
+            if re.search(_EXCEPT + "$", before):
+                continue  # "never been on anything besides prednisone": not about prednisone
             if entity.get("entity") == "medication" and _confident(entity) and role in roles:
                 if roles[role] in answered and (asking is None or roles[role] != asking.id):
                     target = roles[role]
@@ -1891,21 +1967,130 @@ def _other_facts(
         for c in re.split(r"\b(?:and|but|plus|also|so)\b", _norm(segment))
         if c.strip()
     ]
+    # whole sentences too, for a fact an "and" splits ("I still use clobetasol and it barely
+    # helps", "rash on my eyelids and knuckles right now"); clauses are tried first
+    sentences = [
+        _norm(s) for s in re.split(r"[.!?\n]+", text) if s.strip() and not s.strip().endswith("?")
+    ]
     found: dict[str, Value] = {}
     for criterion in wanted:
-        for clause in clauses:
+        for clause in [*clauses, *sentences]:
             if not cues[criterion.id].search(clause):
                 continue
             value = _answer_yes_no(criterion, clause, entities)
-            if value is not None and value[0] in ("yes", "no", "not_applicable"):
+            if value is None:
+                continue
+            if value[0] in ("yes", "no", "not_applicable"):
                 found[criterion.id] = value[0]
-                break
+            break  # a not sure one is not kept, and not read again in longer words
     return found
 
 
 @functools.cache
 def _cues(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return _rx(*patterns)
+
+
+# --- beside the main reading: another person's facts, and the question asked ---------------
+
+# A clause whose subject is someone else ("my sister was on prednisone for her DM") beside one
+# about the person ("I haven't been"): only the person's own clause answers for them.
+_OTHER_SUBJECT = re.compile(rf"^(and |but |while |whereas )?(my ({_REL})|she|he)\b")
+_OWN_SUBJECT = re.compile(r"\b(i|me|myself|mine)\b")
+_NOT_ME = re.compile(r"^(but )?(not|never) (me|myself|for me)$")
+_CLAUSE_SPLIT = re.compile(r"\b(?:but|while|whereas|though|although)\b")
+
+
+def _part(reply: Reply, part: str) -> Reply:
+    """Part of a reply, with only the mentions inside it (their offsets moved to match)."""
+    at = reply.text.find(part)
+    if at < 0:  # rebuilt text: mentions matched by their words, offsets dropped
+        kept = [
+            {k: v for k, v in e.items() if k not in ("start", "end")}
+            for e in reply.entities
+            if _norm(_surface(reply.text, e)) in _norm(part)
+        ]
+        return replace(reply, text=part, entities=kept)
+    inside = []
+    for e in reply.entities:
+        start, end = e.get("start"), e.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            if at <= start and end <= at + len(part):
+                inside.append({**e, "start": start - at, "end": end - at})
+        elif _norm(str(e.get("value", ""))) in _norm(part):
+            inside.append(dict(e))
+    return replace(reply, text=part, entities=inside)
+
+
+def _own_part(reply: Reply, norm: str) -> Reply | None:
+    """The reply without the clauses about another person, when it also speaks of the person
+    themselves; None when it does not do both (then the whole reply is read as it is)."""
+    if reply.for_someone_else or not _NAMES_OTHER.search(norm):
+        return None
+    parts = [
+        p.strip()
+        for segment in _segments(reply.text)
+        for p in _CLAUSE_SPLIT.split(_norm(segment))
+        if p and p.strip()
+    ]
+    other = [p for p in parts if _OTHER_SUBJECT.match(p) and not _OWN_SUBJECT.search(p)]
+    own = [p for p in parts if p not in other]
+    if not other or not own or not any(_OWN_SUBJECT.search(p) for p in own):
+        return None
+    return _part(reply, ", ".join("no" if _NOT_ME.match(p) else p for p in own))
+
+
+# After a correction, a new sentence "And yes ..." / "Yes to this one" answers the question
+# being asked too: "I put my age wrong, I'm 63. And yes I can stop them".
+_AND_ANSWER = re.compile(
+    r"^(and |also |plus |so |but |oh )*(yes|yeah|yep|yup|no|nope|nah|not sure)\b"
+    r"|\b(to|for|on) this (one|question)\b|\bthis one too\b"
+)
+
+
+def _split_trailing_answer(text: str) -> tuple[str, str] | None:
+    """A reply's head and its last sentences, when those start with a plain answer word."""
+    segments = _segments(text)
+    for i in range(1, len(segments)):
+        if not re.search(r"[.!?\n]\s*$", segments[i - 1]):
+            continue  # a new sentence, not "wait, the rash, yes I have it" (the fix's value)
+        if _AND_ANSWER.search(_norm(segments[i])) and not _is_question(segments[i]):
+            head = "".join(segments[:i]).strip()
+            tail = "".join(segments[i:]).strip()
+            if head and tail:
+                return head, tail
+    return None
+
+
+def _answer_in(
+    reply: Reply, criterion: eligibility.Criterion, text: str, other: bool = False
+) -> Value | None:
+    """A clear answer to ``criterion`` in part of a reply (its own mentions only), or None."""
+    values: list[Value] = []
+    for segment in _segments(text):
+        seg_norm = _norm(segment)
+        if not seg_norm or _is_question(segment) or _FOR_OTHER.search(seg_norm):
+            continue
+        part = replace(_part(reply, segment), for_someone_else=other or reply.for_someone_else)
+        found = _answer(criterion, part.text, part.entities, part)
+        if found is not None and (criterion.takes_number or criterion.accepts(found[0])):
+            values.append(found[0])
+    if not values or len(set(values)) > 1:
+        return None
+    return values[0]
+
+
+def _after_other(reply: Reply, criterion: eligibility.Criterion | None) -> dict[str, Value]:
+    """ "This is for my husband. He's on methotrexate": what follows the switch answers the
+    question being asked, about that person."""
+    if criterion is None:
+        return {}
+    segments = _segments(reply.text)
+    at = next((i for i, s in enumerate(segments) if _FOR_OTHER.search(_norm(s))), None)
+    if at is None or at + 1 >= len(segments):
+        return {}
+    value = _answer_in(reply, criterion, "".join(segments[at + 1 :]), other=True)
+    return {} if value is None else {criterion.id: value}
 
 
 # --- the whole reply -------------------------------------------------------------------------
@@ -1917,9 +2102,13 @@ def _relation(norm: str) -> str | None:
 
 
 def _read_who(norm: str) -> Reading | None:
-    helped = re.search(r"\b(helping|helps|help) me\b|\bi am the patient\b", norm)
+    helped = re.search(
+        r"\b(helping|helps|help) me\b|\bi am the patient\b|\b(typing|writing) (this )?for me\b"
+        r"|\b(these|they|the answers) are (all )?(my own|my|mine)\b|\bmy (own )?answers\b",
+        norm,
+    )
     if not _OTHER_WHO.search(norm):
-        m = re.search(r"\bfor (my|her|his) (\w+)\b", norm)  # "for my husbnad"
+        m = re.search(r"\b(?:for )?(my|her|his) (\w+)\b", norm)  # "for my husbnad", "my dauter"
         close = difflib.get_close_matches(m.group(2), list(RELATIONS), 1, 0.8) if m else []
         if m and close:
             norm = norm.replace(m.group(2), close[0])
@@ -1970,7 +2159,8 @@ def read(
         return Reading("restart")
     if _WITHDRAW.search(norm):
         return Reading("withdraw")
-    if _STOP.match(norm) or _PAUSE.search(norm):
+    plan = criterion is not None and criterion.reading.get("stop_plan")
+    if _STOP.match(norm) or (_PAUSE.search(norm) and not (plan and _CAN_STOP.search(norm))):
         return Reading("stop")
     if asking == WHO:
         who = _read_who(norm)
@@ -1981,6 +2171,15 @@ def read(
                 r"(\d{1,3})\b",
                 norm,
             )
+            if not stated and who.value == "self":  # "myself. 64, diagnosed in 2017"
+                stated = next(
+                    (
+                        m
+                        for seg in _segments(text)[1:]
+                        if (m := re.fullmatch(r"()(\d{2,3})", _norm(seg))) is not None
+                    ),
+                    None,
+                )
             if "age" not in also and stated and "age" not in answered:
                 years = int(stated.group(2))
                 if CHILD_AGE <= years <= answers.MAX_AGE:
@@ -1989,8 +2188,15 @@ def read(
                 who.kind, who.value, who.sure, who.target, also, who.someone_else, who.relation
             )
     elif _FOR_OTHER.search(norm):
-        return Reading("someone_else", someone_else=True, relation=_relation(norm))
-    elif _FOR_SELF.search(norm) or _condition().for_self.search(norm):
+        also = _after_other(reply, criterion)
+        return Reading("someone_else", also=also, someone_else=True, relation=_relation(norm))
+    elif (_FOR_SELF.search(norm) or _condition().for_self.search(norm)) and not (
+        criterion is not None
+        and (not_able := _not_able(criterion.id)) is not None
+        and not_able.search(norm)
+    ):
+        # "I'm the patient" undoes a wrong switch, but "my wife could, but I'm the patient and
+        # I'm a guy" answers "could you become pregnant?"
         return Reading("self")
     if _WHY.search(norm):
         return Reading("why")
@@ -2004,9 +2210,32 @@ def read(
         not_able = _not_able(criterion.id)
         if not_able is not None and not_able.search(norm) and not back_fix:
             return Reading("answer", "not_applicable", "clear", target=asking, someone_else=third)
+    split = _split_trailing_answer(text) if criterion is not None else None
+    if split is not None and criterion is not None:
+        head, tail = split
+        roles = _medicine_roles(negated=True)
+        # "No methotrexate or anything." names another question's medicine: still the fix
+        elsewhere = any(
+            roles.get(str(e.get("role"))) not in (None, criterion.id)
+            for e in _part(reply, tail).entities
+            if e.get("entity") == "medication"
+        )
+        fixed = None if elsewhere else _correction(_part(reply, head), criterion, answered, last)
+        now = _answer_in(reply, criterion, tail) if fixed is not None else None
+        if fixed is not None and fixed.target != criterion.id:
+            also = {**fixed.also, **({criterion.id: now} if now is not None else {})}
+            return replace(fixed, also=also)
     fixed = _correction(reply, criterion, answered, last)
     if fixed is not None:
         return fixed
+    own = _own_part(reply, norm) if criterion is not None else None
+    if own is not None and criterion is not None:
+        found = _answer(criterion, own.text, own.entities, own)
+        if found is not None and criterion.accepts(found[0]):
+            value, sure = found
+            if _fails_and_ends(criterion, value):
+                sure = "inferred"
+            return Reading("answer", value, sure, target=asking)
     if criterion is not None:
         found = _answer(criterion, text, reply.entities, reply)
         if found is not None and (criterion.takes_number or criterion.accepts(found[0])):

@@ -114,10 +114,10 @@ def test_third_held_out_set_first_score_is_the_floor() -> None:
     # writer's brief said na); both skip the next question. README, "One reading stage".
     # Since then development data (issue 15, third pass: the families behind its wrong
     # endings and largest misses, tests/reading/test_reading_families.py), so the floor is
-    # the score after that pass (346), and 351 after the fourth pass.
+    # the score after that pass (346), 351 after the fourth pass and 353 after the sixth.
     results = scored("heldout3.yml")
     assert len(results) == 395
-    assert sum(r.ok for r in results) >= 351
+    assert sum(r.ok for r in results) >= 353
 
 
 def test_fourth_held_out_set_first_score_is_the_floor() -> None:
@@ -129,10 +129,11 @@ def test_fourth_held_out_set_first_score_is_the_floor() -> None:
     # wrong). Counting the answer alone: 340/400 (85.0%). README, "One reading stage".
     # Since then development data (issue 15, fourth pass: its wrong endings and its
     # correction, hedge, several-facts and story families,
-    # tests/reading/test_reading_families_fourth.py): 360/400, 0 that would end wrongly.
+    # tests/reading/test_reading_families_fourth.py): 360/400, 0 that would end wrongly;
+    # 364/400 after the sixth pass.
     results = scored("heldout4.yml")
     assert len(results) == 400
-    assert sum(r.ok for r in results) >= 360
+    assert sum(r.ok for r in results) >= 364
 
 
 def test_fifth_held_out_set_first_score_is_the_floor() -> None:
@@ -141,10 +142,11 @@ def test_fifth_held_out_set_first_score_is_the_floor() -> None:
     # to check" first). Largest misses: corrections (26/45), several facts in one reply
     # (14/26), hedges (21/33), third person (9/16), stories (16/23). README, "One reading stage".
     # Since then development data: 284/350 and 1 wrong ending after its first families
-    # (tests/reading/test_reading_families_fifth.py).
+    # (tests/reading/test_reading_families_fifth.py); 325/350 and 1 after the sixth pass
+    # (tests/reading/test_reading_families_sixth.py).
     results = scored("heldout5.yml")
     assert len(results) == 350
-    assert sum(r.ok for r in results) >= 284
+    assert sum(r.ok for r in results) >= 325
 
 
 @pytest.mark.parametrize(
