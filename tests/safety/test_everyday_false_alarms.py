@@ -39,6 +39,9 @@ FLOORS = {
     "tests/reading/heldout3.yml": (6, 8),
     "tests/reading/heldout4.yml": (7, 7),
     "tests/safety/usertest_ordinary.yml": (1, 5),
+    # The second new-user test's false alarms (2026-12-02), all from the classifier alone on
+    # short caregiver messages; not yet fixed (docs/usertest-2026-12-02.md).
+    "tests/safety/usertest2_ordinary.yml": (7, 1),
 }
 
 
