@@ -105,14 +105,17 @@ def test_the_first_of_several_questions_decides_when_it_is_sure(selector: TopicS
     first = np.array([0.87, 0.1, 0.03])
     second = np.array([0.01, 0.98, 0.01])
     whole = np.array([0.02, 0.97, 0.01])
-    assert selector._deciding(whole, [first, second], keys) is first
+    parts = ["do I have to come off these?", "how long is the study"]
+    assert selector._deciding(whole, [first, second], keys, parts) is first
+    # "where exactly is it, which building": one question refined after a comma.
+    assert selector._deciding(whole, [first, second], keys, ["where is it", "which one"]) is second
     # An unsure first question, or a first "question" that is not a topic, does not decide.
     unsure = np.array([0.6, 0.3, 0.1])
-    assert selector._deciding(whole, [unsure, second], keys) is second
+    assert selector._deciding(whole, [unsure, second], keys, parts) is second
     chat = np.array([0.05, 0.05, 0.9])
-    assert selector._deciding(whole, [chat, second], keys) is second
+    assert selector._deciding(whole, [chat, second], keys, parts) is second
     # One question: the surest reading, as before.
-    assert selector._deciding(whole, [first], keys) is whole
+    assert selector._deciding(whole, [first], keys, parts[:1]) is whole
 
 
 def _unsure(text: str, intent: str = "why_ask", confidence: float = 0.32) -> Message:

@@ -217,7 +217,8 @@ class TopicSelector(GraphComponent):
             if not message.get(TEXT):
                 continue
             whole, per_question = self._scores(message)
-            probabilities = self._deciding(whole, per_question, keys)
+            parts = question_parts(str(message.get(TEXT)))
+            probabilities = self._deciding(whole, per_question, keys, parts)
             order = np.argsort(-probabilities)
             output: dict[str, Any] = {"all_retrieval_intents": list(GROUPS)}
             for group in GROUPS:
@@ -265,13 +266,20 @@ class TopicSelector(GraphComponent):
         return messages
 
     def _deciding(
-        self, whole: np.ndarray, per_question: list[np.ndarray], keys: list[str]
+        self,
+        whole: np.ndarray,
+        per_question: list[np.ndarray],
+        keys: list[str],
+        parts: list[str] | None = None,
     ) -> np.ndarray:
         """A long message is about its questions: the best-read question decides, unless the
         whole message is read more surely. With two or more questions, the first decides when
-        it is sure of a topic: "do I have to come off these? also how long is the study" asks
-        about the medicines first, and the timeline is offered as a button."""
-        if len(per_question) >= 2:
+        it is sure of a topic and ends with its own question mark: "do I have to come off these?
+        also how long is the study" asks about the medicines first, and the timeline is offered
+        as a button; "where exactly is it, which building" is one question, the surer part
+        decides."""
+        closed = bool(parts and parts[0].rstrip().endswith("?"))
+        if len(per_question) >= 2 and closed:
             first = per_question[0]
             top = int(first.argmax())
             if "/" in keys[top] and float(first[top]) >= float(self._config["first_sure"]):
