@@ -100,6 +100,15 @@ ADVICE = [
     "how much prednisone should she be on",
     "i'm thinking of stopping all my pills once i get in, good idea?",
     "my skin changed, is it still dm or something different",
+    # fifth FAQ round: someone else's medicine by name, "hers", past tense, going up on a dose
+    "my sister has opzelura left over, can i use hers",
+    "can i take my husbands prednisone",
+    "my neighbor has opzelura, could I borrow some",
+    "would it be ok if i skipped my methotrexate this week",
+    "should i go up on my plaquenil",
+    "im thinking of cutting my methotrexate in half",
+    "does my rash look like lupus or dm to you",
+    "my rash is purple on my eyelids, is that dm or lupus",
 ]
 NOT_ADVICE = [
     "do I need to stop my medicines to join",
@@ -113,6 +122,9 @@ NOT_ADVICE = [
     "how much cream should i use",
     "what dose of the cream is used in the study",
     "will the cream work on a dm flare",
+    "is this any different from the immune drugs i take",
+    "What's the exact address I should put in my GPS?",
+    "can i use my daughters phone for the prescreen",
 ]
 
 

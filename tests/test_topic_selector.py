@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -95,3 +96,43 @@ def test_a_story_that_starts_with_a_question_word_is_a_question(selector: TopicS
     # prednisone ..." (no question mark) got "Thank you for telling me".
     message = _read(selector, "is there a placebo cream in it", "share_story")
     assert message.get(INTENT)["name"] == "faq"
+
+
+def test_the_first_of_several_questions_decides_when_it_is_sure(selector: TopicSelector) -> None:
+    # "if i join do I have to come off these? also how long is the study": the medicines
+    # question is asked first; the timeline, read more surely, becomes the button.
+    keys = ["faq/medications_stop", "faq/timeline", "out_of_scope"]
+    first = np.array([0.87, 0.1, 0.03])
+    second = np.array([0.01, 0.98, 0.01])
+    whole = np.array([0.02, 0.97, 0.01])
+    parts = ["do I have to come off these?", "how long is the study"]
+    assert selector._deciding(whole, [first, second], keys, parts) is first
+    # "where exactly is it, which building": one question refined after a comma.
+    assert selector._deciding(whole, [first, second], keys, ["where is it", "which one"]) is second
+    # An unsure first question, or a first "question" that is not a topic, does not decide.
+    unsure = np.array([0.6, 0.3, 0.1])
+    assert selector._deciding(whole, [unsure, second], keys, parts) is second
+    chat = np.array([0.05, 0.05, 0.9])
+    assert selector._deciding(whole, [chat, second], keys, parts) is second
+    # One question: the surest reading, as before.
+    assert selector._deciding(whole, [first], keys, parts[:1]) is whole
+
+
+def _unsure(text: str, intent: str = "why_ask", confidence: float = 0.32) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": confidence})
+    return message
+
+
+def test_a_sure_topic_answers_a_question_the_classifier_is_unsure_of(
+    selector: TopicSelector,
+) -> None:
+    question = "Why do the doctors think this might help when nothing else has?"
+    assert selector._rescues(_unsure(question), "faq/why_this_treatment", 0.93)
+    # Not when the classifier is sure of its own reading, the topic is unsure, the best
+    # reading is not a topic, or the message asks nothing (a prescreen reply, a payload).
+    assert not selector._rescues(_unsure(question, confidence=0.9), "faq/purpose", 0.93)
+    assert not selector._rescues(_unsure(question), "faq/why_this_treatment", 0.6)
+    assert not selector._rescues(_unsure(question), "talk_to_person", 0.95)
+    assert not selector._rescues(_unsure("yes I take it daily"), "faq/treatment", 0.95)
+    assert not selector._rescues(_unsure("/faq_placebo"), "faq/placebo", 0.95)

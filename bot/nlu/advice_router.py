@@ -48,7 +48,10 @@ class MedicalAdviceRouter(GraphComponent):
             if text.startswith("/") or intent not in ROUTED_FROM:
                 continue
             if advice.asks_for_advice(text):
-                force_intent(message, ADVICE_INTENT)
+                # The readings it overrides leave the ranking: a topic forced to 1.0 beside it
+                # would make the fallback call the message ambiguous ("what dose of prednisone
+                # is right for me, and is there a placebo" asked which one was meant).
+                force_intent(message, ADVICE_INTENT, drop=tuple(ROUTED_FROM))
             elif intent == ADVICE_INTENT and advice.about_study_rules(text):
                 # The classifier's guess, but the words ask what the study allows ("can I keep
                 # using my tacrolimus ointment during the trial?"): the FAQ answers that, and

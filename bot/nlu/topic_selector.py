@@ -110,7 +110,19 @@ class TopicSelector(GraphComponent):
         # C: inverse regularisation; dense_weight: how much the encoder's vector counts beside
         # the n-grams (both chosen by cross-validation on the training data, `make nlu-cv`).
         # sure: the regression's probability above which its reading decides (see above).
-        return {"C": 20.0, "dense_weight": 2.0, "sure": 0.5}
+        # rescue: when the classifier is unsure of any reading (below `unsure`, where the
+        # fallback would ask anyway) and the message asks something, a topic this sure is
+        # answered ("Why do the doctors think this might help when nothing else has?" read
+        # 0.32 as "why do you ask?"). first_sure: in a message with several questions, the
+        # first one decides when it is this sure (the later ones are offered as buttons).
+        return {
+            "C": 20.0,
+            "dense_weight": 2.0,
+            "sure": 0.5,
+            "rescue": 0.8,
+            "unsure": 0.5,
+            "first_sure": 0.8,
+        }
 
     def __init__(
         self,
@@ -119,7 +131,8 @@ class TopicSelector(GraphComponent):
         resource: Resource,
         fitted: dict[str, Any] | None = None,
     ) -> None:
-        self._config = config
+        # A model trained before a setting existed has none stored: the default applies.
+        self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self._fitted = fitted
@@ -204,9 +217,8 @@ class TopicSelector(GraphComponent):
             if not message.get(TEXT):
                 continue
             whole, per_question = self._scores(message)
-            # A long message is about its questions: the best-read question decides, unless
-            # the whole message is read more surely.
-            probabilities = max([whole, *per_question], key=lambda p: float(p.max()))
+            parts = question_parts(str(message.get(TEXT)))
+            probabilities = self._deciding(whole, per_question, keys, parts)
             order = np.argsort(-probabilities)
             output: dict[str, Any] = {"all_retrieval_intents": list(GROUPS)}
             for group in GROUPS:
@@ -247,9 +259,46 @@ class TopicSelector(GraphComponent):
             story = intent == STORY and not per_question and not asks(str(message.get(TEXT)))
             if intent in REPLACES and not story and sure >= float(self._config["sure"]):
                 self._to_reading(message, best.split("/")[0], sure)
+            elif self._rescues(message, best, sure):
+                self._to_reading(message, best.split("/")[0], sure)
             elif best not in OTHERS:
                 self._follow_topic(message, best.split("/")[0], bool(per_question))
         return messages
+
+    def _deciding(
+        self,
+        whole: np.ndarray,
+        per_question: list[np.ndarray],
+        keys: list[str],
+        parts: list[str] | None = None,
+    ) -> np.ndarray:
+        """A long message is about its questions: the best-read question decides, unless the
+        whole message is read more surely. With two or more questions, the first decides when
+        it is sure of a topic and ends with its own question mark: "do I have to come off these?
+        also how long is the study" asks about the medicines first, and the timeline is offered
+        as a button; "where exactly is it, which building" is one question, the surer part
+        decides."""
+        closed = bool(parts and parts[0].rstrip().endswith("?"))
+        if len(per_question) >= 2 and closed:
+            first = per_question[0]
+            top = int(first.argmax())
+            if "/" in keys[top] and float(first[top]) >= float(self._config["first_sure"]):
+                return first
+        return max([whole, *per_question], key=lambda p: float(p.max()))
+
+    def _rescues(self, message: Message, best: str, sure: float) -> bool:
+        """The classifier is unsure of every reading, the message asks something, and the
+        regression is sure of a topic: answer it rather than ask which topic was meant."""
+        if "/" not in best or sure < float(self._config["rescue"]):
+            return False
+        text = str(message.get(TEXT) or "")
+        said = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        return (
+            not text.startswith("/")
+            and said < float(self._config["unsure"])
+            and asks(text)
+            and len(text.split()) >= 3
+        )
 
     @staticmethod
     def _to_reading(message: Message, name: str, probability: float) -> None:
