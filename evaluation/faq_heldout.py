@@ -90,7 +90,9 @@ class Report:
 # training examples), scored once.
 # v7.yml: 260 questions written blind after the fourth round (44 dropped as word for word
 # training examples), scored once.
-SETS = ("questions", "fresh", "v4", "v5", "v6", "v7")
+# v8.yml: 260 questions written blind after the fifth round (9 dropped as word for word
+# training examples), scored once (2026-12-02).
+SETS = ("questions", "fresh", "v4", "v5", "v6", "v7", "v8")
 
 
 def load_cases(name: str = "questions") -> tuple[list[dict[str, str]], dict[str, Any]]:

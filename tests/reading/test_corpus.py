@@ -95,6 +95,11 @@ WRONG_ENDINGS = {
     # first: "not that I remember" to the steroid question, "tried Protopic last winter, no real
     # change" to the cream question, both read as "no"; the second is read right since.
     "heldout5.yml": 1,
+    # heldout6.yml: two at its one blind scoring (2026-12-02), each asked "Just to check"
+    # first: "Also, about the rash question, it's gone now. But yes, I took prednisone" read as
+    # a fix of the rash answer to no (the writer: yes to the steroid question), and "the
+    # question about whether the cream helped should be not sure" read as a fix to no.
+    "heldout6.yml": 2,
 }
 
 
@@ -149,9 +154,28 @@ def test_fifth_held_out_set_first_score_is_the_floor() -> None:
     assert sum(r.ok for r in results) >= 325
 
 
+def test_sixth_held_out_set_first_score_is_the_floor() -> None:
+    # heldout6.yml: written blind after the sixth pass, committed, scored once (2026-12-02):
+    # 281/350 (80.3%) exact, 2 that would end the prescreen wrongly (each asked "Just to
+    # check" first). Largest misses: third person (4/17; the writer also labels a switch to
+    # someone else beside the answer), corrections (29/45), stories (13/24), temporal
+    # (22/31), negated (22/27). README, "Latest blind measures (2026-12-02)".
+    results = scored("heldout6.yml")
+    assert len(results) == 350
+    assert sum(r.ok for r in results) >= 281
+
+
 @pytest.mark.parametrize(
     "name",
-    ["dev.yml", "heldout.yml", "heldout2.yml", "heldout3.yml", "heldout4.yml", "heldout5.yml"],
+    [
+        "dev.yml",
+        "heldout.yml",
+        "heldout2.yml",
+        "heldout3.yml",
+        "heldout4.yml",
+        "heldout5.yml",
+        "heldout6.yml",
+    ],
 )
 def test_a_typed_reply_that_would_end_the_prescreen_is_never_read_as_sure(name: str) -> None:
     """Only a button press ends it at once; a typed reading that would end it is "inferred",

@@ -33,6 +33,9 @@ FLOORS = {
     # Written blind (2026-12-01, late) and scored once: their figures at that scoring.
     "tests/heldout/v7.yml": (1, 2),
     "tests/reading/heldout5.yml": (5, 9),
+    # Written blind (2026-12-02) and measured once the session's rounds were merged.
+    "tests/heldout/v8.yml": (0, 6),
+    "tests/reading/heldout6.yml": (1, 3),
     "tests/reading/dev.yml": (4, 9),
     "tests/reading/heldout.yml": (3, 3),
     "tests/reading/heldout2.yml": (2, 5),
