@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.trial import for_trial
 from bot.faq import lookup as faq
 from bot.faq import menu as fallback
+from bot.nlu import advice
 from bot.prescreen import dialogue as prescreen
 
 
@@ -111,6 +112,11 @@ class ActionAnswerAdvice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if advice.only_tells(text) and not advice.asks_for_advice(text):
+            # "I take cellcept 1000 mg twice a day" asks nothing: thanks, and what we can do.
+            dispatcher.utter_message(response="utter_story")
+            return []
         say(dispatcher, "medical_advice", fallback.related_topic(tracker.latest_message or {}))
         return []
 

@@ -77,3 +77,17 @@ def test_a_phone_number_said_aloud_is_taken(chat: Conversation) -> None:
     chat("Gerald Novak")
     reply = texts(chat("four four zero five five five zero one nine nine"))
     assert "best time" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["I get IVIG every month", "I take cellcept 1000 mg twice a day"])
+def test_a_statement_about_ones_medicine_is_no_request_for_advice(
+    chat: Conversation, text: str
+) -> None:
+    """These got "I'm sorry, I can't give medical advice"; they ask nothing."""
+    said = texts(chat(text))
+    assert "can't give medical advice" not in said and "Thank you for telling me" in said, said
+
+
+def test_a_question_about_ones_medicine_still_gets_the_doctor_pointer(chat: Conversation) -> None:
+    said = texts(chat("should i stop taking my plaquenil, it makes me nauseous"))
+    assert "can't give medical advice" in said and "doctor" in said, said

@@ -51,3 +51,24 @@ def asks_for_advice(text: str) -> bool:
 def about_study_rules(text: str) -> bool:
     """The message asks what the study allows or needs ("...during the trial", "to join")."""
     return _any("study_rule", normalise(text))
+
+
+# "I get IVIG every month", "I take cellcept 1000 mg twice a day": a person telling about their
+# treatment, asking nothing and naming no change, is not asking for advice (second new-user
+# test, 2026-12-02): they get the kind acknowledgement, not the refusal.
+_CHANGE = re.compile(
+    r"\b(?:stop|quit|chang|switch|skip|lower|rais|increas|decreas|doubl|halv|taper|cut|"
+    r"come off|go off|get off|start|wean|drop|replac|add|miss|forg[oe]t|instead)\w*"
+)
+_ASKS = re.compile(
+    r"\?|(?:^|[,.;!] *|\b(?:and|but|so) )(?:should|shall|can|could|would|will|is|are|am|do|"
+    r"does|did|what|how|when|why|which|who|where|may|must|need)\b"
+    r"|\b(?:is|are|was|would|will|could|should) (?:that|this|it|i|that dose|my dose)\b"
+    r"|\b(?:wondering|tell me|advice|recommend|suggest|okay to|ok to|too much|too little|safe)\b"
+)
+
+
+def only_tells(text: str) -> bool:
+    """The message tells about one's own treatment: no question, no change named."""
+    clean = normalise(text)
+    return bool(clean) and not _ASKS.search(clean) and not _CHANGE.search(clean)
