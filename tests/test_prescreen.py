@@ -887,3 +887,12 @@ def test_an_answer_asked_again_after_a_change_keeps_its_number() -> None:
     assert p.phase == "pick"
     reply = p.say("Age")
     assert reply[-1].startswith("Question 1 of about 11: How old"), reply
+
+
+def test_answering_for_someone_at_the_start_is_no_request_for_a_person() -> None:
+    """The NLU may read "ok can I fill out the questions for her?" as wanting a person; at the
+    start it says who is answering (fresh-clone run, 2026-12-02)."""
+    p = Patient()
+    reply = p.say("ok can I fill out the questions for her?", intent="talk_to_person")
+    assert p.phase == "questions" and p.state is not None and p.state.for_someone_else
+    assert "How old is the person you are helping?" in reply[-1], reply

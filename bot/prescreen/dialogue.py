@@ -756,6 +756,13 @@ _WANTS_PERSON = re.compile(
 _OFFERS_CALLBACK = ("consent", "questions", "confirm", "not_eligible", "pick")
 
 
+def _says_for_someone_else(turn: Turn) -> bool:
+    """ "ok can I fill out the questions for her?" at the start: answering for someone, not a
+    request for a person (the NLU may read it as one)."""
+    found = reading.read(reading.Reply(turn.text, turn.intent, turn.entities), reading.WHO)
+    return found.kind == "answer" and found.value == "someone_else"
+
+
 def wants_person(turn: Turn) -> bool:
     return turn.intent == "talk_to_person" or bool(_WANTS_PERSON.search(turn.text))
 
@@ -1139,7 +1146,12 @@ def step(state: State | None, turn: Turn) -> Result:
             messages.append(_say(t["keep_going"]))
             state.phase, state.resume = state.resume or Phase.QUESTIONS, None
         return Result(state, messages)
-    if phase in _OFFERS_CALLBACK and state.mode == "prescreen" and wants_person(turn):
+    if (
+        phase in _OFFERS_CALLBACK
+        and state.mode == "prescreen"
+        and wants_person(turn)
+        and not (phase == "consent" and _says_for_someone_else(turn))
+    ):
         # Never an answer: a call back is offered (the answers so far wait).
         _offer_callback(state, turn)
         return Result(state, messages)

@@ -208,6 +208,20 @@ def _supposed(text: str, start: int, end: int) -> bool:
     return _NOW.search(text) is None and rules().urgent.search(sentence) is None
 
 
+# A match in a question the person then answers no ("Heart attack? Also no.").
+_BARE_NO = re.compile(r"^\s*(?:also |and |again )?(?:no|nope|never|none|not that either)\b[\s.!,]*")
+
+
+def _answered_no(text: str, end: int) -> bool:
+    after = text[end:]
+    mark = re.match(r"[^.!?]*\?", after)
+    if mark is None or "." in after[: mark.end()]:
+        return False
+    rest = after[mark.end() :]
+    answer = re.match(r"[^.!?]*[.!?]?", rest)
+    return answer is not None and _BARE_NO.fullmatch(answer.group(0)) is not None
+
+
 def _negated(kind: Kind, text: str, start: int, end: int) -> bool:
     """A negation just before the match ("no chest pain") or inside it ("throat isn't
     swelling")."""
@@ -230,6 +244,8 @@ def _disarmed(kind: Kind, text: str, start: int, end: int) -> bool:
     if kind == "emergency" and _IF_LEAD.match(before.strip()) and not r.urgent.search(text):
         return True
     if kind != "crisis" and _supposed(text, start, end):
+        return True
+    if kind != "crisis" and _answered_no(text, end):
         return True
     if r.present_anywhere.search(text):
         return False

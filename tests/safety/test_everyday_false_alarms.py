@@ -27,18 +27,20 @@ FLOORS = {
     "tests/heldout/v4.yml": (1, 17),
     # Round 7 turned one v5 and two v6 alarms into "possible" lines (an event told as past
     # and then asked about: "my face swelled up with the last cream i tried. what happens if ...").
-    "tests/heldout/v5.yml": (4, 14),
+    # One more "possible" line each on v5, reading v2 and v5 (never an alarm; alarms 2, 2, 4)
+    # once the fifth FAQ round's examples (ordinary examples for the classifier) met round 9.
+    "tests/heldout/v5.yml": (4, 15),
     # Written blind (2026-12-01, night) and scored once at (3, 3); (1, 5) after round 7.
     "tests/heldout/v6.yml": (1, 5),
     # Written blind (2026-12-01, late) and scored once: their figures at that scoring.
     "tests/heldout/v7.yml": (1, 2),
-    "tests/reading/heldout5.yml": (5, 9),
+    "tests/reading/heldout5.yml": (5, 10),
     # Written blind (2026-12-02) and measured once the session's rounds were merged.
     "tests/heldout/v8.yml": (0, 6),
     "tests/reading/heldout6.yml": (1, 3),
     "tests/reading/dev.yml": (4, 9),
     "tests/reading/heldout.yml": (3, 3),
-    "tests/reading/heldout2.yml": (2, 5),
+    "tests/reading/heldout2.yml": (2, 7),
     "tests/reading/heldout3.yml": (6, 8),
     "tests/reading/heldout4.yml": (7, 7),
     "tests/safety/usertest_ordinary.yml": (1, 5),
