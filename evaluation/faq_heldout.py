@@ -90,7 +90,7 @@ class Report:
 # training examples), scored once.
 # v7.yml: 260 questions written blind after the fourth round (44 dropped as word for word
 # training examples), scored once.
-# v8.yml: 260 questions written blind after the fifth round (9 dropped as word for word
+# v8.yml: 260 questions written blind after the fifth round (10 dropped as word for word
 # training examples), scored once (2026-12-02).
 SETS = ("questions", "fresh", "v4", "v5", "v6", "v7", "v8")
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # wrong), fresh 98.6% (1.4%), v4 97.1% (2.3%), v5 96.5% (2.3%), v6 96.8% (2.1%).
 # After the fifth round (2026-12-02; v7 spent too): questions 99.4% (0.0% wrong), fresh 99.3%
 # (0.7%), v4 97.7% (2.0%), v5 97.0% (1.5%), v6 98.6% (1.4%), v7 98.6% (1.4%).
-# v8, written blind after the fifth round and scored once (251 questions, 9 word-for-word
+# v8, written blind after the fifth round and scored once (250 questions, 10 word-for-word
 # training examples dropped): 93.2% right, 3.2% clarifying, 3.6% wrong (README, "Latest blind
 # measures (2026-12-02)"); its floors sit at that figure.
 FLOORS = {
