@@ -14,6 +14,21 @@ pytestmark = pytest.mark.live
 CAREGIVER = ["74", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "No"]
 
 
+def started(chat: Conversation) -> None:
+    assert "2 minutes" in texts(chat("can I join the study?"))
+    chat("Yes, let's start")
+
+
+def at_share(chat: Conversation) -> str:
+    """For oneself, every answer fitting: the share question."""
+    started(chat)
+    for answer in ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes"]:
+        chat(answer)
+    reply = texts(chat("No"))
+    assert "Can I share your answers" in reply, reply
+    return reply
+
+
 def caregiver_at_share(chat: Conversation) -> str:
     assert "2 minutes" in texts(chat("can my mother join the study?"))
     chat("Yes, for someone else")
@@ -37,8 +52,7 @@ def test_a_caregiver_who_will_ask_first_is_not_taken_as_agreeing(chat: Conversat
 
 
 def test_stop_for_now_after_911_says_911_again(chat: Conversation) -> None:
-    assert "2 minutes" in texts(chat("can I join the study?"))
-    chat("Yes, let's start")
+    started(chat)
     reply = texts(chat("I'm having a hard time breathing right now and my chest feels tight"))
     assert reply.startswith("Call 911 now"), reply
     reply = texts(chat("/safety_stop"))
@@ -47,18 +61,13 @@ def test_stop_for_now_after_911_says_911_again(chat: Conversation) -> None:
 
 
 def test_a_name_typed_at_the_share_question_is_told_what_is_needed(chat: Conversation) -> None:
-    assert "2 minutes" in texts(chat("can I join the study?"))
-    chat("Yes, let's start")
-    for answer in ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes"]:
-        chat(answer)
-    assert "Can I share your answers" in texts(chat("No"))
+    at_share(chat)
     reply = texts(chat("Gerald Novak"))
     assert "yes or a no to this first" in reply, reply
 
 
 def test_the_not_a_fit_ending_offers_the_study_team(chat: Conversation) -> None:
-    assert "2 minutes" in texts(chat("can I join the study?"))
-    chat("Yes, let's start")
+    started(chat)
     chat("52")
     chat("No")  # no diagnosis: may not be a fit
     reply = chat("No, that's right")
@@ -68,11 +77,7 @@ def test_the_not_a_fit_ending_offers_the_study_team(chat: Conversation) -> None:
 
 
 def test_a_phone_number_said_aloud_is_taken(chat: Conversation) -> None:
-    assert "2 minutes" in texts(chat("can I join the study?"))
-    chat("Yes, let's start")
-    for answer in ["52", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes", "Yes"]:
-        chat(answer)
-    chat("No")
+    at_share(chat)
     assert "contact you" in texts(chat("Yes, share my answers"))
     chat("Gerald Novak")
     reply = texts(chat("four four zero five five five zero one nine nine"))
