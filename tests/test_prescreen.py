@@ -497,8 +497,9 @@ def test_withdrawing_at_the_name_question_is_not_a_name(phase_words: str) -> Non
     assert p.phase == "name"
 
 
-def at_share() -> Patient:
-    p = started()
+def at_share(consent: str = "yes") -> Patient:
+    p = Patient()
+    p.say(consent)
     for answer in ELIGIBLE:
         p.say(answer)
     assert p.phase == "share"
@@ -794,15 +795,6 @@ def test_the_stop_question_is_kind_to_someone_coming_back() -> None:
     assert p.finished and p.answers == {} and "start the questions" in done, done
 
 
-def _caregiver_at_share() -> Patient:
-    p = Patient()
-    p.say("Yes, for someone else")
-    for answer in ["74", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "no"]:
-        p.say(answer)
-    assert p.phase == "share"
-    return p
-
-
 # New-user check (2026-12-02): a caregiver's "she doesn't know yet" and "ok I'll ask her
 # first" at "Please only say yes if the person knows about this and agrees" went on to the
 # names, as if she had agreed; "No, thanks" there then could not undo it.
@@ -817,7 +809,7 @@ def _caregiver_at_share() -> Patient:
     ],
 )
 def test_a_caregiver_whose_person_has_not_agreed_is_asked_to_ask_first(text: str) -> None:
-    p = _caregiver_at_share()
+    p = at_share("Yes, for someone else")
     reply = " ".join(p.say(text))
     assert p.phase == "share" and "Please ask them first" in reply, reply
     assert p.state is not None and p.state.share_consent_at is None
@@ -825,7 +817,7 @@ def test_a_caregiver_whose_person_has_not_agreed_is_asked_to_ask_first(text: str
 
 
 def test_not_yet_after_saying_yes_goes_back_and_no_thanks_at_a_name_offers_to_stop() -> None:
-    p = _caregiver_at_share()
+    p = at_share("Yes, for someone else")
     p.say("Yes, they know and agree")
     assert p.phase == "name"
     reply = " ".join(p.say("no! I said she doesn't know yet. don't send anything"))
@@ -840,11 +832,7 @@ def test_not_yet_after_saying_yes_goes_back_and_no_thanks_at_a_name_offers_to_st
 
 
 def test_a_name_typed_at_the_share_question_says_a_yes_or_no_is_needed_first() -> None:
-    p = Patient()
-    p.say("yes")
-    for answer in ELIGIBLE:
-        p.say(answer)
-    assert p.phase == "share"
+    p = at_share()
     reply = " ".join(p.say("Gerald Novak"))
     assert p.phase == "share" and "yes or a no to this first" in reply, reply
 
@@ -852,7 +840,7 @@ def test_a_name_typed_at_the_share_question_says_a_yes_or_no_is_needed_first() -
 def test_a_caregiver_who_asks_the_team_to_call_the_person_is_asked_their_best_time() -> None:
     """New-user check (2026-12-02): after "Call the person", "When is the best time to reach
     you?"; the summary also said "Told by a doctor you have dermatomyositis" to a daughter."""
-    p = _caregiver_at_share()
+    p = at_share("Yes, for someone else")
     p.say("Yes, they know and agree")
     reply = " ".join(p.say("Her name is Rosa Bianchi, I'm her daughter Lucia"))
     assert p.phase == "call_who", reply

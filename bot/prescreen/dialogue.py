@@ -222,8 +222,7 @@ def prompt(state: State) -> list[Message]:
         total = len(every)
         # Its place in the list, so an answer asked again after "Change an answer" keeps its
         # number ("Question 1: How old are you?", not "Question 9").
-        ids = [c.id for c in every]
-        number = ids.index(criterion.id) + 1 if criterion.id in ids else len(state.answers) + 1
+        number = [c.id for c in every].index(criterion.id) + 1
         header = t["progress"].format(number=min(number, total), total=total)
         offered: Sequence[str] = (
             ()
@@ -1190,14 +1189,15 @@ def step(state: State | None, turn: Turn) -> Result:
         _callback_turn(state, turn, messages)
     elif phase == "call_who":
         _call_who_turn(state, turn, messages)
-    elif phase in ("name", "contact", "best_time") and _not_agreed_yet(state, turn):
-        # "no! she doesn't know yet, don't send anything" after the share question: back to it.
-        _ask_first(state, messages)
-    elif phase in ("name", "contact", "best_time") and reading.clear_decline(turn.text):
-        # "No, thanks" at "what is your name?": do they want to stop? (nothing is sent yet)
-        state.resume, state.phase = phase, Phase.CONFIRM_STOP
     elif phase in ("name", "contact", "best_time"):
-        _contact_turn(state, turn, messages)
+        if _not_agreed_yet(state, turn):
+            # "no! she doesn't know yet, don't send anything" after the share question: back.
+            _ask_first(state, messages)
+        elif reading.clear_decline(turn.text):
+            # "No, thanks" at "what is your name?": do they want to stop? (nothing sent yet)
+            state.resume, state.phase = phase, Phase.CONFIRM_STOP
+        else:
+            _contact_turn(state, turn, messages)
     return Result(state, messages)
 
 
